@@ -1,0 +1,3 @@
+from finetune_ls.cli.main import main
+
+raise SystemExit(main())

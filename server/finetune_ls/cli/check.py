@@ -1,0 +1,136 @@
+"""`finetune-ls check`: the engine for people and CI.
+
+Exit status: 0 no errors, 1 errors found, 2 usage or I/O problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from finetune_ls.cli import output
+from finetune_ls.cli.progress import Progress
+from finetune_ls.core.catalog import CatalogError, bundled_catalog
+from finetune_ls.core.findings import Severity
+from finetune_ls.core.engine import VALIDATION, CheckSettings, FileReport, check_bytes, check_path, mark_overlap
+
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".finetune"}
+PROGRESS_MIN_BYTES = 16 * 1024 * 1024
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "check", help="check fine-tuning JSONL files",
+        description="Check OpenAI fine-tuning JSONL files: every problem at its line and column, token counts and "
+                    "a cost estimate. Exit 0: no errors; 1: errors found; 2: usage or I/O problem.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders (folders: every *.jsonl inside); - for standard input")
+    parser.add_argument("--model", help="target model (default: per format, see the summary)")
+    parser.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
+                        help="training method (default: from the file's format)")
+    parser.add_argument("--validation-file", metavar="FILE", help="validation file: checked too, and overlap flagged")
+    parser.add_argument("--epochs", type=int, help="epochs for the cost estimate (default: OpenAI's heuristic)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--provider", choices=("openai", "azure", "compatible"), default="openai",
+                        help="where the model is trained; dates and retirements apply to openai only")
+    parser.add_argument("--catalog", action="append", metavar="FILE",
+                        help="extra model catalog (JSON, same shape as the bundled one); may repeat")
+    parser.add_argument("--hints", action="store_true",
+                        help="also print hints (editor-only advice such as 'convert this line to chat')")
+    parser.add_argument("--no-tokens", action="store_true", help="skip token counting (no costs)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the per-line result cache")
+    parser.add_argument("--jobs", type=int, help="worker processes for big files (default: CPU count)")
+    parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)  # for reproducible tests
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    parser.set_defaults(run=run)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _collect(paths: list[str]) -> list[str]:
+    files: list[str] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            files.append(path)
+            continue
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            files.extend(os.path.join(root, name) for name in sorted(names) if name.endswith(".jsonl"))
+    return files
+
+
+def _settings(args: argparse.Namespace) -> CheckSettings:
+    catalog = bundled_catalog()
+    for extra in args.catalog or ():
+        catalog = catalog.with_file(extra)
+    if args.epochs is not None and not 1 <= args.epochs <= 50:
+        raise UsageError("--epochs must be between 1 and 50 (OpenAI's range)")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    return CheckSettings(model=args.model, method=args.method, epochs=args.epochs, provider=args.provider,
+                         count_tokens=not args.no_tokens, today=args.today, catalog=catalog)
+
+
+def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace) -> FileReport:
+    if path == "-":
+        return check_bytes(sys.stdin.buffer.read(), settings, path="-", jobs=args.jobs)
+    size = os.path.getsize(path)
+    progress = Progress(path, size) if size >= PROGRESS_MIN_BYTES and sys.stderr.isatty() else None
+    try:
+        return check_path(path, settings, jobs=args.jobs, progress=progress, use_cache=not args.no_cache)
+    finally:
+        if progress:
+            progress.done()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+    except (UsageError, CatalogError) as problem:
+        print(f"finetune-ls: {problem}", file=sys.stderr)
+        return 2
+    paths = list(args.paths)
+    if not paths:
+        if sys.stdin.isatty():
+            print("finetune-ls: give a file or folder to check, or - for standard input", file=sys.stderr)
+            return 2
+        paths = ["-"]
+    files = _collect(paths)
+    if not files:
+        print("finetune-ls: no .jsonl files found in " + ", ".join(paths), file=sys.stderr)
+        return 2
+
+    reports: list[FileReport] = []
+    io_problem = False
+    for path in files:
+        try:
+            reports.append(_check_one(path, settings, args))
+        except OSError as problem:
+            io_problem = True
+            print(f"finetune-ls: cannot read {path}: {problem.strerror or problem}", file=sys.stderr)
+    if args.validation_file:
+        validation_settings = CheckSettings(**{**settings.__dict__, "role": VALIDATION})
+        try:
+            validation = _check_one(args.validation_file, validation_settings, args)
+        except OSError as problem:
+            io_problem = True
+            print(f"finetune-ls: cannot read {args.validation_file}: {problem.strerror or problem}", file=sys.stderr)
+        else:
+            for report in reports:
+                mark_overlap(report, validation)
+            reports.append(validation)
+
+    if not args.hints:
+        for report in reports:
+            report.findings = [f for f in report.findings if f.severity != Severity.HINT]
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    output.write(reports, args.format, sys.stdout, color=color, base=Path.cwd())
+    if io_problem:
+        return 2
+    return 1 if any(report.has_errors for report in reports) else 0

@@ -1,0 +1,42 @@
+"""The `finetune-ls` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from finetune_ls import __version__
+from finetune_ls.cli import check
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage problems exit 2 with one line, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(2, f"finetune-ls: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="finetune-ls", description="Check and run OpenAI fine-tuning data from the editor and CI.")
+    parser.add_argument("--version", action="version", version=f"finetune-ls {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    check.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("finetune-ls: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""Check reports as compiler-style text, JSON, SARIF 2.1.0 or GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+
+from finetune_ls import __version__
+from finetune_ls.core.engine import FileReport
+from finetune_ls.core.findings import Finding, Severity
+from finetune_ls.core.rules import RULES
+
+JSON_VERSION = 1
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "note",
+                Severity.HINT: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "notice",
+                 Severity.HINT: "notice"}
+_COLOR = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFORMATION: "\033[36m",
+          Severity.HINT: "\033[2m"}
+_RESET, _BOLD = "\033[0m", "\033[1m"
+
+
+def write(reports: list[FileReport], fmt: str, out: TextIO, color: bool = False, base: Path | None = None) -> None:
+    if fmt == "json":
+        json.dump(to_json(reports), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "sarif":
+        json.dump(to_sarif(reports, base), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "github":
+        for report in reports:
+            for finding in report.findings:
+                out.write(github_annotation(report.path, finding) + "\n")
+    else:
+        write_text(reports, out, color)
+
+
+# ------------------------------------------------------------------ JSON
+def finding_json(finding: Finding) -> dict:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "scope": finding.scope,
+        "line": finding.line + 1,
+        "column": finding.column + 1,
+        "end_line": finding.end_line + 1,
+        "end_column": finding.end_column + 1,
+        "message": finding.message,
+        "pointer": finding.pointer,
+    }
+
+
+def to_json(reports: list[FileReport]) -> dict:
+    return {"version": JSON_VERSION, "files": [
+        {"path": report.path, "format": report.format, "findings": [finding_json(f) for f in report.findings],
+         "summary": report.summary}
+        for report in reports]}
+
+
+# ------------------------------------------------------------------ SARIF
+def _uri(path: str, base: Path | None) -> str:
+    if path == "-":
+        return "stdin"
+    absolute = Path(path).resolve()
+    if base is not None:
+        try:
+            return absolute.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return absolute.as_uri()
+
+
+def _rule_name(code: str) -> str:
+    return "".join(part.capitalize() for part in code.split("-"))
+
+
+def to_sarif(reports: list[FileReport], base: Path | None = None) -> dict:
+    used = sorted({f.code for report in reports for f in report.findings})
+    index = {code: position for position, code in enumerate(used)}
+    rules = []
+    for code in used:
+        rule = RULES[code]
+        rules.append({
+            "id": code,
+            "name": _rule_name(code),
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.summary},
+            "help": {"text": rule.fix, "markdown": f"**Fix:** {rule.fix}"},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+            "properties": {"tags": [rule.group.lower()]},
+        })
+    results = []
+    for report in reports:
+        uri = _uri(report.path, base)
+        for finding in report.findings:
+            region = {"startLine": finding.line + 1, "startColumn": finding.column_utf16 + 1,
+                      "endLine": finding.end_line + 1, "endColumn": finding.end_column_utf16 + 1}
+            results.append({
+                "ruleId": finding.code,
+                "ruleIndex": index[finding.code],
+                "level": _SARIF_LEVEL[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}
+                                                    if not uri.startswith("file:") else {"uri": uri},
+                                                    "region": region}}],
+                "properties": {"scope": finding.scope, **({"pointer": finding.pointer} if finding.pointer else {})},
+            })
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "finetune-ls", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": "https://github.com/finetune-ls/finetune-ls", "rules": rules}},
+            "columnKind": "utf16CodeUnits",
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": (base or Path.cwd()).resolve().as_uri() + "/"}},
+            "results": results,
+        }],
+    }
+
+
+# ------------------------------------------------------------------ GitHub
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(path: str, finding: Finding) -> str:
+    """A workflow command that GitHub Actions shows on the line of the pull request."""
+    properties = [f"file={_escape_property(path)}", f"line={finding.line + 1}"]
+    if finding.scope == "line":
+        properties.append(f"col={finding.column + 1}")
+        properties.append(f"endLine={finding.end_line + 1}")
+        if finding.end_line == finding.line:
+            properties.append(f"endColumn={finding.end_column + 1}")
+    properties.append(f"title={_escape_property('finetune-ls ' + finding.code)}")
+    return f"::{_GITHUB_LEVEL[finding.severity]} {','.join(properties)}::{_escape_data(finding.message)}"
+
+
+# ------------------------------------------------------------------ text
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text
+
+
+def write_text(reports: list[FileReport], out: TextIO, color: bool) -> None:
+    for report in reports:
+        for finding in report.findings:
+            where = report.path if finding.scope == "file" else f"{report.path}:{finding.line + 1}:{finding.column + 1}"
+            label = _paint(f"{finding.severity.value}[{finding.code}]", _COLOR[finding.severity], color)
+            out.write(f"{where}: {label} {finding.message}\n")
+        write_summary(report, out, color)
+
+
+def _number(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else "n/a"
+
+
+def _money(value: object) -> str:
+    return f"${value:,.2f}" if isinstance(value, (int, float)) else "n/a"
+
+
+def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
+    summary = report.summary
+    rows = [("file", report.path), ("format", summary.get("format", report.format)),
+            ("examples", _number(summary.get("examples")))]
+    if summary.get("tokens") is not None:
+        rows.append(("tokens", f"{_number(summary['tokens'])} (trained {_number(summary.get('trained_tokens'))})"))
+        longest = summary.get("longest_example")
+        if longest:
+            rows.append(("longest example", f"line {longest['line']}, {_number(longest['tokens'])} tokens"))
+        context = summary.get("training_context")
+        rows.append(("over the limit", f"{summary.get('over_limit', 0)}"
+                     + (f" (training context {_number(context)})" if context else " (context unknown)")))
+    if "model" in summary:
+        rows.append(("model", f"{summary.get('model')} ({summary.get('method', '')})"))
+    if summary.get("billed_tokens") is not None:
+        rows.append(("epochs", f"{summary['epochs']} ({summary['epochs_source']})"))
+        rows.append(("billed tokens", _number(summary["billed_tokens"])))
+        price = summary.get("price_per_1m_tokens")
+        cost = _money(summary.get("estimated_cost_usd"))
+        rows.append(("estimated cost", f"{cost} at {_money(price)} per 1M tokens" if price is not None
+                     else f"n/a ({summary.get('cost_note')})"))
+        others = [row for row in summary.get("cost_comparison", []) if not row.get("target")]
+        if others:
+            rows.append(("other models", " · ".join(f"{row['model']} {_money(row['estimated_cost_usd'])}"
+                                                     for row in others)))
+    errors = report.count(Severity.ERROR)
+    warnings = report.count(Severity.WARNING)
+    rows.append(("findings", f"{errors} error{'' if errors == 1 else 's'}, "
+                             f"{warnings} warning{'' if warnings == 1 else 's'}"))
+    width = max(len(name) for name, _ in rows)
+    out.write("\n")
+    for name, value in rows:
+        out.write(f"  {_paint(name.ljust(width), _BOLD, color)}  {value}\n")
+    out.write("\n")
+
+
+__all__ = ["write", "to_json", "to_sarif", "github_annotation", "finding_json", "os"]

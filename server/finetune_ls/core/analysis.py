@@ -1,0 +1,363 @@
+"""Check one line on its own: parse, diagnose, classify, validate, count tokens.
+
+A line's result depends only on its text and the FileContext, which is what
+makes results cacheable per line and lets the language server re-check only
+the lines an edit touches. Everything about the file as a whole (duplicates,
+multi-line records, counts, costs) is in aggregate.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import traceback
+from dataclasses import dataclass, field
+
+import orjson
+
+from finetune_ls.core import rules as R
+from finetune_ls.core.checks import check_chat, check_preference, check_prompt_completion, plain_conversation
+from finetune_ls.core.conversions import compact_json, convert
+from finetune_ls.core.findings import Finding, Fix
+from finetune_ls.core.lines import utf16_length
+from finetune_ls.core.places import describe
+from finetune_ls.core.report import LineReport, make_fix
+from finetune_ls.core.schemas import check_schema
+from finetune_ls.core.shapes import (
+    CHAT, MESSAGE, NOT_OBJECT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, UNKNOWN_OBJECT, Foreign, line_shape,
+    shape_format,
+)
+from finetune_ls.core.syntax import diagnose
+from finetune_ls.core.tokens import ExampleTokens, TokenCounter
+
+BLANK, EXAMPLE, BROKEN, OTHER = "blank", "example", "broken", "other"
+_FORMAT_NAMES = {CHAT: "chat", PREFERENCE: "preference (DPO)", REINFORCEMENT: "reinforcement (RFT)",
+                 PROMPT_COMPLETION: "prompt/completion"}
+_FORMAT_KEYS = ("messages", "prompt", "completion", "input", "preferred_output", "non_preferred_output")
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE_CHAR = re.compile("[\ud800-\udfff]")
+_MAX_RECOVERY_TEXT = 50_000_000  # characters of broken text kept for multi-line recovery
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What a line's result depends on besides its text."""
+
+    format: str
+    encoding: str | None = None  # None: do not count tokens
+    context_limit: int | None = None
+    model: str | None = None
+
+    def fingerprint(self) -> str:
+        return f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}"
+
+
+@dataclass(slots=True)
+class LineResult:
+    kind: str
+    findings: list[Finding] = field(default_factory=list)
+    shape: str | None = None  # the training format of the line, when it is one
+    tokens: int = 0
+    trained: int = 0
+    images: int = 0
+    estimated: bool = False
+    digest: bytes | None = None  # of the example as parsed JSON, for duplicates and overlap
+    width: int = 0  # code points of the line
+    width_utf16: int = 0
+    text: str | None = None  # kept for broken lines, to recover records spread over lines
+
+    @property
+    def is_example(self) -> bool:
+        return self.kind == EXAMPLE
+
+
+_counters: dict[str, TokenCounter] = {}
+
+
+def token_counter(encoding: str) -> TokenCounter:
+    counter = _counters.get(encoding)
+    if counter is None:
+        counter = _counters[encoding] = TokenCounter(encoding)
+    return counter
+
+
+def example_digest(value: object) -> bytes:
+    """Identity of an example as parsed JSON: spacing, escapes and key order do not matter."""
+    try:
+        canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        canonical = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(canonical).digest()[:16]
+
+
+_FOUR_BYTE_LEADS = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+
+
+def _widths(raw: bytes | str) -> tuple[int, int]:
+    """Length of a line in code points and in UTF-16 units."""
+    if raw.isascii():
+        return len(raw), len(raw)
+    if isinstance(raw, str):
+        return len(raw), utf16_length(raw)
+    points = len(raw.decode("utf-8", "replace"))
+    # Each 4-byte UTF-8 sequence is one code point above U+FFFF: two UTF-16 units.
+    return points, points + sum(raw.count(lead) for lead in _FOUR_BYTE_LEADS)
+
+
+UNPARSED = object()
+
+
+def parse(raw: bytes | str) -> object:
+    """The line's JSON value, or UNPARSED."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return UNPARSED
+
+
+def clean_entry(value: object, raw: bytes | str, ctx: FileContext) -> tuple | None:
+    """The most common line, the fast way: a plain conversation in the file's format,
+    which no rule objects to. Returns (tokens, trained, width, width_utf16, digest,
+    estimated) or None when the line needs `analyze_line`."""
+    if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
+            or not plain_conversation(value, ctx.format):
+        return None
+    tokens = trained = 0
+    if ctx.encoding is not None:
+        tokens, trained = token_counter(ctx.encoding).plain(
+            value["messages"], ("assistant",) if ctx.format == CHAT else ())
+        if ctx.context_limit and tokens > ctx.context_limit:
+            return None  # too long: the full analysis says where it is cut
+    width, width_utf16 = _widths(raw)
+    return (tokens, trained, width, width_utf16, example_digest(value), False)
+
+
+def analyze_line(raw: bytes | str, line: int, ctx: FileContext, value: object = None) -> LineResult:
+    """Check one line (without its line break). Never raises. `value`: the line
+    already parsed (or UNPARSED), when the caller has done it."""
+    try:
+        if not raw.strip():
+            return LineResult(BLANK, width=_widths(raw)[0], width_utf16=_widths(raw)[1])
+        if value is None or value is UNPARSED:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                return _broken(raw, line, ctx, error)
+        return _parsed(value, raw, line, ctx, None)
+    except Exception as error:  # noqa: BLE001 - one bad line must not stop the file
+        report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        report.add(R.INTERNAL_ERROR, f"finetune-ls could not check this line ({type(error).__name__}: {error} at "
+                   f"{where.name}:{where.lineno}); please report it.")
+        return LineResult(OTHER, report.findings)
+
+
+# ------------------------------------------------------------------ broken lines
+def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDecodeError) -> LineResult:
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            report = LineReport(line, raw)
+            column = len(raw[: bad.start].decode("utf-8", "replace"))
+            report.add(R.INVALID_UTF8, f"Byte 0x{raw[bad.start]:02X} at column {column + 1} is not UTF-8 (the text looks "
+                       "like Latin-1 or Windows-1252); re-save the file as UTF-8.", columns=(column, column + 1))
+            return LineResult(BROKEN, report.findings)
+    else:
+        text = raw
+        surrogate = _LONE_SURROGATE_CHAR.search(text)
+        if surrogate:  # a text that stands for undecodable bytes (or a client's unpaired surrogate)
+            report = LineReport(line, None, text)
+            column = surrogate.start()
+            report.add(R.INVALID_UTF8, f"The character at column {column + 1} is not valid Unicode (an undecodable byte "
+                       "or an unpaired surrogate); re-save the file as UTF-8.", columns=(column, column + 1))
+            return LineResult(BROKEN, report.findings)
+    report = LineReport(line, None, text)
+    message = str(error)
+    if "depth limit" in message or "recursion" in message:
+        report.add(R.NESTING_TOO_DEEP, "Arrays or objects nested more than 1,000 levels deep; no parser in the pipeline "
+                   "accepts that. Flatten the data.", columns=(min(error.pos, len(text)), min(error.pos + 1, len(text))))
+        return LineResult(BROKEN, report.findings)
+
+    lenient = _lenient_parse(text)
+    if lenient is not _FAILED:
+        for match in _LONE_SURROGATE.finditer(text):
+            report.add(R.INVALID_UNICODE_ESCAPE, f"{match.group()} is half of a surrogate pair and encodes no "
+                       "character; strict JSON parsers reject it. Remove it or write the whole pair.",
+                       columns=(match.start(), match.end()))
+        return _parsed(lenient, text, line, ctx, report)
+
+    diagnosis = diagnose(text)
+    for problem in diagnosis.problems:
+        if problem.delete_line:
+            fix = make_fix(problem.fix_title or "Delete the line", report.delete_line())
+        else:
+            fix = make_fix(problem.fix_title or "Fix", *(report.edit(e.start, e.end, e.new_text) for e in problem.edits))
+        report.add(problem.rule, problem.message, columns=(problem.start, problem.end), fix=fix)
+    result = LineResult(BROKEN, report.findings, text=text if len(text) <= _MAX_RECOVERY_TEXT else None)
+    if diagnosis.repaired_ok:
+        _count_repaired(diagnosis.repaired, ctx, result)
+    return result
+
+
+_FAILED = object()
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _lenient_parse(text: str) -> object:
+    """Python's parser accepts valid JSON orjson refuses (lone surrogate escapes,
+    numbers beyond a double); it still refuses NaN and Infinity here."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return _FAILED
+
+
+def _count_repaired(value: object, ctx: FileContext, result: LineResult) -> None:
+    """A line whose syntax errors have certain fixes still counts as an example."""
+    fmt = shape_format(line_shape(value), ctx.format)
+    if fmt == ctx.format and isinstance(value, dict):
+        result.shape = fmt
+        tokens = _count(value, fmt, ctx)
+        if tokens:
+            result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+
+
+# ------------------------------------------------------------------ parsed lines
+def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report: LineReport | None) -> LineResult:
+    shape = line_shape(value)
+    fmt = shape_format(shape, ctx.format)
+    if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt):
+        result = LineResult(EXAMPLE, [], fmt, digest=example_digest(value))  # nothing to report: the fast path
+    else:
+        if report is None:
+            report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
+        if fmt is None:
+            _not_an_example(value, shape, report)
+            result = LineResult(OTHER, report.findings)
+            if shape == NOT_OBJECT and not isinstance(value, list):
+                result.text = report.text  # a fragment of a record split over lines
+            return result
+        if fmt != ctx.format:
+            report.add(R.MIXED_FORMATS, f"This line is a {_FORMAT_NAMES[fmt]} example, but the file is "
+                       f"{_FORMAT_NAMES.get(ctx.format, ctx.format)}; a training file holds a single format.")
+            return LineResult(OTHER, report.findings, shape=fmt)
+        check_schema(value, fmt, report)
+        images = _semantic_checks(value, fmt, report)
+        result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=example_digest(value))
+    if ctx.encoding is not None:
+        tokens = _count(value, fmt, ctx)
+        result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+        if ctx.context_limit and tokens.total > ctx.context_limit:
+            report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
+                                          raw if isinstance(raw, str) else None)
+            _too_long(value, fmt, ctx, tokens.total, report)
+            result.findings = report.findings
+    result.width, result.width_utf16 = _widths(raw)
+    return result
+
+
+def _semantic_checks(value: dict, fmt: str, report: LineReport) -> int:
+    if fmt in (CHAT, REINFORCEMENT):
+        return check_chat(value, report, fmt)
+    if fmt == PREFERENCE:
+        return check_preference(value, report)
+    check_prompt_completion(value, report)
+    converted = convert(PROMPT_COMPLETION, value)
+    report.add(R.LEGACY_FORMAT, "prompt/completion is the legacy format of babbage-002 and davinci-002, which can no "
+               "longer be trained; convert the line to chat to train a current model.",
+               fix=make_fix("Convert the line to chat", report.replace_line(compact_json(converted[1])), safe=False)
+               if converted else None)
+    return 0
+
+
+def _count(value: dict, fmt: str, ctx: FileContext, detail: bool = False) -> ExampleTokens | None:
+    if ctx.encoding is None:
+        return None
+    counter = token_counter(ctx.encoding)
+    if fmt == CHAT:
+        return counter.chat(value, detail)
+    if fmt == PREFERENCE:
+        return counter.preference(value, detail)
+    if fmt == REINFORCEMENT:
+        return counter.reinforcement(value, detail)
+    return counter.prompt_completion(value, detail)
+
+
+def _too_long(value: dict, fmt: str, ctx: FileContext, total: int, report: LineReport) -> None:
+    tokens = _count(value, fmt, ctx, detail=True)
+    limit = ctx.context_limit or 0
+    running = total - sum(count for _, count in tokens.messages)  # overhead and tools come first
+    cut_path, kept = None, 0
+    for path, count in tokens.messages:
+        if running + count > limit:
+            cut_path, kept = path, max(0, limit - running)
+            break
+        running += count
+    model = ctx.model or "the model"
+    message = f"This example has {total:,} tokens; {model} trains on the first {limit:,}, and OpenAI removes the rest " \
+              "from the end."
+    if cut_path is not None:
+        later = len(tokens.messages) - 1 - [p for p, _ in tokens.messages].index(cut_path)
+        message += f" The cut falls in {describe(value, cut_path)}, which keeps about {kept:,} of its tokens"
+        message += f"; the {later} message(s) after it are dropped." if later else "."
+    report.add(R.EXAMPLE_TOO_LONG, message, cut_path)
+
+
+def _not_an_example(value: object, shape: str, report: LineReport) -> None:
+    if shape == NOT_OBJECT:
+        examples = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+        if examples and len(examples) == len(value) and any(line_shape(e) != UNKNOWN_OBJECT for e in examples):
+            report.add(R.JSON_ARRAY, f"This line is a JSON array of {len(examples)} examples; JSONL needs one example "
+                       "per line, not an array.",
+                       fix=make_fix("Put each example on its own line",
+                                    report.replace_line("\n".join(compact_json(e) for e in examples))))
+        else:
+            kind = {str: "a string", int: "a number", float: "a number", bool: "true/false", list: "an array",
+                    type(None): "null"}.get(type(value), "a value")
+            report.add(R.NOT_AN_OBJECT, f"This line is {kind}, not an example: every line must be a JSON object "
+                       'such as {"messages": [...]}.')
+        return
+    if shape == MESSAGE:
+        report.add(R.MESSAGE_PER_LINE, f"This line is one {value.get('role', '')} message, not a conversation: each line "
+                   'must hold a whole conversation, {"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}.')
+        return
+    if shape in Foreign.NAMES:
+        converted = convert(shape, value)
+        target = "preference (DPO)" if shape == Foreign.TRL_PREFERENCE else "chat"
+        fix = make_fix(f"Convert the line to {target}", report.replace_line(compact_json(converted[1])), safe=False) \
+            if converted else None
+        report.add(R.FOREIGN_FORMAT, f"This line is {Foreign.NAMES[shape]}, not an OpenAI training format; convert it "
+                   f"to {target}{_sketch(shape)}.", fix=fix)
+        return
+    keys = [key for key in value if isinstance(key, str)]
+    guesses = {key: difflib.get_close_matches(key, _FORMAT_KEYS, n=1, cutoff=0.6) for key in keys}
+    typo = next(((key, match[0]) for key, match in guesses.items() if match), None)
+    shown = ", ".join(f'"{k}"' for k in keys[:6]) or "no keys"
+    if typo:
+        report.add(R.UNKNOWN_FORMAT, f'The object has none of the keys of a fine-tuning format (found {shown}); did you '
+                   f'mean "{typo[1]}" instead of "{typo[0]}"?', (typo[0],), key=True,
+                   fix=make_fix(f'Rename "{typo[0]}" to "{typo[1]}"', report.rename_key((typo[0],), typo[1])))
+    else:
+        report.add(R.UNKNOWN_FORMAT, f"The object has none of the keys of a fine-tuning format (found {shown}). A chat "
+                   'example is {"messages": [{"role": "user", "content": ...}, {"role": "assistant", "content": ...}]}.')
+
+
+def _sketch(shape: str) -> str:
+    return {
+        Foreign.TRL_PREFERENCE: ': {"input": {"messages": [user prompt]}, "preferred_output": [chosen], '
+                                '"non_preferred_output": [rejected]}',
+        Foreign.CLASSIFICATION: ": the text as the user message and the label as the assistant's answer",
+        Foreign.ALPACA: ": instruction (and input) as the user message, output as the assistant's answer",
+        Foreign.SHAREGPT: ": conversations becomes messages, from becomes role (human: user, gpt: assistant), "
+                          "value becomes content",
+    }.get(shape, ': {"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}')
+
+
+__all__ = ["BLANK", "BROKEN", "EXAMPLE", "OTHER", "FileContext", "Fix", "LineResult", "analyze_line",
+           "example_digest", "token_counter"]

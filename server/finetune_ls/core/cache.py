@@ -1,0 +1,94 @@
+"""A content-addressed cache of per-line results, so an unchanged line is never
+checked twice (a re-run on an unchanged file only hashes its lines).
+
+One folder per checked path and settings, under $FINETUNE_LS_CACHE_DIR or the
+user's cache folder (never inside the workspace), holding one shard per chunk
+of the file; each worker writes its own shard, so results never travel back
+through the parent. Every run rewrites the shards, so the cache only holds the
+file's current lines and does not grow. Failing to read or write it is never an
+error: the check just runs cold. marshal (not pickle) reads the shards, so a
+damaged or planted file can fail to load but cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from finetune_ls import __version__
+
+_FORMAT = 2
+_SUFFIX = ".shard"
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("FINETUNE_LS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "finetune-ls"
+
+
+def line_key(raw: bytes) -> bytes:
+    return hashlib.sha256(raw).digest()[:16]  # sha256 is hardware-accelerated on current CPUs
+
+
+class LineCache:
+    """Per-line results of one file under one configuration."""
+
+    def __init__(self, path: str, fingerprint: str):
+        name = hashlib.sha256(f"{os.path.abspath(path)}|{fingerprint}|{__version__}".encode()).hexdigest()[:32]
+        self.folder = cache_dir() / name
+        self.fingerprint = fingerprint
+
+    def load(self) -> dict[bytes, tuple]:
+        entries: dict[bytes, tuple] = {}
+        try:
+            shards = sorted(self.folder.glob("*" + _SUFFIX))
+        except OSError:
+            return entries
+        for shard in shards:
+            try:
+                data = marshal.loads(shard.read_bytes())
+            except (OSError, ValueError, EOFError, TypeError):
+                continue
+            if isinstance(data, tuple) and len(data) == 3 and data[:2] == (_FORMAT, self.fingerprint) \
+                    and isinstance(data[2], dict):
+                entries.update(data[2])
+        return entries
+
+    def shard(self, index: int) -> Path:
+        return self.folder / f"{index:06d}{_SUFFIX}"
+
+    def write_shard(self, index: int, entries: dict[bytes, tuple]) -> None:
+        temporary = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                marshal.dump((_FORMAT, self.fingerprint, entries), out)
+            os.replace(temporary, self.shard(index))
+        except (OSError, ValueError):
+            if temporary:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+
+    def keep_only(self, shards: int) -> None:
+        """Remove shards left from an earlier run that had more chunks."""
+        try:
+            for shard in self.folder.glob("*" + _SUFFIX):
+                if not shard.stem.isdigit() or int(shard.stem) >= shards:
+                    shard.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,155 @@
+"""Turn other dataset shapes into OpenAI's training formats, one example at a time.
+
+Used by the quick fixes on foreign lines, and by data preparation commands.
+Each function returns None when the example cannot be converted faithfully.
+"""
+
+from __future__ import annotations
+
+import json
+
+from finetune_ls.core.roles import CHAT_ROLES, suggest_role
+from finetune_ls.core.shapes import PROMPT_COMPLETION, Foreign
+
+# Separators and endings OpenAI's legacy prepare_data tool appended.
+LEGACY_PROMPT_SEPARATORS = (
+    "\n\n### =>\n\n", "\n\n###\n\n", "\n\n===>\n\n", "\n\n--->\n\n", "\n\n===\n\n", "\n\n---\n\n", " ->", "->",
+)
+LEGACY_COMPLETION_ENDINGS = (" [END]", " END", "END", "***", "+++", "&&&", "$$$", "@@@", "%%%", "\n")
+
+
+def compact_json(value: object) -> str:
+    """One JSONL line. Non-ASCII is kept readable, but U+2028/U+2029/U+0085 are
+    escaped: tools that split lines with str.splitlines would break on them."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\u0085", "\\u0085")
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _chat(*turns: tuple[str, str | None]) -> dict | None:
+    messages = []
+    for role, content in turns:
+        if content is None:
+            return None
+        messages.append({"role": role, "content": content})
+    return {"messages": messages}
+
+
+def strip_legacy_prompt(prompt: str) -> str:
+    for separator in LEGACY_PROMPT_SEPARATORS:
+        if prompt.endswith(separator):
+            return prompt[: -len(separator)].rstrip()
+    return prompt
+
+
+def strip_legacy_completion(completion: str) -> str:
+    text = completion
+    for ending in LEGACY_COMPLETION_ENDINGS:
+        if text.endswith(ending) and len(text) > len(ending):
+            text = text[: -len(ending)]
+            break
+    return text.strip()
+
+
+def prompt_completion_to_chat(value: dict, system: str | None = None) -> dict | None:
+    prompt, completion = _text(value.get("prompt")), _text(value.get("completion"))
+    if prompt is None or completion is None:
+        return None
+    turns = [("system", system)] if system else []
+    prompt = strip_legacy_prompt(prompt)
+    if prompt:
+        turns.append(("user", prompt))
+    turns.append(("assistant", strip_legacy_completion(completion)))
+    return _chat(*turns)
+
+
+def alpaca_to_chat(value: dict) -> dict | None:
+    instruction = _text(value.get("instruction"))
+    extra = _text(value.get("input")) or ""
+    answer = _text(value.get("output", value.get("response")))
+    if instruction is None:
+        return None
+    user = f"{instruction}\n\n{extra}" if extra.strip() else instruction
+    turns = [("system", _text(value["system"]))] if _text(value.get("system")) else []
+    return _chat(*turns, ("user", user), ("assistant", answer))
+
+
+def sharegpt_to_chat(value: dict) -> dict | None:
+    conversation = value.get("conversations")
+    if not isinstance(conversation, list) or not conversation:
+        return None
+    messages = []
+    for turn in conversation:
+        if not isinstance(turn, dict):
+            return None
+        role = suggest_role(turn.get("from", turn.get("role")), CHAT_ROLES)
+        content = _text(turn.get("value", turn.get("content")))
+        if role is None or content is None:
+            return None
+        messages.append({"role": role, "content": content})
+    if isinstance(value.get("system"), str) and value["system"]:
+        messages.insert(0, {"role": "system", "content": value["system"]})
+    return {"messages": messages}
+
+
+def _trl_side(side: object) -> list | None:
+    if isinstance(side, str):
+        return [{"role": "assistant", "content": side}]
+    if isinstance(side, list) and side and isinstance(side[-1], dict):
+        content = _text(side[-1].get("content"))
+        return None if content is None else [{"role": "assistant", "content": content}]
+    return None
+
+
+def trl_to_preference(value: dict) -> dict | None:
+    prompt = value.get("prompt")
+    if isinstance(prompt, str):
+        messages = [{"role": "user", "content": prompt}]
+    elif isinstance(prompt, list) and all(isinstance(m, dict) for m in prompt):
+        messages = [{"role": suggest_role(m.get("role"), CHAT_ROLES) or "user", "content": m.get("content")} for m in prompt]
+    else:
+        return None
+    preferred, rejected = _trl_side(value.get("chosen")), _trl_side(value.get("rejected"))
+    if preferred is None or rejected is None:
+        return None
+    return {"input": {"messages": messages}, "preferred_output": preferred, "non_preferred_output": rejected}
+
+
+def classification_to_chat(value: dict) -> dict | None:
+    return _chat(("user", _text(value.get("text"))), ("assistant", _text(value.get("label"))))
+
+
+def question_answer_to_chat(value: dict) -> dict | None:
+    return _chat(("user", _text(value.get("question"))), ("assistant", _text(value.get("answer"))))
+
+
+def input_output_to_chat(value: dict) -> dict | None:
+    return _chat(("user", _text(value.get("input"))), ("assistant", _text(value.get("output", value.get("response")))))
+
+
+CONVERTERS = {
+    Foreign.ALPACA: ("chat", alpaca_to_chat),
+    Foreign.SHAREGPT: ("chat", sharegpt_to_chat),
+    Foreign.TRL_PREFERENCE: ("preference", trl_to_preference),
+    Foreign.CLASSIFICATION: ("chat", classification_to_chat),
+    Foreign.QUESTION_ANSWER: ("chat", question_answer_to_chat),
+    Foreign.INPUT_OUTPUT: ("chat", input_output_to_chat),
+    PROMPT_COMPLETION: ("chat", prompt_completion_to_chat),
+}
+
+
+def convert(shape: str, value: dict) -> tuple[str, dict] | None:
+    """(target format, converted example) for a known foreign shape, or None."""
+    entry = CONVERTERS.get(shape)
+    if entry is None:
+        return None
+    target, function = entry
+    converted = function(value)
+    return (target, converted) if converted is not None else None

@@ -1,0 +1,41 @@
+"""Epochs, billed tokens and cost estimates.
+
+Billed tokens = sum over examples of min(training context, tokens) x epochs,
+as OpenAI bills trained tokens (validation files are not billed). Default
+epochs follow the heuristic of OpenAI's data-preparation notebook: 3, raised
+for small files and lowered for big ones so that examples x epochs lies in
+[100, 25000], with epochs in [1, 25].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+TARGET_EPOCHS = 3
+MIN_TARGET_EXAMPLES = 100
+MAX_TARGET_EXAMPLES = 25_000
+MIN_DEFAULT_EPOCHS = 1
+MAX_DEFAULT_EPOCHS = 25
+
+
+def default_epochs(examples: int) -> int:
+    epochs = TARGET_EPOCHS
+    if examples <= 0:
+        return epochs
+    if examples * epochs < MIN_TARGET_EXAMPLES:
+        epochs = min(MAX_DEFAULT_EPOCHS, MIN_TARGET_EXAMPLES // examples)
+    elif examples * epochs > MAX_TARGET_EXAMPLES:
+        epochs = max(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // examples)
+    return epochs
+
+
+def billed_tokens_per_epoch(example_tokens: Sequence[int], context: int | None) -> int:
+    if not context:
+        return sum(example_tokens)
+    return sum(min(context, tokens) for tokens in example_tokens)
+
+
+def cost_usd(billed_tokens: int, price_per_1m: float | None) -> float | None:
+    if price_per_1m is None:
+        return None
+    return round(billed_tokens / 1_000_000 * price_per_1m, 2)

@@ -1,0 +1,73 @@
+"""The two BPE encodings OpenAI's fine-tunable models use, loaded from package data.
+
+tiktoken downloads its rank files on first use; editors behind a firewall (and CI
+machines) have no route there, so the files ship inside the package. They are
+verified against the sha256 that tiktoken itself pins for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import types
+from importlib import resources
+
+import tiktoken
+import tiktoken_ext.openai_public as openai_public
+
+BUNDLED_ENCODINGS = ("o200k_base", "cl100k_base")
+
+_lock = threading.Lock()
+_loaded: dict[str, tiktoken.Encoding] = {}
+
+
+class EncodingUnavailable(RuntimeError):
+    """The bundled rank file is missing or does not match tiktoken's pinned hash."""
+
+
+def _bundled_ranks(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+    """Stand-in for tiktoken's `load_tiktoken_bpe` that reads the bundled copy."""
+    file_name = url.rsplit("/", 1)[-1]
+    resource = resources.files("finetune_ls") / "data" / "encodings" / file_name
+    try:
+        contents = resource.read_bytes()
+    except FileNotFoundError as exc:
+        raise EncodingUnavailable(f"bundled encoding file {file_name} is missing") from exc
+    if expected_hash is None or hashlib.sha256(contents).hexdigest() != expected_hash:
+        raise EncodingUnavailable(
+            f"bundled encoding file {file_name} does not match the sha256 tiktoken expects"
+        )
+    ranks: dict[bytes, int] = {}
+    for line in contents.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def _construct(name: str) -> tiktoken.Encoding:
+    constructor = openai_public.ENCODING_CONSTRUCTORS[name]
+    # Run tiktoken's own constructor (its pattern, special tokens and pinned hash) with
+    # the rank loader swapped for ours. A copy of the function with other globals
+    # changes nothing in tiktoken's module, so other users of tiktoken are unaffected.
+    offline = types.FunctionType(
+        constructor.__code__,
+        {**vars(openai_public), "load_tiktoken_bpe": _bundled_ranks},
+        constructor.__name__,
+    )
+    return tiktoken.Encoding(**offline())
+
+
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """Return a bundled encoding by name (`o200k_base` or `cl100k_base`), loading it once."""
+    if name not in BUNDLED_ENCODINGS:
+        raise EncodingUnavailable(f"no bundled encoding named {name!r}")
+    encoding = _loaded.get(name)
+    if encoding is None:
+        with _lock:
+            encoding = _loaded.get(name)
+            if encoding is None:
+                encoding = _construct(name)
+                _loaded[name] = encoding
+    return encoding

@@ -1,0 +1,256 @@
+"""Check a whole training file: the one entry point the CLI, the language server
+and the tests share.
+
+    report = check_text(text, CheckSettings(model="gpt-4o-mini"))
+    report = check_path("train.jsonl", CheckSettings(), progress=...)
+
+The file's format is decided from its first lines, each line is checked on its
+own (analysis.py, in parallel for big files, cached per line), and the results
+are folded into file-level findings and a summary (aggregate.py, filechecks.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import orjson
+
+from finetune_ls.core import rules as R
+from finetune_ls.core.aggregate import ExampleLine, FileAggregator
+from finetune_ls.core.analysis import FileContext, LineResult, analyze_line
+from finetune_ls.core.cache import LineCache
+from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
+from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize
+from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit, file_finding
+from finetune_ls.core.lines import split_lines, split_lines_bytes
+from finetune_ls.core.parallel import analyze_source, default_jobs
+from finetune_ls.core.records import recover
+from finetune_ls.core.shapes import CHAT, FORMATS, MIXED, UNKNOWN, method_format, vote_format
+
+BOM_BYTES = b"\xef\xbb\xbf"
+BOM = "\ufeff"
+FORMAT_SAMPLE_LINES = 1000
+FORMAT_SAMPLE_BYTES = 8 * 1024 * 1024
+BINARY_PROBE_BYTES = 8000
+TRAINING, VALIDATION = "training", "validation"
+
+
+@dataclass
+class CheckSettings:
+    model: str | None = None
+    method: str | None = None  # supervised | dpo | reinforcement
+    epochs: int | None = None
+    provider: str = "openai"  # openai | azure | compatible
+    count_tokens: bool = True
+    today: date | None = None
+    catalog: ModelCatalog | None = None
+    role: str = TRAINING  # or VALIDATION (no minimum count)
+
+    def resolved_catalog(self) -> ModelCatalog:
+        return self.catalog or bundled_catalog()
+
+    def resolved_today(self) -> date:
+        return self.today or date.today()
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str
+    findings: list[Finding]
+    summary: dict
+    examples_by_digest: dict[bytes, ExampleLine] = field(default_factory=dict, repr=False)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == Severity.ERROR for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Decided once per file, from its first lines and the settings."""
+
+    format: str  # detected (or required by the method); UNKNOWN when no line is in a format
+    target: Target
+    context: FileContext  # context.format: what lines are checked against
+
+
+def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
+    values = []
+    for raw in sample:
+        try:
+            values.append(orjson.loads(raw))
+        except orjson.JSONDecodeError:
+            continue
+    if not values:  # nothing parses line by line: maybe pretty-printed objects or a JSON array
+        texts = [raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw for raw in sample]
+        values = [example for record in recover(texts) for example in record.examples]
+    detected = vote_format(values)
+    fmt = method_format(settings.method, detected)
+    catalog = settings.resolved_catalog()
+    target = resolve_target(fmt, settings.model, settings.method, settings.provider, catalog)
+    check_format = fmt if fmt in FORMATS else CHAT
+    encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
+    context = FileContext(check_format, encoding, target.info.training_context if target.info else None, target.model)
+    return Plan(fmt, target, context)
+
+
+def _sample(lines: Iterable[bytes | str]) -> list[bytes | str]:
+    sample = []
+    for raw in lines:
+        if raw.strip():
+            sample.append(raw)
+            if len(sample) >= FORMAT_SAMPLE_LINES:
+                break
+    return sample
+
+
+def _binary_report(path: str, offset: int, settings: CheckSettings) -> FileReport:
+    message = (f"The file holds NUL bytes (the first at byte {offset}): it is a binary file or UTF-16 text, not UTF-8 "
+               "JSON Lines. Export the data as UTF-8 JSONL.")
+    return FileReport(path, UNKNOWN, [file_finding(R.BINARY_FILE.code, Severity.ERROR, message)],
+                      {"format": UNKNOWN, "lines": 0, "examples": 0, "model": settings.model})
+
+
+def _bom_finding() -> Finding:
+    return Finding(R.BYTE_ORDER_MARK.code, R.BYTE_ORDER_MARK.severity,
+                   "The file starts with a UTF-8 byte-order mark (BOM), which JSON does not allow; strict parsers "
+                   "reject the first line. Save as UTF-8 without BOM.",
+                   0, 0, 0, 1, 0, 1, None, "line", Fix("Remove the byte-order mark", (TextEdit(0, 0, 0, 1, ""),)))
+
+
+def _after_bom(finding: Finding) -> Finding:
+    """Move a line-0 finding one column right, past a BOM the line was checked without."""
+    if finding.line != 0 or finding.scope != "line":
+        return finding
+    end_shift = 1 if finding.end_line == 0 else 0
+    fix = finding.fix
+    if fix:
+        fix = replace(fix, edits=tuple(replace(e, start_column=e.start_column + (e.start_line == 0),
+                                               end_column=e.end_column + (e.end_line == 0)) for e in fix.edits))
+    return replace(finding, column=finding.column + 1, column_utf16=finding.column_utf16 + 1,
+                   end_column=finding.end_column + end_shift, end_column_utf16=finding.end_column_utf16 + end_shift,
+                   fix=fix)
+
+
+def _order(finding: Finding) -> tuple:
+    """Line findings in reading order, then what concerns the whole file."""
+    return (finding.scope == "file", finding.line, finding.column, finding.code)
+
+
+def _finish(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSettings, bom: bool) -> FileReport:
+    aggregator.close()
+    stats = aggregator.stats
+    catalog = settings.resolved_catalog()
+    today = settings.resolved_today()
+    checked = plan.context.format if stats.examples else plan.format
+    target = plan.target
+    vision_model = catalog.resolve(catalog.default_model("chat-vision"))
+    if stats.examples_with_images and not target.explicit_model and vision_model \
+            and vision_model.encoding == plan.context.encoding and checked == CHAT:
+        target = replace(target, model=vision_model.id, info=vision_model)  # the model that takes images
+    findings = aggregator.findings
+    if bom:
+        findings = [_bom_finding()] + [_after_bom(f) for f in findings]
+    findings += file_findings(stats, checked, target, catalog, today, settings.role,
+                              explicit_method=settings.method is not None)
+    findings.sort(key=_order)
+    fmt = MIXED if stats.mixed_lines else checked
+    summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding)
+    summary["errors"] = sum(1 for f in findings if f.severity == Severity.ERROR)
+    summary["warnings"] = sum(1 for f in findings if f.severity == Severity.WARNING)
+    return FileReport(path, fmt, findings, summary, aggregator.examples_by_digest)
+
+
+# ------------------------------------------------------------------ text in memory
+def check_text(text: str, settings: CheckSettings | None = None, path: str = "<text>") -> FileReport:
+    """Check a document held as text (the language server's case). Lines follow LSP rules."""
+    settings = settings or CheckSettings()
+    nul = text.find("\x00", 0, BINARY_PROBE_BYTES)
+    if nul >= 0:
+        return _binary_report(path, nul, settings)
+    bom = text.startswith(BOM)
+    lines = split_lines(text[1:] if bom else text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the empty "line" after a final line break
+    plan = plan_check(_sample(lines), settings)
+    aggregator = FileAggregator(plan.context)
+    for number, raw in enumerate(lines):
+        aggregator.add(number, analyze_line(raw, number, plan.context))
+    return _finish(path, plan, aggregator, settings, bom)
+
+
+def check_bytes(data: bytes, settings: CheckSettings | None = None, path: str = "<bytes>",
+                jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> FileReport:
+    """Check a file's bytes held in memory (e.g. standard input)."""
+    return _check_source(data, len(data), path, settings or CheckSettings(), jobs, progress, cache=None)
+
+
+def check_path(path: str, settings: CheckSettings | None = None, jobs: int | None = None,
+               progress: Callable[[int, int], None] | None = None, use_cache: bool = True) -> FileReport:
+    """Check a file on disk, streaming it (memory stays a fraction of its size).
+    Raises OSError when it cannot be read."""
+    settings = settings or CheckSettings()
+    size = os.path.getsize(path)
+    return _check_source(path, size, path, settings, jobs, progress, cache=use_cache)
+
+
+def _head(source: bytes | str, size: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[:FORMAT_SAMPLE_BYTES]
+    with open(source, "rb") as handle:
+        return handle.read(min(size, FORMAT_SAMPLE_BYTES))
+
+
+def _check_source(source: bytes | str, size: int, path: str, settings: CheckSettings, jobs: int | None,
+                  progress: Callable[[int, int], None] | None, cache: bool | None) -> FileReport:
+    head = _head(source, size)
+    nul = head.find(b"\x00", 0, BINARY_PROBE_BYTES)
+    if nul >= 0:
+        return _binary_report(path, nul, settings)
+    bom = head.startswith(BOM_BYTES)
+    start = len(BOM_BYTES) if bom else 0
+    sample_lines = split_lines_bytes(head[start:])
+    if len(head) < size:
+        sample_lines.pop()  # probably cut in the middle
+    plan = plan_check(_sample(sample_lines), settings)
+
+    line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
+    aggregator = FileAggregator(plan.context)
+    line = 0
+    for chunk in analyze_source(source, start, size, plan.context, line_cache, jobs or default_jobs(), progress):
+        aggregator.add_chunk(line, chunk)
+        line += chunk.lines
+    return _finish(path, plan, aggregator, settings, bom)
+
+
+# ------------------------------------------------------------------ validation file
+def mark_overlap(training: FileReport, validation: FileReport) -> int:
+    """Flag examples present in both files, in both reports. Returns how many."""
+    shared = training.examples_by_digest.keys() & validation.examples_by_digest.keys()
+    for digest in shared:
+        train_line = training.examples_by_digest[digest]
+        valid_line = validation.examples_by_digest[digest]
+        for report, here, there, other in ((training, train_line, valid_line, validation.path),
+                                           (validation, valid_line, train_line, training.path)):
+            report.findings.append(Finding(
+                R.VALIDATION_OVERLAP.code, R.VALIDATION_OVERLAP.severity,
+                f"This example is also in {os.path.basename(other)} (line {there.line + 1}); the same data should not "
+                "be in both the training and the validation file. Remove it from one of them.",
+                here.line, 0, here.line, here.width, 0, here.width_utf16, None, "line", None,
+                (Related(there.line, f"same example in {other}"),)))
+    for report in (training, validation):
+        report.findings.sort(key=_order)
+        report.summary["warnings"] = report.count(Severity.WARNING)
+        report.summary["validation_overlap"] = len(shared)
+    return len(shared)
+
+
+__all__ = ["CheckSettings", "FileReport", "LineResult", "check_bytes", "check_path", "check_text", "mark_overlap",
+           "TRAINING", "VALIDATION"]

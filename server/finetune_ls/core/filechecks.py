@@ -1,0 +1,180 @@
+"""Findings about the file as a whole (example counts, the target model and its
+dates, the method) and the summary with tokens and costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from finetune_ls.core import rules as R
+from finetune_ls.core.aggregate import FileStats
+from finetune_ls.core.catalog import ModelCatalog, ModelInfo
+from finetune_ls.core.costs import billed_tokens_per_epoch, cost_usd, default_epochs
+from finetune_ls.core.findings import Finding, Severity, file_finding
+from finetune_ls.core.shapes import (
+    CHAT, FORMAT_METHOD, METHOD_FORMATS, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, UNKNOWN,
+)
+
+MIN_EXAMPLES = 10
+MAX_REINFORCEMENT_EXAMPLES = 50_000
+MAX_IMAGE_EXAMPLES = 50_000
+RETIRING_NOTICE_DAYS = 120
+_FORMAT_WORDS = {CHAT: "chat", PREFERENCE: "preference (DPO)", REINFORCEMENT: "reinforcement (RFT)",
+                 PROMPT_COMPLETION: "prompt/completion", UNKNOWN: "an unknown format"}
+_METHOD_DATA = {"supervised": 'chat data ({"messages": [...]})',
+                "dpo": 'preference data ({"input": ..., "preferred_output": [...], "non_preferred_output": [...]})',
+                "reinforcement": 'reinforcement data ({"messages": [...], plus reference fields for the grader})'}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The model and method a file is checked for."""
+
+    model: str
+    info: ModelInfo | None
+    method: str
+    explicit_model: bool
+    provider: str
+
+
+def resolve_target(fmt: str, model: str | None, method: str | None, provider: str, catalog: ModelCatalog) -> Target:
+    chosen = model or catalog.default_model(fmt if fmt != UNKNOWN else CHAT) or ""
+    return Target(chosen, catalog.resolve(chosen), method or FORMAT_METHOD.get(fmt, "supervised"), bool(model), provider)
+
+
+def file_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
+                  role: str = "training", explicit_method: bool = False) -> list[Finding]:
+    findings: list[Finding] = []
+    if role == "training" and stats.examples < MIN_EXAMPLES:
+        findings.append(file_finding(
+            R.TOO_FEW_EXAMPLES.code, Severity.ERROR,
+            f"The file has {stats.examples} example(s); OpenAI refuses a job with fewer than {MIN_EXAMPLES} "
+            f"(\"Training file has {stats.examples} example(s), but must have at least 10 examples\")."))
+    if fmt == REINFORCEMENT and stats.examples > MAX_REINFORCEMENT_EXAMPLES and role == "training":
+        findings.append(file_finding(R.TOO_MANY_EXAMPLES.code, Severity.ERROR,
+                                     f"{stats.examples:,} examples; reinforcement training files take at most "
+                                     f"{MAX_REINFORCEMENT_EXAMPLES:,}."))
+    if stats.examples_with_images > MAX_IMAGE_EXAMPLES:
+        findings.append(file_finding(R.TOO_MANY_EXAMPLES.code, Severity.ERROR,
+                                     f"{stats.examples_with_images:,} examples with images; OpenAI takes at most "
+                                     f"{MAX_IMAGE_EXAMPLES:,}."))
+    if explicit_method and fmt in FORMAT_METHOD and fmt not in METHOD_FORMATS.get(target.method, (fmt,)):
+        findings.append(file_finding(
+            R.FORMAT_METHOD_MISMATCH.code, Severity.ERROR,
+            f"The file holds {_FORMAT_WORDS[fmt]} data, but the {target.method} method needs "
+            f"{_METHOD_DATA.get(target.method, 'another format')}; OpenAI rejects the job (\"is in the fine-tune-"
+            f"{'chat' if fmt == CHAT else fmt} format, but the specified fine-tuning job is not using "
+            f"'{FORMAT_METHOD[fmt]}'\"). Use method {FORMAT_METHOD[fmt]}, or convert the data."))
+    findings.extend(_model_findings(stats, fmt, target, catalog, today))
+    if stats.estimated:
+        findings.append(file_finding(
+            R.TOKENS_ESTIMATED.code, Severity.INFORMATION,
+            "Some token counts are estimates: "
+            + (f"{stats.images} image(s), whose size is unknown without downloading them (85 tokens at detail low); "
+               if stats.images else "")
+            + "tools definitions are counted as their JSON. See docs/tokens.md for the formula."))
+    return findings
+
+
+def _model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date) -> list[Finding]:
+    info = target.info
+    if fmt == UNKNOWN:
+        return []
+    if info is None:
+        severity = Severity.WARNING if target.provider == "openai" else Severity.INFORMATION
+        return [file_finding(R.UNKNOWN_MODEL.code, severity,
+                             f"\"{target.model}\" is not in the model catalog, so its training context, price and "
+                             f"dates are unknown; tokens are counted with {catalog.encoding_for(target.model)}. Check "
+                             "the name, or add the model with --catalog.")]
+    findings = []
+    openai = target.provider == "openai"
+    if not info.supports(fmt) or target.method not in info.methods:
+        findings.append(file_finding(
+            R.MODEL_NOT_TRAINABLE.code, Severity.ERROR,
+            f"{info.id} cannot be fine-tuned on {_FORMAT_WORDS[fmt]} data with the {target.method} method (it takes: "
+            f"{', '.join(info.methods)}). {_alternatives(fmt, catalog, today)}"))
+    elif openai and not info.can_train(today):
+        findings.append(file_finding(
+            R.MODEL_NOT_TRAINABLE.code, Severity.ERROR,
+            f"{info.id} can no longer be fine-tuned: OpenAI stopped new training on {info.training_ends}. "
+            f"{_alternatives(fmt, catalog, today)}"))
+    elif openai and info.training_ends and (info.training_ends - today).days <= RETIRING_NOTICE_DAYS:
+        days = (info.training_ends - today).days
+        shutdown = (f" The model shuts down on {info.shutdown}; models fine-tuned from it stop working then."
+                    if info.shutdown else "")
+        findings.append(file_finding(
+            R.MODEL_RETIRING.code, Severity.INFORMATION,
+            f"New fine-tuning jobs on {info.id} end on {info.training_ends} ({days} days left). "
+            f"{catalog.platform_notice}{shutdown}"))
+    if stats.examples_with_images and info.vision is not True:
+        findings.append(file_finding(
+            R.VISION_MODEL.code, Severity.WARNING,
+            f"{stats.examples_with_images} example(s) hold images, but {info.id} is not documented to accept images "
+            "for fine-tuning; gpt-4o-2024-08-06 is."))
+    return findings
+
+
+def _alternatives(fmt: str, catalog: ModelCatalog, today: date) -> str:
+    models = catalog.trainable(fmt, today)
+    if models:
+        ends = min((m.training_ends for m in models if m.training_ends), default=None)
+        until = f" (until {ends})" if ends else ""
+        return "Models that can still be trained on this data: " + ", ".join(m.id for m in models) + until + "."
+    if fmt == PROMPT_COMPLETION:
+        return "No OpenAI model trains on prompt/completion data any more: convert the file to chat (each line has a quick fix)."
+    if fmt == REINFORCEMENT:
+        return "OpenAI no longer offers reinforcement fine-tuning (o4-mini, its only model, shut down on 2026-10-23)."
+    return "No OpenAI model can still be fine-tuned on this data."
+
+
+def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
+              epochs: int | None, encoding: str | None) -> dict:
+    info = target.info
+    epochs_used = epochs or default_epochs(stats.examples)
+    context = info.training_context if info else None
+    per_epoch = billed_tokens_per_epoch(stats.example_tokens, context)
+    price = info.training_price_per_1m if info else None
+    summary = {
+        "format": fmt,
+        "lines": stats.lines,
+        "examples": stats.examples,
+        "tokens": stats.tokens if encoding else None,
+        "trained_tokens": stats.trained if encoding else None,
+        "longest_example": {"line": stats.longest_line + 1, "tokens": stats.longest_tokens}
+        if stats.longest_line is not None and encoding else None,
+        "over_limit": stats.over_limit,
+        "images": stats.images,
+        "model": target.model,
+        "method": target.method,
+        "encoding": encoding,
+        "training_context": context,
+        "epochs": epochs_used,
+        "epochs_source": "given" if epochs else "default heuristic",
+        "billed_tokens": per_epoch * epochs_used if encoding else None,
+        "price_per_1m_tokens": price,
+        "estimated_cost_usd": cost_usd(per_epoch * epochs_used, price) if encoding else None,
+        "cost_note": (info.training_price_note if info and info.training_price_note else
+                      "USD at OpenAI's last published list price; tokens are estimates where noted"),
+        "token_counts_estimated": stats.estimated,
+        "cost_comparison": _comparison(stats, fmt, target, catalog, today, epochs_used, encoding),
+    }
+    return summary
+
+
+def _comparison(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date, epochs: int,
+                encoding: str | None) -> list[dict]:
+    """The same data on the other models that can still train it (same tokenizer, so the same counts)."""
+    if not encoding:
+        return []
+    rows = []
+    candidates = catalog.trainable(fmt, today)
+    if target.info and target.info not in candidates:
+        candidates.append(target.info)
+    for model in candidates:
+        if model.encoding != encoding or model.training_price_per_1m is None:
+            continue
+        billed = billed_tokens_per_epoch(stats.example_tokens, model.training_context) * epochs
+        rows.append({"model": model.id, "billed_tokens": billed, "price_per_1m_tokens": model.training_price_per_1m,
+                     "estimated_cost_usd": cost_usd(billed, model.training_price_per_1m),
+                     "target": model.id == (target.info.id if target.info else None)})
+    return sorted(rows, key=lambda row: row["estimated_cost_usd"] or 0)

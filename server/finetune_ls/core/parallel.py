@@ -1,0 +1,177 @@
+"""Line analysis of a file by chunks, over a pool of processes for big files.
+
+Tokenisation is ~87% of the work and parsing and checks hold the GIL, so
+threads gain little; processes over byte ranges reach the floor (measured in
+../shared/reference/perf-probe.md). Workers are forked so they share the
+loaded encodings, schemas and cache with the parent, read their own byte
+range, write their own cache shard, and send back a compact Chunk: arrays for
+the many clean examples, full results only for lines with something to say.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from finetune_ls.core.analysis import EXAMPLE, UNPARSED, FileContext, analyze_line, clean_entry, parse, token_counter
+from finetune_ls.core.cache import LineCache, line_key
+from finetune_ls.core.codec import encode_result
+from finetune_ls.core.lines import split_lines_bytes
+from finetune_ls.core.schemas import validator
+from finetune_ls.core.shapes import FORMATS
+
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+CHUNKS_PER_WORKER = 4
+MIN_CHUNK_BYTES = 512 * 1024
+_CLEAN = 6  # length of a clean example's entry: (tokens, trained, width, width_utf16, digest, estimated)
+
+# Set in the parent just before forking; the workers inherit them.
+_source: bytes | str | None = None
+_cached: dict[bytes, tuple] | None = None
+_cache: LineCache | None = None
+
+
+@dataclass
+class Chunk:
+    """The results of one byte range. Line numbers are local to the chunk."""
+
+    lines: int = 0
+    clean: array = field(default_factory=lambda: array("l"))  # lines holding a clean example
+    tokens: array = field(default_factory=lambda: array("q"))
+    trained: array = field(default_factory=lambda: array("q"))
+    widths: array = field(default_factory=lambda: array("l"))
+    widths_utf16: array = field(default_factory=lambda: array("l"))
+    digests: bytearray = field(default_factory=bytearray)  # 16 bytes per clean example
+    estimated: bool = False
+    other: list = field(default_factory=list)  # (line, encoded LineResult) for every other line
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    # fork is the only start method whose workers share the parent's memory for
+    # free; it is safe on Linux, not on macOS (system frameworks) or Windows.
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _read(source: bytes | str, start: int, end: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[start:end]
+    with open(source, "rb") as handle:
+        handle.seek(start)
+        return handle.read(end - start)
+
+
+def chunk_ranges(source: bytes | str, start: int, size: int, jobs: int) -> list[tuple[int, int]]:
+    """Byte ranges that end just after a \\n, so no line (and no \\r\\n) is cut."""
+    target = max(MIN_CHUNK_BYTES, (size - start) // max(1, jobs * CHUNKS_PER_WORKER))
+    ranges = []
+    position = start
+    while position < size:
+        end = min(size, position + target)
+        while end < size:
+            probe = _read(source, end, min(size, end + 1024 * 1024))
+            newline = probe.find(b"\n")
+            if newline >= 0:
+                end += newline + 1
+                break
+            end += len(probe)
+        ranges.append((position, end))
+        position = end
+    return ranges
+
+
+def _entry(raw: bytes, ctx: FileContext) -> tuple:
+    value = parse(raw)
+    if value is not UNPARSED:
+        clean = clean_entry(value, raw, ctx)
+        if clean is not None:
+            return clean
+    result = analyze_line(raw, 0, ctx, value)  # at line 0: position-free, hence cacheable; the parent shifts it
+    if result.kind == EXAMPLE and not result.findings and not result.images:
+        return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
+    return encode_result(result)
+
+
+def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, cached: dict[bytes, tuple] | None,
+                  cache: LineCache | None = None, index: int = 0) -> Chunk:
+    data = _read(source, start, end)
+    lines = split_lines_bytes(data)
+    if data.endswith((b"\n", b"\r")):
+        lines.pop()  # the break ends the last line; no line follows it in this range
+    chunk = Chunk(len(lines))
+    written: dict[bytes, tuple] | None = {} if cache is not None else None
+    for number, raw in enumerate(lines):
+        key = line_key(raw) if written is not None or cached is not None else None
+        entry = cached.get(key) if cached is not None else None
+        if entry is None:
+            entry = _entry(raw, ctx)
+        if written is not None:
+            written[key] = entry
+        if len(entry) == _CLEAN:
+            chunk.clean.append(number)
+            chunk.tokens.append(entry[0])
+            chunk.trained.append(entry[1])
+            chunk.widths.append(entry[2])
+            chunk.widths_utf16.append(entry[3])
+            chunk.digests += entry[4]
+            chunk.estimated = chunk.estimated or entry[5]
+        else:
+            chunk.other.append((number, entry))
+    if cache is not None:
+        cache.write_shard(index, written)
+    return chunk
+
+
+def _work(task: tuple[int, int, int, FileContext]) -> Chunk:
+    index, start, end, ctx = task
+    return analyze_range(_source, start, end, ctx, _cached, _cache, index)  # type: ignore[arg-type]
+
+
+def _warm(ctx: FileContext) -> None:
+    """Load what every worker needs once, in the parent, before forking."""
+    if ctx.encoding:
+        token_counter(ctx.encoding)
+    for fmt in FORMATS:
+        validator(fmt)
+
+
+def analyze_source(source: bytes | str, start: int, size: int, ctx: FileContext, cache: LineCache | None,
+                   jobs: int, progress: Callable[[int, int], None] | None = None) -> Iterator[Chunk]:
+    """Chunks in file order, from a pool of forked workers when it pays."""
+    global _source, _cached, _cache
+    ranges = chunk_ranges(source, start, size, jobs)
+    cached = cache.load() if cache is not None else None
+    try:
+        if jobs <= 1 or size - start < PARALLEL_MIN_BYTES or len(ranges) < 2 or not can_fork():
+            for index, (begin, end) in enumerate(ranges):
+                yield analyze_range(source, begin, end, ctx, cached, cache, index)
+                if progress:
+                    progress(end, size)
+            return
+        _warm(ctx)
+        _source, _cached, _cache = source, cached, cache
+        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(ranges)))
+        try:
+            tasks = [(index, begin, end, ctx) for index, (begin, end) in enumerate(ranges)]
+            for (_, end), chunk in zip(ranges, pool.imap(_work, tasks)):
+                yield chunk
+                if progress:
+                    progress(end, size)
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
+            _source = _cached = _cache = None
+    finally:
+        if cache is not None:
+            cache.keep_only(len(ranges))

@@ -1,0 +1,610 @@
+"""Every finding code the engine can report, as data.
+
+Each rule says what triggers it, how to fix it, and carries an example file
+that triggers it and a close one that must not. `docs/rules.md` is generated
+from this table (`python -m finetune_ls.core.rules_doc`), and the test suite runs
+every example, so the documentation cannot drift from the checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from finetune_ls.core.findings import Severity
+
+ERROR, WARNING, INFORMATION, HINT = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    scope: str  # "line" or "file"
+    group: str
+    summary: str  # what triggers it
+    fix: str  # what the user should do
+    example: str | Callable[[], str]  # a JSONL text that triggers the rule (big ones made on demand)
+    counter_example: str  # a close text that must not
+    settings: dict = field(default_factory=dict)  # check settings for the example
+    counter_settings: dict | None = None  # for the counter-example, when they differ
+    quick_fix: bool = False  # the finding carries a fix the editor can apply
+    validation_example: str | None = None  # validation file text, for overlap rules
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(code: str, severity: Severity, scope: str, group: str, summary: str, fix: str,
+          example: str, counter_example: str, **extra) -> Rule:
+    if code in RULES:
+        raise ValueError(f"duplicate rule code {code}")
+    rule = Rule(code, severity, scope, group, summary, fix, example, counter_example, **extra)
+    RULES[code] = rule
+    return rule
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+_OK = '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}'
+_TEN = _lines(*[_OK.replace("Hi", f"Hi {n}") for n in range(10)])
+
+# ---------------------------------------------------------------- file and text
+BINARY_FILE = _rule(
+    "binary-file", ERROR, "file", "File",
+    "The file holds NUL bytes: it is a binary file (or UTF-16), not UTF-8 JSONL text.",
+    "Export the data as UTF-8 JSON Lines.",
+    '{"messages":[]}\x00\x00\x00\n', '{"messages":[]}\n',
+)
+INVALID_UTF8 = _rule(
+    "invalid-utf8", ERROR, "line", "File",
+    "A line holds bytes that are not valid UTF-8 (often Latin-1 or Windows-1252 text).",
+    "Re-save the file as UTF-8.",
+    # \udce9 is the byte 0xE9 (Latin-1 é) under the surrogateescape convention: tests encode examples with it.
+    '{"prompt":"caf\udce9","completion":" ok"}\n', '{"prompt":"café","completion":" ok"}\n',
+)
+BYTE_ORDER_MARK = _rule(
+    "byte-order-mark", WARNING, "line", "File",
+    "The file starts with a UTF-8 byte-order mark, which JSON does not allow and strict parsers reject.",
+    "Remove the mark (quick fix), or save as 'UTF-8' rather than 'UTF-8 with BOM'.",
+    "\ufeff" + _OK + "\n", _OK + "\n",
+    quick_fix=True,
+)
+BLANK_LINE = _rule(
+    "blank-line", WARNING, "line", "File",
+    "An empty line. JSONL has one example per line; OpenAI's upload may reject or miscount it.",
+    "Delete the line (quick fix).",
+    _OK + "\n\n" + _OK + "\n", _OK + "\n" + _OK + "\n",
+    quick_fix=True,
+)
+
+# ---------------------------------------------------------------- JSON syntax
+JSON_SYNTAX = _rule(
+    "json-syntax", ERROR, "line", "JSON",
+    "The line is not valid JSON; the finding points at the first character the parser could not accept.",
+    "Correct the JSON at the position shown.",
+    '{"messages":[{"role":"user" "content":"Hi"}]}\n', '{"messages":[{"role":"user","content":"Hi"}]}\n',
+)
+COMMENT_LINE = _rule(
+    "comment-line", ERROR, "line", "JSON",
+    "A comment line (// or #). JSON has no comments.",
+    "Delete the line (quick fix).",
+    "// my changes\n" + _OK + "\n", _OK + "\n",
+    quick_fix=True,
+)
+TRAILING_COMMA = _rule(
+    "trailing-comma", ERROR, "line", "JSON",
+    "A comma before a closing bracket or at the end of the line, which JSON does not allow.",
+    "Remove the comma (quick fix).",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},]}\n', _OK + "\n",
+    quick_fix=True,
+)
+UNCLOSED_BRACKET = _rule(
+    "unclosed-bracket", ERROR, "line", "JSON",
+    "An object or array is never closed, or is closed by the wrong bracket.",
+    "Insert the missing bracket where shown (quick fix).",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"]}\n', _OK + "\n",
+    quick_fix=True,
+)
+PYTHON_LITERAL = _rule(
+    "python-literal", ERROR, "line", "JSON",
+    "The line is a Python dict (single quotes, True/None), written with str() or print() instead of json.dumps().",
+    "Rewrite it as JSON (quick fix); in your script, write lines with json.dumps(example).",
+    "{'messages': [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'Hello!'}]}\n", _OK + "\n",
+    quick_fix=True,
+)
+SPLIT_RECORD = _rule(
+    "split-record", ERROR, "line", "JSON",
+    "A raw line break inside a string splits one example over several lines.",
+    "Join the lines, writing the line break as \\n inside the string (quick fix).",
+    '{"messages":[{"role":"user","content":"Hi\nthere"},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+    quick_fix=True,
+)
+MULTILINE_RECORD = _rule(
+    "multiline-record", ERROR, "line", "JSON",
+    "One example is a pretty-printed JSON object spread over several lines; JSONL needs it on one line.",
+    "Join the object into one line (quick fix); in your script, use json.dumps without indent.",
+    '{\n  "messages": [{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]\n}\n', _OK + "\n",
+    quick_fix=True,
+)
+JSON_ARRAY = _rule(
+    "json-array", ERROR, "line", "JSON",
+    "The examples are inside one JSON array (a .json file, one line or pretty-printed) instead of one example per line.",
+    "Convert the array to JSONL, one example per line (quick fix).",
+    "[" + _OK + ",\n" + _OK + "]\n", _OK + "\n" + _OK + "\n",
+    quick_fix=True,
+)
+NOT_AN_OBJECT = _rule(
+    "not-an-object", ERROR, "line", "JSON",
+    "The line is valid JSON but not an object; every line must be one example object.",
+    "Wrap the data in an example object, or delete the line.",
+    '"Hi"\n', _OK + "\n",
+)
+NESTING_TOO_DEEP = _rule(
+    "nesting-too-deep", ERROR, "line", "JSON",
+    "Arrays or objects are nested more than 1,000 levels deep; no parser in the pipeline accepts that.",
+    "Flatten the data.",
+    "[" * 1100 + "]" * 1100 + "\n", "[[[]]]\n",
+)
+INVALID_UNICODE_ESCAPE = _rule(
+    "invalid-unicode-escape", WARNING, "line", "JSON",
+    "A \\uD800-\\uDFFF escape that is not part of a surrogate pair: it encodes no character, and strict parsers reject it.",
+    "Remove the escape or write the whole pair (e.g. \\ud83d\\ude00 for 😀).",
+    '{"prompt":"x \\ud800 y","completion":" ok"}\n', '{"prompt":"x \\ud83d\\ude00 y","completion":" ok"}\n',
+)
+
+# ---------------------------------------------------------------- format
+UNKNOWN_FORMAT = _rule(
+    "unknown-format", ERROR, "line", "Format",
+    "The object has none of the keys of a fine-tuning format (messages; input/preferred_output; prompt/completion).",
+    "Write the example as {\"messages\": [...]} (chat), or check for a typo in the keys.",
+    '{"message":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+    quick_fix=True,
+)
+FOREIGN_FORMAT = _rule(
+    "foreign-format", ERROR, "line", "Format",
+    "The line is in another tool's dataset format (Alpaca instruction/output, ShareGPT conversations, "
+    "TRL prompt/chosen/rejected, text/label classification, question/answer, input/output).",
+    "Convert it to OpenAI's chat or preference format (quick fix converts the line).",
+    '{"instruction":"Say hi","output":"Hi!"}\n', _OK + "\n",
+    quick_fix=True,
+)
+MESSAGE_PER_LINE = _rule(
+    "message-per-line", ERROR, "line", "Format",
+    "The line is a single message, not a conversation: OpenAI needs each line to hold a whole conversation.",
+    'Group the messages of each conversation into one line: {"messages": [ ... ]}.',
+    '{"role":"user","content":"Hi"}\n{"role":"assistant","content":"Hello!"}\n', _OK + "\n",
+)
+MIXED_FORMATS = _rule(
+    "mixed-formats", ERROR, "line", "Format",
+    "The line is in a different format from the rest of the file; a file must hold a single format.",
+    "Move the line to a file of its own format, or convert it.",
+    _OK + "\n" + _OK + "\n" + '{"prompt":"2+2 ->","completion":" 4"}\n', _OK + "\n" + _OK + "\n",
+)
+
+# ---------------------------------------------------------------- schema
+MISSING_KEY = _rule(
+    "missing-key", ERROR, "line", "Schema",
+    "A required key is missing (e.g. a message without role or content, an example without messages).",
+    "Add the key.",
+    '{"messages":[{"role":"user"},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+)
+UNKNOWN_KEY = _rule(
+    "unknown-key", ERROR, "line", "Schema",
+    "A key the format does not define. OpenAI rejects the file ('Example 1 contains an extra \"weight\"').",
+    "Remove the key (quick fix), or check its spelling.",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}],"id":7}\n', _OK + "\n",
+    quick_fix=True,
+)
+WRONG_TYPE = _rule(
+    "wrong-type", ERROR, "line", "Schema",
+    "A value has the wrong JSON type (e.g. a number where a string is needed).",
+    "Write the value with the type named in the message.",
+    '{"messages":[{"role":"user","content":42},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+)
+INVALID_VALUE = _rule(
+    "invalid-value", ERROR, "line", "Schema",
+    "A value outside the allowed set or pattern (e.g. an image detail other than auto/low/high, a tool name with spaces).",
+    "Use one of the allowed values named in the message.",
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png","detail":"max"}}]},'
+    '{"role":"assistant","content":"A cat."}]}\n',
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png","detail":"low"}}]},'
+    '{"role":"assistant","content":"A cat."}]}\n',
+)
+EMPTY_ARRAY = _rule(
+    "empty-array", ERROR, "line", "Schema",
+    "An array that must not be empty is empty (messages, content parts, tool_calls).",
+    "Add the missing items or remove the key.",
+    '{"messages":[]}\n', _OK + "\n",
+)
+TOO_MANY_ITEMS = _rule(
+    "too-many-items", ERROR, "line", "Schema",
+    "An array holds more items than allowed (e.g. two messages in preferred_output).",
+    "Keep one item.",
+    '{"input":{"messages":[{"role":"user","content":"Hi"}]},"preferred_output":[{"role":"assistant","content":"Hello!"},'
+    '{"role":"assistant","content":"Hey"}],"non_preferred_output":[{"role":"assistant","content":"What?"}]}\n',
+    '{"input":{"messages":[{"role":"user","content":"Hi"}]},"preferred_output":[{"role":"assistant","content":"Hello!"}],'
+    '"non_preferred_output":[{"role":"assistant","content":"What?"}]}\n',
+)
+
+# ---------------------------------------------------------------- messages
+UNKNOWN_ROLE = _rule(
+    "unknown-role", ERROR, "line", "Messages",
+    "A role OpenAI does not know (e.g. model, bot, human, gpt from other tools), or one the format does not allow "
+    "(system in reinforcement data).",
+    "Use the role suggested in the message (quick fix renames it).",
+    '{"messages":[{"role":"human","content":"Hi"},{"role":"gpt","content":"Hello!"}]}\n', _OK + "\n",
+    quick_fix=True,
+)
+MISSING_ASSISTANT = _rule(
+    "missing-assistant", ERROR, "line", "Messages",
+    "A supervised example with no assistant message: there is nothing to learn from it.",
+    "Add the assistant's answer as the last message.",
+    '{"messages":[{"role":"user","content":"Hi"}]}\n', _OK + "\n",
+)
+NOTHING_TRAINED = _rule(
+    "nothing-trained", WARNING, "line", "Messages",
+    "Every assistant message has weight 0, so the example trains on nothing but is still billed.",
+    "Set weight 1 on the answer to learn from, or remove the example.",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":0}]}\n',
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1}]}\n',
+)
+MISSING_USER = _rule(
+    "missing-user", WARNING, "line", "Messages",
+    "A conversation with no user message: the model learns to answer without being asked.",
+    "Add the user's turn before the assistant's answer.",
+    '{"messages":[{"role":"system","content":"Be brief."},{"role":"assistant","content":"Hello!"}]}\n',
+    '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+)
+SYSTEM_NOT_FIRST = _rule(
+    "system-not-first", WARNING, "line", "Messages",
+    "A system (or developer) message after the conversation has started.",
+    "Move the instructions to the start of the conversation.",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"system","content":"Be brief."},{"role":"assistant","content":"Hello!"}]}\n',
+    '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+)
+DEVELOPER_ROLE_IN_SFT = _rule(
+    "developer-role-in-sft", WARNING, "line", "Messages",
+    "A developer message in supervised data: OpenAI's supervised format lists system, user, assistant, tool and "
+    "function; developer belongs to reinforcement data.",
+    "Use role system (quick fix).",
+    '{"messages":[{"role":"developer","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+    '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+    quick_fix=True,
+)
+UNTRAINED_TAIL = _rule(
+    "untrained-tail", WARNING, "line", "Messages",
+    "Messages after the last assistant message: nothing learns from them, but they are billed.",
+    "End each supervised example with the assistant's answer.",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Bye"}]}\n',
+    _OK + "\n",
+)
+EMPTY_CONTENT = _rule(
+    "empty-content", WARNING, "line", "Messages",
+    "A message whose content is empty or only whitespace (an empty assistant answer teaches the model to say nothing).",
+    "Write the content, or remove the message.",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":""}]}\n', _OK + "\n",
+)
+EMPTY_SYSTEM = _rule(
+    "empty-system", INFORMATION, "line", "Messages",
+    "An empty system message: it teaches nothing and costs tokens on every example.",
+    "Remove it, or write the instructions you will use at inference time.",
+    '{"messages":[{"role":"system","content":""},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+    '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+)
+INVALID_WEIGHT = _rule(
+    "invalid-weight", ERROR, "line", "Messages",
+    "weight must be the integer 0 or 1 (not 1.0, true or \"1\").",
+    "Write 0 or 1 (quick fix).",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1.0}]}\n',
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1}]}\n',
+    quick_fix=True,
+)
+MISPLACED_WEIGHT = _rule(
+    "misplaced-weight", ERROR, "line", "Messages",
+    "weight on a message that is not from the assistant, or on the example itself; only assistant messages take a weight.",
+    "Remove the weight (quick fix).",
+    '{"messages":[{"role":"user","content":"Hi","weight":0},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+    quick_fix=True,
+)
+
+# ---------------------------------------------------------------- tools
+ARGUMENTS_NOT_STRING = _rule(
+    "arguments-not-string", ERROR, "line", "Tools",
+    "Tool-call arguments given as a JSON object; OpenAI needs a string holding the JSON.",
+    "Turn the object into a string (quick fix).",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":{"city":"Paris"}}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    quick_fix=True,
+)
+ARGUMENTS_INVALID_JSON = _rule(
+    "arguments-invalid-json", WARNING, "line", "Tools",
+    "The arguments string is not valid JSON, so the model learns to emit broken calls.",
+    "Write the arguments as a JSON object serialised to a string.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{city: Paris}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+)
+ARGUMENTS_NOT_OBJECT = _rule(
+    "arguments-not-object", WARNING, "line", "Tools",
+    "The arguments string holds JSON that is not an object (often a double-encoded string), so the model learns "
+    "to emit arguments the API cannot use.",
+    "Encode the arguments object once (quick fix decodes a double-encoded string).",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{\\"city\\": \\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    quick_fix=True,
+)
+ARGUMENTS_SCHEMA_MISMATCH = _rule(
+    "arguments-schema-mismatch", WARNING, "line", "Tools",
+    "The call's arguments do not match the parameters schema declared for that tool.",
+    "Make the arguments fit the schema, or correct the schema.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{\\"town\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":'
+    '{"name":"weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":'
+    '{"name":"weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}\n',
+)
+INVALID_TOOL_SCHEMA = _rule(
+    "invalid-tool-schema", WARNING, "line", "Tools",
+    "A tool's parameters are not a valid JSON Schema.",
+    "Correct the parameters schema.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]}],"tools":[{"type":"function",'
+    '"function":{"name":"weather","parameters":{"type":"objekt"}}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]}],"tools":[{"type":"function",'
+    '"function":{"name":"weather","parameters":{"type":"object"}}}]}\n',
+)
+UNDECLARED_FUNCTION = _rule(
+    "undeclared-function", WARNING, "line", "Tools",
+    "A tool call or function call names a function the example does not declare in tools (or functions).",
+    "Declare the function in the example's tools, with its parameters.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+)
+TOOL_RESULT_WITHOUT_CALL = _rule(
+    "tool-result-without-call", ERROR, "line", "Tools",
+    "A tool message whose tool_call_id matches no earlier tool call; OpenAI's chat API refuses such conversations.",
+    "Set tool_call_id to the id of the call it answers.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"tool","tool_call_id":"c9","content":"21C"},'
+    '{"role":"assistant","content":"21C."}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c9","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c9","content":"21C"},'
+    '{"role":"assistant","content":"21C."}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+)
+UNANSWERED_TOOL_CALL = _rule(
+    "unanswered-tool-call", WARNING, "line", "Tools",
+    "A tool call that the conversation goes on past without a tool message answering it.",
+    "Add a tool message with the call's id right after the assistant's call.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]},{"role":"assistant","content":"Sunny."}],'
+    '"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+    '"function":{"name":"weather","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"sun"},'
+    '{"role":"assistant","content":"Sunny."}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+)
+DUPLICATE_TOOL_CALL_ID = _rule(
+    "duplicate-tool-call-id", WARNING, "line", "Tools",
+    "Two tool calls in one assistant message share an id, so their results cannot be told apart.",
+    "Give each call its own id.",
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":['
+    '{"id":"c1","type":"function","function":{"name":"weather","arguments":"{}"}},'
+    '{"id":"c1","type":"function","function":{"name":"weather","arguments":"{}"}}]}],'
+    '"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":['
+    '{"id":"c1","type":"function","function":{"name":"weather","arguments":"{}"}},'
+    '{"id":"c2","type":"function","function":{"name":"weather","arguments":"{}"}}]}],'
+    '"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+)
+
+# ---------------------------------------------------------------- images
+IMAGE_OUTSIDE_USER = _rule(
+    "image-outside-user", ERROR, "line", "Images",
+    "An image in a message that is not from the user; OpenAI accepts images only in user messages.",
+    "Move the image into a user message.",
+    '{"messages":[{"role":"user","content":"Draw"},{"role":"assistant","content":[{"type":"image_url","image_url":'
+    '{"url":"https://x.org/a.png"}}]}]}\n',
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
+    '{"role":"assistant","content":"A cat."}]}\n',
+)
+IMAGE_URL = _rule(
+    "image-url", ERROR, "line", "Images",
+    "An image URL that is neither http(s) nor a base64 data URL of a JPEG, PNG or WEBP image.",
+    "Use an https URL or a data:image/png;base64,... URL.",
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"file:///tmp/a.png"}}]},'
+    '{"role":"assistant","content":"A cat."}]}\n',
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
+    '{"role":"assistant","content":"A cat."}]}\n',
+)
+IMAGE_FORMAT = _rule(
+    "image-format", ERROR, "line", "Images",
+    "An image that is not JPEG, PNG or WEBP (by its data URL type or its bytes); OpenAI skips it as 'invalid image format'.",
+    "Convert the image to PNG, JPEG or WEBP.",
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/gif;base64,R0lGODlhAQABAAAAACw="}}]},'
+    '{"role":"assistant","content":"A dot."}]}\n',
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.gif.png"}}]},'
+    '{"role":"assistant","content":"A dot."}]}\n',
+)
+TOO_MANY_IMAGES = _rule(
+    "too-many-images", ERROR, "line", "Images",
+    "More than 10 images in one example (OpenAI's limit).",
+    "Split the example, or keep the 10 images that matter.",
+    '{"messages":[{"role":"user","content":[' + ",".join(['{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}'] * 11)
+    + ']},{"role":"assistant","content":"Cats."}]}\n',
+    '{"messages":[{"role":"user","content":[' + ",".join(['{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}'] * 10)
+    + ']},{"role":"assistant","content":"Cats."}]}\n',
+)
+IMAGE_TOO_LARGE = _rule(
+    "image-too-large", ERROR, "line", "Images",
+    "An inline (data URL) image larger than 10 MB, OpenAI's limit per image.",
+    "Downscale or recompress the image, or host it and use an https URL.",
+    lambda: '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,'
+    + "A" * 14_000_004 + '"}}]},{"role":"assistant","content":"Big."}]}\n',
+    '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,'
+    + "A" * 1_000 + '"}}]},{"role":"assistant","content":"Small."}]}\n',
+)
+
+# ---------------------------------------------------------------- preference (DPO)
+PREFERENCE_MULTI_TURN = _rule(
+    "preference-multi-turn", ERROR, "line", "Preference",
+    "A preference (DPO) example whose input already holds assistant turns; DPO trains only on one-turn examples.",
+    "Keep one user turn (with an optional system message) in input.",
+    '{"input":{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"},{"role":"user","content":"Joke?"}]},'
+    '"preferred_output":[{"role":"assistant","content":"Sure: ..."}],"non_preferred_output":[{"role":"assistant","content":"No."}]}\n',
+    '{"input":{"messages":[{"role":"user","content":"Joke?"}]},'
+    '"preferred_output":[{"role":"assistant","content":"Sure: ..."}],"non_preferred_output":[{"role":"assistant","content":"No."}]}\n',
+)
+PREFERENCE_IDENTICAL = _rule(
+    "preference-identical", WARNING, "line", "Preference",
+    "The preferred and non-preferred outputs are identical, so the example teaches no preference.",
+    "Write a worse non-preferred answer, or remove the example.",
+    '{"input":{"messages":[{"role":"user","content":"Hi"}]},'
+    '"preferred_output":[{"role":"assistant","content":"Hello!"}],"non_preferred_output":[{"role":"assistant","content":"Hello!"}]}\n',
+    '{"input":{"messages":[{"role":"user","content":"Hi"}]},'
+    '"preferred_output":[{"role":"assistant","content":"Hello!"}],"non_preferred_output":[{"role":"assistant","content":"What."}]}\n',
+)
+PREFERENCE_NOT_TEXT = _rule(
+    "preference-not-text", ERROR, "line", "Preference",
+    "A preference output with tool calls, function calls or no text; DPO takes text outputs only.",
+    "Give both outputs as plain assistant text.",
+    '{"input":{"messages":[{"role":"user","content":"Weather?"}]},"preferred_output":[{"role":"assistant","tool_calls":'
+    '[{"id":"c1","type":"function","function":{"name":"weather","arguments":"{}"}}]}],'
+    '"non_preferred_output":[{"role":"assistant","content":"No idea."}]}\n',
+    '{"input":{"messages":[{"role":"user","content":"Weather?"}]},"preferred_output":[{"role":"assistant","content":"Sunny."}],'
+    '"non_preferred_output":[{"role":"assistant","content":"No idea."}]}\n',
+)
+
+# ---------------------------------------------------------------- reinforcement
+RFT_ENDS_WITH_ASSISTANT = _rule(
+    "rft-ends-with-assistant", WARNING, "line", "Reinforcement",
+    "A reinforcement example whose last message is the assistant's; the model is sampled after the last message, "
+    "so the prompt should end with a user or developer turn (put the expected answer in a reference field).",
+    'Move the answer into a reference field (e.g. "reference_answer") for the grader.',
+    '{"messages":[{"role":"user","content":"Is 7 prime?"},{"role":"assistant","content":"yes"}],"reference_answer":"yes"}\n',
+    '{"messages":[{"role":"user","content":"Is 7 prime?"}],"reference_answer":"yes"}\n',
+    settings={"method": "reinforcement"},
+)
+
+# ---------------------------------------------------------------- prompt/completion
+LEGACY_FORMAT = _rule(
+    "legacy-format", HINT, "line", "Format",
+    "A prompt/completion line: the legacy format of babbage-002 and davinci-002, which can no longer be trained.",
+    "Convert it to chat (quick fix) to train a current model.",
+    '{"prompt":"2+2 ->","completion":" 4\\n"}\n', _OK + "\n",
+    quick_fix=True,
+)
+
+# ---------------------------------------------------------------- file level
+TOO_FEW_EXAMPLES = _rule(
+    "too-few-examples", ERROR, "file", "File",
+    "Fewer than 10 examples; OpenAI refuses the job (invalid_n_examples).",
+    "Add examples: at least 10, and 50-100 well-chosen ones usually help more.",
+    _lines(_OK, _OK.replace("Hi", "Yo")), _TEN,
+)
+TOO_MANY_EXAMPLES = _rule(
+    "too-many-examples", ERROR, "file", "File",
+    "More examples than the method allows (50,000 for reinforcement training files, 50,000 examples with images).",
+    "Split the data, or sample from it.",
+    lambda: _lines(*['{"messages":[{"role":"user","content":"Is %d prime?"}],"reference_answer":"no"}' % n
+                     for n in range(50_001)]),
+    _TEN.replace('"Hello!"}]}', '"Hello!"}],"reference_answer":"x"}').replace(',{"role":"assistant","content":"Hello!"}', ""),
+    settings={"method": "reinforcement"},
+)
+DUPLICATE_EXAMPLE = _rule(
+    "duplicate-example", WARNING, "line", "File",
+    "The same example appears more than once (compared as parsed JSON, so spacing and key order do not matter); "
+    "duplicates over-weight one example and are billed each time.",
+    "Delete the copy (quick fix).",
+    _lines(_OK, _OK), _lines(_OK, _OK.replace("Hi", "Yo")),
+    quick_fix=True,
+)
+EXAMPLE_TOO_LONG = _rule(
+    "example-too-long", WARNING, "line", "Tokens",
+    "An example longer than the model's training context; OpenAI trains on it truncated (tokens are removed from the end).",
+    "Shorten the example or split the conversation.",
+    lambda: '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"' + "word " * 70_000 + '"}]}\n',
+    _OK + "\n",
+    settings={"model": "gpt-4o-mini-2024-07-18"},
+)
+VALIDATION_OVERLAP = _rule(
+    "validation-overlap", WARNING, "line", "File",
+    "An example that is also in the validation file; OpenAI asks that the same data not be in both, and the "
+    "validation loss then measures memory, not learning.",
+    "Remove the example from one of the two files.",
+    _lines(_OK), _lines(_OK.replace("Hi", "Yo")),
+    validation_example=_lines(_OK),
+)
+FORMAT_METHOD_MISMATCH = _rule(
+    "format-method-mismatch", ERROR, "file", "Model",
+    "The file's format does not fit the training method (e.g. chat data for a DPO job, which OpenAI rejects: "
+    "'is in the fine-tune-chat format, but ... method=dpo').",
+    "Choose the method that matches the data, or convert the data.",
+    _TEN, _TEN, settings={"method": "dpo"}, counter_settings={"method": "supervised"},
+)
+MODEL_NOT_TRAINABLE = _rule(
+    "model-not-trainable", ERROR, "file", "Model",
+    "The target model can no longer be fine-tuned (babbage-002 and davinci-002 since 2024-10-28; o4-mini, "
+    "gpt-4.1-nano, gpt-3.5-turbo and gpt-4 since 2026-10-23; every OpenAI model after 2027-01-06), "
+    "or does not support the method.",
+    "Pick a model that can still be trained (the message lists them), or another provider.",
+    _TEN, _TEN, settings={"model": "gpt-3.5-turbo-0125"}, counter_settings={"model": "gpt-4o-mini-2024-07-18"},
+)
+MODEL_RETIRING = _rule(
+    "model-retiring", INFORMATION, "file", "Model",
+    "The target model's fine-tuning ends soon (OpenAI stops new jobs on 2027-01-06) or the model shuts down soon.",
+    "Plan the job before the date shown.",
+    _TEN, _TEN, settings={"model": "gpt-4o-mini-2024-07-18"},
+    counter_settings={"model": "gpt-4o-mini-2024-07-18", "provider": "compatible"},
+)
+UNKNOWN_MODEL = _rule(
+    "unknown-model", WARNING, "file", "Model",
+    "The target model is not in the model catalog, so its context, price and dates are unknown.",
+    "Check the model name, or add the model to a catalog file (--catalog).",
+    _TEN, _TEN, settings={"model": "gpt-9-turbo"}, counter_settings={"model": "gpt-4o-mini-2024-07-18"},
+)
+VISION_MODEL = _rule(
+    "vision-model", WARNING, "file", "Model",
+    "The file has images but the target model is not documented to accept images for fine-tuning.",
+    "Use gpt-4o-2024-08-06 for vision fine-tuning.",
+    _lines(*['{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
+             '{"role":"assistant","content":"A cat."}]}'] * 10),
+    _TEN, settings={"model": "gpt-4.1-mini-2025-04-14"},
+)
+TOKENS_ESTIMATED = _rule(
+    "tokens-estimated", INFORMATION, "file", "Tokens",
+    "Some token counts are estimates: images (whose size is unknown without downloading them), tools definitions "
+    "and the per-message overhead follow a documented formula, not OpenAI's billing.",
+    "Nothing to fix; see docs/tokens.md for the formula.",
+    _lines(*['{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
+             '{"role":"assistant","content":"A cat."}]}'] * 10),
+    _TEN, settings={"model": "gpt-4o-2024-08-06"},
+)
+INTERNAL_ERROR = _rule(
+    "internal-error", WARNING, "line", "File",
+    "finetune-ls failed while checking this line (a bug); the rest of the file is still checked.",
+    "Report the bug with the line; the message holds the error.",
+    "", _OK + "\n",
+)
+
+
+def example_text(text: str | Callable[[], str]) -> str:
+    return text() if callable(text) else text
+
+
+def example_bytes(text: str | Callable[[], str]) -> bytes:
+    """An example as file bytes (lone surrogates stand for undecodable bytes)."""
+    return example_text(text).encode("utf-8", "surrogateescape")
+
+
+def rule(code: str) -> Rule:
+    return RULES[code]
