@@ -296,7 +296,9 @@ def main(argv=None) -> int:
     if floor_runs:
         enc_s = statistics.median(f["encode_seconds"] for f in floor_runs)
         floor = {"encode_seconds": enc_s, "cores": floor_runs[0]["cores"],
-                 "floor_seconds": enc_s / floor_runs[0]["cores"], "tokens": floor_runs[0]["tokens"]}
+                 "floor_seconds": enc_s / floor_runs[0]["cores"], "tokens": floor_runs[0]["tokens"],
+                 "parallel_encode_seconds": statistics.median(f.get("parallel_encode_seconds", float("nan"))
+                                                              for f in floor_runs)}
 
     print(f"\n{'variant':<10} {'median s':>9} {'min':>7} {'max':>7} {'maxRSS MB':>10} {'tree MB':>8} {'MB/s':>7} {'CPU s':>6} {'bg':>5}  runs")
     for v, s in summary.items():
@@ -310,6 +312,11 @@ def main(argv=None) -> int:
     if floor:
         print(f"\nfloor: one core's {args.encoding} encode_ordinary {floor['encode_seconds']:.2f} s"
               f" / {floor['cores']} cores = {floor['floor_seconds']:.2f} s")
+        parallel = floor["parallel_encode_seconds"]
+        print(f"the same encoding on {floor['cores']} processes at once: {parallel:.2f} s "
+              f"({parallel / floor['floor_seconds']:.2f}x the floor: how well this machine's cores scale)")
+        if "cold" in summary and summary["cold"].get("ok_runs"):
+            print(f"cold / parallel encoding: {summary['cold']['median_s'] / parallel:.2f}")
     noisy = max((r.get("bg_cpus", 0) for rs in runs.values() for r in rs), default=0)
     if noisy > 0.2:
         print(f"note: other processes kept up to {noisy:.2f} CPUs busy during a run; timings are noisy")

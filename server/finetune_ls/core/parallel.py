@@ -25,7 +25,7 @@ from finetune_ls.core.schemas import validator
 from finetune_ls.core.shapes import FORMATS
 
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 8
 MIN_CHUNK_BYTES = 512 * 1024
 _CLEAN = 6  # length of a clean example's entry: (tokens, trained, width, width_utf16, digest, estimated)
 
