@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from finetune_ls import __version__
@@ -36,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as error:  # noqa: BLE001 - a bug: one line, not a traceback, unless asked
+        if os.environ.get("FINETUNE_LS_DEBUG"):
+            raise
+        print(f"finetune-ls: internal error ({type(error).__name__}: {error}); please report it "
+              "(FINETUNE_LS_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
