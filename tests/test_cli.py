@@ -156,3 +156,10 @@ def test_module_entry_point(files):
     result = subprocess.run([sys.executable, "-m", "finetune_ls", "check", str(files / "good.jsonl")],
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_stdin_only_once_and_upper_case_extensions(cli_path, tmp_path):
+    assert run(cli_path, "-", "-", stdin=GOOD).returncode == 2
+    (tmp_path / "UPPER.JSONL").write_text(GOOD, encoding="utf-8")
+    found = json.loads(run(cli_path, "--format", "json", str(tmp_path)).stdout)["files"]
+    assert [Path(f["path"]).name for f in found] == ["UPPER.JSONL"]

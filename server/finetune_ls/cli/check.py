@@ -61,7 +61,7 @@ def _collect(paths: list[str]) -> list[str]:
             continue
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            files.extend(os.path.join(root, name) for name in sorted(names) if name.endswith(".jsonl"))
+            files.extend(os.path.join(root, name) for name in sorted(names) if name.lower().endswith(".jsonl"))
     return files
 
 
@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
             print("finetune-ls: give a file or folder to check, or - for standard input", file=sys.stderr)
             return 2
         paths = ["-"]
+    if paths.count("-") > 1:
+        print("finetune-ls: standard input (-) can be checked only once", file=sys.stderr)
+        return 2
     files = _collect(paths)
     if not files:
         print("finetune-ls: no .jsonl files found in " + ", ".join(paths), file=sys.stderr)

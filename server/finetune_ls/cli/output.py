@@ -178,6 +178,8 @@ def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
                      + (f" (training context {_number(context)})" if context else " (context unknown)")))
     if "model" in summary:
         rows.append(("model", f"{summary.get('model')} ({summary.get('method', '')})"))
+    if summary.get("billed_tokens") is None and summary.get("cost_note"):
+        rows.append(("cost", summary["cost_note"]))
     if summary.get("billed_tokens") is not None:
         rows.append(("epochs", f"{summary['epochs']} ({summary['epochs_source']})"))
         rows.append(("billed tokens", _number(summary["billed_tokens"])))

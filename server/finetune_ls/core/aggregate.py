@@ -3,6 +3,7 @@ records spread over lines, blank lines, duplicates, and the running counts."""
 
 from __future__ import annotations
 
+import json
 from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -53,13 +54,23 @@ class FileAggregator:
     # ------------------------------------------------------------------ input
     def add(self, line: int, result: LineResult) -> None:
         self.stats.lines = max(self.stats.lines, line + 1)
-        if result.kind == BLANK and self._run:
-            self._run.append((line, result))
-        elif result.kind in (BROKEN, OTHER) and result.text is not None:
+        if self._joins_run(result):
             self._run.append((line, result))
         else:
             self._flush()
             self._take(line, result)
+
+    def _joins_run(self, result: LineResult) -> bool:
+        """Whether the line may be part of a record spread over lines. A broken line that
+        its own repairs make a whole example stands alone (else every such line would
+        start a scan over the rest of the file)."""
+        if result.kind == BLANK:
+            return bool(self._run)
+        if result.text is None:
+            return False
+        if self.ctx.keep_text:
+            return True
+        return result.kind == OTHER or (result.kind == BROKEN and not result.repaired)
 
     def add_chunk(self, offset: int, chunk) -> None:
         """Add a parallel.Chunk whose first line is line `offset`: its clean examples in
@@ -117,6 +128,9 @@ class FileAggregator:
         self.findings.extend(result.findings)
         if result.kind == OTHER and result.shape is not None:
             self.stats.mixed_lines += 1
+        if result.kind == OTHER and result.text and any(f.code == R.JSON_ARRAY.code for f in result.findings):
+            for value in json.loads(result.text):  # the examples of a one-line JSON array count
+                self._count_recovered(line, value, result.width, result.width_utf16)
         if result.shape is None or result.kind == OTHER:
             return
         self._count(line, result.tokens, result.trained, result.images, result.estimated)
@@ -176,14 +190,16 @@ class FileAggregator:
         first_text, last_text = run[record.first][1].text or "", run[record.last][1].text or ""
         start = len(first_text) - len(first_text.lstrip())
         span = f"lines {first_line + 1}-{last_line + 1}"
+        is_example = any(shape_format(line_shape(value), self.ctx.format) for value in record.examples)
         if record.kind == ARRAY:
             rule, title = R.JSON_ARRAY, "Convert the JSON array to JSONL"
             message = (f"{span.capitalize()} are one JSON array of {len(record.examples)} examples (a .json file), not "
                        "JSONL: OpenAI needs one example object per line. Convert it (quick fix).")
         elif record.kind == MULTILINE:
-            rule, title = R.MULTILINE_RECORD, "Join the example into one line"
-            message = (f"{span.capitalize()} hold one example as a pretty-printed JSON object; JSONL needs each example "
-                       "on a single line (write it with json.dumps without indent). Join it (quick fix).")
+            rule, title = R.MULTILINE_RECORD, "Join the object into one line"
+            what = "one example" if is_example else "one JSON object (not a whole example)"
+            message = (f"{span.capitalize()} hold {what} written over several lines; JSONL needs each example as one "
+                       "object on a single line (write it with json.dumps without indent). Join it (quick fix).")
         else:
             rule, title = R.SPLIT_RECORD, "Join the lines, writing the line breaks as \\n"
             message = (f"Raw line breaks inside a string split this example over {span}; inside JSON strings a line "
@@ -193,9 +209,9 @@ class FileAggregator:
             utf16_length(first_text[:start]), utf16_length(last_text), None, "line",
             Fix(title, (TextEdit(first_line, 0, last_line, len(last_text), record.replacement),))))
         for value in record.examples:
-            self._count_recovered(first_line, value)
+            self._count_recovered(first_line, value, len(first_text), utf16_length(first_text))
 
-    def _count_recovered(self, line: int, value: object) -> None:
+    def _count_recovered(self, line: int, value: object, width: int, width_utf16: int) -> None:
         """An example inside a recovered record counts (examples, tokens) but is
         checked in full only once it is written as JSONL."""
         fmt = shape_format(line_shape(value), self.ctx.format)
@@ -209,4 +225,4 @@ class FileAggregator:
                        PROMPT_COMPLETION: counter.prompt_completion}[fmt](value)
             tokens, trained, estimated = counted.total, counted.trained, counted.estimated
         self._count(line, tokens, trained, 0, estimated)
-        self.examples_by_digest.setdefault(example_digest(value), ExampleLine(line, 0, 0))
+        self.examples_by_digest.setdefault(example_digest(value), ExampleLine(line, width, width_utf16))

@@ -49,9 +49,12 @@ class FileContext:
     encoding: str | None = None  # None: do not count tokens
     context_limit: int | None = None
     model: str | None = None
+    # The file is one JSON document spread over lines (it opens with "["): every line
+    # keeps its text, so the whole document can be recovered as one record.
+    keep_text: bool = False
 
     def fingerprint(self) -> str:
-        return f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}"
+        return f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}|{self.keep_text}"
 
 
 @dataclass(slots=True)
@@ -66,7 +69,8 @@ class LineResult:
     digest: bytes | None = None  # of the example as parsed JSON, for duplicates and overlap
     width: int = 0  # code points of the line
     width_utf16: int = 0
-    text: str | None = None  # kept for broken lines, to recover records spread over lines
+    text: str | None = None  # kept for lines that may belong to a record spread over lines
+    repaired: bool = False  # a broken line whose certain repairs make it a whole example by itself
 
     @property
     def is_example(self) -> bool:
@@ -183,6 +187,7 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
 
     lenient = _lenient_parse(text)
     if lenient is not _FAILED:
+        lenient = _without_surrogates(lenient)  # jsonschema-rs and tiktoken need valid Unicode
         for match in _LONE_SURROGATE.finditer(text):
             report.add(R.INVALID_UNICODE_ESCAPE, f"{match.group()} is half of a surrogate pair and encodes no "
                        "character; strict JSON parsers reject it. Remove it or write the whole pair.",
@@ -198,7 +203,7 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
         report.add(problem.rule, problem.message, columns=(problem.start, problem.end), fix=fix)
     result = LineResult(BROKEN, report.findings, text=text if len(text) <= _MAX_RECOVERY_TEXT else None)
     if diagnosis.repaired_ok:
-        _count_repaired(diagnosis.repaired, ctx, result)
+        _check_repaired(diagnosis, text, line, ctx, result)
     return result
 
 
@@ -218,14 +223,38 @@ def _lenient_parse(text: str) -> object:
         return _FAILED
 
 
-def _count_repaired(value: object, ctx: FileContext, result: LineResult) -> None:
-    """A line whose syntax errors have certain fixes still counts as an example."""
+def _without_surrogates(value: object) -> object:
+    """The value with unpaired surrogates (from \\ud800-style escapes) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE_CHAR.sub("\ufffd", value) if _LONE_SURROGATE_CHAR.search(value) else value
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: LineResult) -> None:
+    """A line whose syntax errors all have certain fixes is checked as the example it
+    will be once fixed, so its other mistakes show now, not one at a time; and it counts."""
+    value = diagnosis.repaired
     fmt = shape_format(line_shape(value), ctx.format)
-    if fmt == ctx.format and isinstance(value, dict):
-        result.shape = fmt
-        tokens = _count(value, fmt, ctx)
-        if tokens:
-            result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+    if fmt != ctx.format or not isinstance(value, dict):
+        return
+    result.shape, result.repaired = fmt, True
+    inner = LineReport(line, None, diagnosis.repaired_text)
+    check_schema(value, fmt, inner)
+    _semantic_checks(value, fmt, inner)
+    for finding in inner.findings:  # positions back to the text as it is; fixes would not fit it
+        finding.column = diagnosis.to_original(finding.column)
+        finding.end_column = max(finding.column, diagnosis.to_original(finding.end_column))
+        finding.column_utf16 = utf16_length(text[: finding.column])
+        finding.end_column_utf16 = utf16_length(text[: finding.end_column])
+        finding.fix = None
+        result.findings.append(finding)
+    tokens = _count(value, fmt, ctx)
+    if tokens:
+        result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
 
 
 # ------------------------------------------------------------------ parsed lines
@@ -239,10 +268,10 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
         if fmt is None:
             _not_an_example(value, shape, report)
-            result = LineResult(OTHER, report.findings)
-            if shape == NOT_OBJECT and not isinstance(value, list):
-                result.text = report.text  # a fragment of a record split over lines
-            return result
+            # Possibly a fragment of a record spread over lines (a message of a
+            # pretty-printed example, a number): kept for the recovery.
+            return LineResult(OTHER, report.findings, text=report.text if len(report.text) <= _MAX_RECOVERY_TEXT
+                              else None)
         if fmt != ctx.format:
             report.add(R.MIXED_FORMATS, f"This line is a {_FORMAT_NAMES[fmt]} example, but the file is "
                        f"{_FORMAT_NAMES.get(ctx.format, ctx.format)}; a training file holds a single format.")
@@ -259,6 +288,8 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             _too_long(value, fmt, ctx, tokens.total, report)
             result.findings = report.findings
     result.width, result.width_utf16 = _widths(raw)
+    if ctx.keep_text:
+        result.text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return result
 
 

@@ -128,8 +128,10 @@ class ModelCatalog:
 
     def merged(self, document: dict, where: str) -> ModelCatalog:
         """This catalog with the models (and defaults) of another catalog document on top."""
-        if not isinstance(document, dict) or not isinstance(document.get("models", []), list):
-            raise CatalogError(f"{where}: a catalog is an object with a \"models\" list")
+        problem = next(iter(_catalog_validator().iter_errors(document)), None)
+        if problem is not None:
+            place = "/".join(str(step) for step in problem.absolute_path)
+            raise CatalogError(f"{where}: {place + ': ' if place else ''}{problem.message}")
         models = dict(self.models)
         for entry in document.get("models", []):
             known = models.get(entry.get("id")) if isinstance(entry, dict) else None
@@ -162,6 +164,14 @@ def base_model(name: str) -> str:
     if name.startswith("ft:"):
         return name[3:].split(":", 1)[0]
     return name
+
+
+@lru_cache(maxsize=1)
+def _catalog_validator():
+    import jsonschema  # only catalog files need it
+
+    schema = json.loads((resources.files("finetune_ls") / "data" / "models.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 @lru_cache(maxsize=1)

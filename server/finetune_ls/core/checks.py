@@ -302,6 +302,8 @@ def plain_conversation(example: dict, fmt: str) -> bool:
         if content.__class__ is not str or not content or content.isspace():
             return False
         role = message.get("role")
+        if role.__class__ is not str:
+            return False
         if role == instructions:
             if started:
                 return False

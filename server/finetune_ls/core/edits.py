@@ -35,6 +35,8 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     position = 0
     for start, end, new_text in spans:
         if start < position:
+            # Two fixes that touch the same characters (removing the first two members
+            # of an object both want the comma between them): apply them one at a time.
             raise ValueError("overlapping edits")
         pieces.append(text[position:start])
         pieces.append(new_text)

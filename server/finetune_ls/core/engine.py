@@ -63,6 +63,7 @@ class FileReport:
     findings: list[Finding]
     summary: dict
     examples_by_digest: dict[bytes, ExampleLine] = field(default_factory=dict, repr=False)
+    bom: bool = False  # line 1 was checked without its byte-order mark: its columns are one further
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -85,9 +86,14 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     values = []
     for raw in sample:
         try:
-            values.append(orjson.loads(raw))
+            value = orjson.loads(raw)
         except orjson.JSONDecodeError:
             continue
+        values.extend(value if isinstance(value, list) else (value,))  # a one-line array votes with its items
+    # A file that opens with a "[" it does not close on the same line is one JSON
+    # array written over many lines: every line is kept for its recovery.
+    first = sample[0].lstrip() if sample else b""
+    array_document = first[:1] in (b"[", "[") and _unparsable(sample[0])
     if not values:  # nothing parses line by line: maybe pretty-printed objects or a JSON array
         texts = [raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw for raw in sample]
         values = [example for record in recover(texts) for example in record.examples]
@@ -97,8 +103,17 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     target = resolve_target(fmt, settings.model, settings.method, settings.provider, catalog)
     check_format = fmt if fmt in FORMATS else CHAT
     encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
-    context = FileContext(check_format, encoding, target.info.training_context if target.info else None, target.model)
+    context = FileContext(check_format, encoding, target.info.training_context if target.info else None, target.model,
+                          keep_text=array_document)
     return Plan(fmt, target, context)
+
+
+def _unparsable(raw: bytes | str) -> bool:
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def _sample(lines: Iterable[bytes | str]) -> list[bytes | str]:
@@ -162,10 +177,10 @@ def _finish(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSe
                               explicit_method=settings.method is not None)
     findings.sort(key=_order)
     fmt = MIXED if stats.mixed_lines else checked
-    summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding)
+    summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding, settings.role)
     summary["errors"] = sum(1 for f in findings if f.severity == Severity.ERROR)
     summary["warnings"] = sum(1 for f in findings if f.severity == Severity.WARNING)
-    return FileReport(path, fmt, findings, summary, aggregator.examples_by_digest)
+    return FileReport(path, fmt, findings, summary, aggregator.examples_by_digest, bom)
 
 
 # ------------------------------------------------------------------ text in memory
@@ -239,11 +254,12 @@ def mark_overlap(training: FileReport, validation: FileReport) -> int:
         valid_line = validation.examples_by_digest[digest]
         for report, here, there, other in ((training, train_line, valid_line, validation.path),
                                            (validation, valid_line, train_line, training.path)):
+            shift = 1 if report.bom and here.line == 0 else 0
             report.findings.append(Finding(
                 R.VALIDATION_OVERLAP.code, R.VALIDATION_OVERLAP.severity,
                 f"This example is also in {os.path.basename(other)} (line {there.line + 1}); the same data should not "
                 "be in both the training and the validation file. Remove it from one of them.",
-                here.line, 0, here.line, here.width, 0, here.width_utf16, None, "line", None,
+                here.line, shift, here.line, here.width + shift, shift, here.width_utf16 + shift, None, "line", None,
                 (Related(there.line, f"same example in {other}"),)))
     for report in (training, validation):
         report.findings.sort(key=_order)

@@ -128,12 +128,20 @@ def _alternatives(fmt: str, catalog: ModelCatalog, today: date) -> str:
 
 
 def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
-              epochs: int | None, encoding: str | None) -> dict:
+              epochs: int | None, encoding: str | None, role: str = "training") -> dict:
     info = target.info
     epochs_used = epochs or default_epochs(stats.examples)
     context = info.training_context if info else None
     per_epoch = billed_tokens_per_epoch(stats.example_tokens, context)
     price = info.training_price_per_1m if info else None
+    # Validation files are not billed, and reinforcement is billed per hour of training.
+    billed = role == "training" and fmt != REINFORCEMENT and encoding is not None
+    if role != "training":
+        note = "validation files are not billed"
+    elif info and info.training_price_note:
+        note = info.training_price_note
+    else:
+        note = "USD at OpenAI's last published list price; tokens are estimates where noted"
     summary = {
         "format": fmt,
         "lines": stats.lines,
@@ -148,15 +156,14 @@ def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
         "method": target.method,
         "encoding": encoding,
         "training_context": context,
-        "epochs": epochs_used,
-        "epochs_source": "given" if epochs else "default heuristic",
-        "billed_tokens": per_epoch * epochs_used if encoding else None,
+        "epochs": epochs_used if billed else None,
+        "epochs_source": ("given" if epochs else "default heuristic") if billed else None,
+        "billed_tokens": per_epoch * epochs_used if billed else None,
         "price_per_1m_tokens": price,
-        "estimated_cost_usd": cost_usd(per_epoch * epochs_used, price) if encoding else None,
-        "cost_note": (info.training_price_note if info and info.training_price_note else
-                      "USD at OpenAI's last published list price; tokens are estimates where noted"),
+        "estimated_cost_usd": cost_usd(per_epoch * epochs_used, price) if billed else None,
+        "cost_note": note,
         "token_counts_estimated": stats.estimated,
-        "cost_comparison": _comparison(stats, fmt, target, catalog, today, epochs_used, encoding),
+        "cost_comparison": _comparison(stats, fmt, target, catalog, today, epochs_used, encoding) if billed else [],
     }
     return summary
 

@@ -92,12 +92,15 @@ def chunk_ranges(source: bytes | str, start: int, size: int, jobs: int) -> list[
 
 def _entry(raw: bytes, ctx: FileContext) -> tuple:
     value = parse(raw)
-    if value is not UNPARSED:
-        clean = clean_entry(value, raw, ctx)
+    if value is not UNPARSED and not ctx.keep_text:
+        try:
+            clean = clean_entry(value, raw, ctx)
+        except Exception:  # noqa: BLE001 - the full analysis below never raises and reports it
+            clean = None
         if clean is not None:
             return clean
     result = analyze_line(raw, 0, ctx, value)  # at line 0: position-free, hence cacheable; the parent shifts it
-    if result.kind == EXAMPLE and not result.findings and not result.images:
+    if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
         return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
     return encode_result(result)
 

@@ -17,6 +17,10 @@ from finetune_ls.core.conversions import compact_json
 
 MULTILINE, SPLIT, ARRAY = "multiline", "split", "array"
 _MAX_RECORD_LINES = 200_000
+# Line visits allowed per recovery, as a multiple of the lines given: a scan that
+# finds no end runs to the end of the run, and many such starts would be quadratic.
+_VISITS_PER_LINE = 4
+_MIN_VISITS = 10_000
 _OUTSIDE = re.compile(r'["{}\[\]]')
 _INSIDE = re.compile(r'[\\"]')
 
@@ -34,7 +38,12 @@ class Record:
         return list(self.value) if self.kind == ARRAY and isinstance(self.value, list) else [self.value]
 
 
-def _scan(lines: list[str | None], start: int) -> tuple[int, list[bool]] | None:
+class _Budget:
+    def __init__(self, visits: int):
+        self.left = visits
+
+
+def _scan(lines: list[str | None], start: int, budget: _Budget) -> tuple[int, list[bool]] | None:
     """Follow brackets from the first line (string-aware, across lines) to the line
     where they all close. Returns that index and, per line, whether it ends inside a string."""
     depth = 0
@@ -42,7 +51,8 @@ def _scan(lines: list[str | None], start: int) -> tuple[int, list[bool]] | None:
     ends_in_string: list[bool] = []
     for index in range(start, min(len(lines), start + _MAX_RECORD_LINES)):
         text = lines[index]
-        if text is None:
+        budget.left -= 1
+        if text is None or budget.left < 0:
             return None
         pos = 0
         while True:
@@ -88,14 +98,15 @@ def _join_split(lines: list[str], ends_in_string: list[bool]) -> str:
 def recover(lines: list[str | None]) -> list[Record]:
     """Records spread over several of these consecutive lines (None: a line to skip)."""
     records: list[Record] = []
+    budget = _Budget(max(_MIN_VISITS, _VISITS_PER_LINE * len(lines)))
     index = 0
-    while index < len(lines):
+    while index < len(lines) and budget.left > 0:
         text = lines[index]
         stripped = text.lstrip() if text else ""
         if not stripped or stripped[0] not in "{[":
             index += 1
             continue
-        scanned = _scan(lines, index)
+        scanned = _scan(lines, index, budget)
         if scanned is None or scanned[0] == index:
             index += 1
             continue

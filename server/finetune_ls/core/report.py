@@ -23,7 +23,7 @@ class LineReport:
         self._raw = raw
         self._text = text
         self.findings: list[Finding] = []
-        self.seen: set[tuple[str, str | None]] = set()  # (code, pointer), to report each once
+        self.seen: set[tuple] = set()  # (code, pointer, columns), to report each once
 
     @property
     def text(self) -> str:
@@ -41,9 +41,10 @@ class LineReport:
         """Report `rule` at `path` (the key when `key`), at explicit columns, or on the whole line.
         The same rule is reported once per path."""
         ptr = pointer(path) if path is not None else None
-        if (rule.code, ptr) in self.seen:
+        identity = (rule.code, ptr, columns)
+        if identity in self.seen:
             return None
-        self.seen.add((rule.code, ptr))
+        self.seen.add(identity)
         text = self.text
         if columns is not None:
             start, end = columns
@@ -83,17 +84,19 @@ class LineReport:
         return self.edit(span.key_start, span.key_end, '"' + new_key + '"')
 
     def remove_member(self, path: Path) -> TextEdit | None:
-        """Remove `"key": value` and one adjoining comma."""
+        """Remove `"key": value` and one adjoining comma: the one before it, so that
+        removing two neighbours gives two separate edits; the one after it for the
+        first member of an object."""
         span = self.span(path)
         if not span or span.key_start is None:
             return None
         text = self.text
-        after = _SPACE_AFTER.match(text, span.end)
-        if after and "," in after.group():
-            return self.edit(span.key_start, after.end(), "")
         before = _SPACE_BEFORE.search(text, 0, span.key_start)
-        start = before.start() if before else span.key_start
-        return self.edit(start, span.end, "")
+        if before:
+            return self.edit(before.start(), span.end, "")
+        after = _SPACE_AFTER.match(text, span.end)
+        end = after.end() if after and "," in after.group() else span.end
+        return self.edit(span.key_start, end, "")
 
     def delete_line(self) -> TextEdit:
         """Remove the line and its line break."""

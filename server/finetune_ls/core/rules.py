@@ -590,8 +590,9 @@ TOKENS_ESTIMATED = _rule(
     _TEN, settings={"model": "gpt-4o-2024-08-06"},
 )
 INTERNAL_ERROR = _rule(
-    "internal-error", WARNING, "line", "File",
-    "finetune-ls failed while checking this line (a bug); the rest of the file is still checked.",
+    "internal-error", ERROR, "line", "File",
+    "finetune-ls failed while checking this line (a bug); the rest of the file is still checked. It is an error "
+    "so that a line that could not be checked never passes CI.",
     "Report the bug with the line; the message holds the error.",
     "", _OK + "\n",
 )

@@ -145,6 +145,10 @@ def _report(error, example: object, fmt: str, report: LineReport) -> None:
             _unknown_role(value, path, options, fmt, report)
         elif last == "weight":
             _invalid_weight(value, path, where, report)
+        elif last == "type" and value in ("input_audio", "file", "audio"):
+            report.add(R.INVALID_VALUE, f"{where[0].upper() + where[1:]} is {json.dumps(value)}: OpenAI does not "
+                       "support audio or file inputs for fine-tuning (\"Audio and file input messages are not "
+                       "currently supported\"). Use text or image_url parts.", path)
         elif last == "type" and value == "image_url":
             owner = describe(example, path[:2]) if len(path) >= 2 else "this message"
             report.add(R.IMAGE_OUTSIDE_USER,
@@ -179,6 +183,10 @@ def _unknown_key(example: object, path: tuple, key: str, allowed: list[str], rep
     key_path = path + (key,)
     remove = make_fix(f'Remove "{key}"', report.remove_member(key_path), safe=False)
     owner = describe(example, path)
+    if key == "weight" and path[:1] and path[0] in ("preferred_output", "non_preferred_output"):
+        report.add(R.MISPLACED_WEIGHT, f'"weight" has no meaning in {owner}: DPO trains on both outputs. Remove it.',
+                   key_path, key=True, fix=make_fix('Remove "weight"', report.remove_member(key_path)))
+        return
     if key == "weight":
         report.add(R.MISPLACED_WEIGHT,
                    f'"weight" is allowed only on assistant messages, not on {owner}; OpenAI rejects the file '

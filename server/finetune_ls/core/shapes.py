@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from finetune_ls.core.roles import suggest_role
+
 CHAT = "chat"
 PREFERENCE = "preference"
 REINFORCEMENT = "reinforcement"
@@ -91,7 +93,7 @@ def looks_like_reinforcement(value: dict) -> bool:
     if not isinstance(messages, list) or not messages:
         return False
     last = messages[-1]
-    if isinstance(last, dict) and last.get("role") == "assistant":
+    if isinstance(last, dict) and suggest_role(last.get("role"), ("assistant",)) == "assistant":
         return False
     if any(key not in _CHAT_TOP_KEYS for key in value):
         return True

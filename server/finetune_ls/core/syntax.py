@@ -51,6 +51,11 @@ class Diagnosis:
     problems: tuple[SyntaxProblem, ...]
     repaired: object = None  # the value after all certain repairs, when they sufficed
     repaired_ok: bool = False
+    repaired_text: str = ""  # the line with those repairs applied
+    rounds: object = None  # maps positions in repaired_text back to the line
+
+    def to_original(self, position: int) -> int:
+        return self.rounds.to_original(position) if self.rounds is not None else position
 
 
 def open_brackets(text: str, end: int) -> list[tuple[str, int]]:
@@ -166,7 +171,7 @@ def diagnose(text: str) -> Diagnosis:
             if len(work.applied) == applied_before:  # nothing certain to repair: stop here
                 return Diagnosis(tuple(problems))
             continue
-        return Diagnosis(tuple(problems), value, True)
+        return Diagnosis(tuple(problems), value, True, work.current, work)
     return Diagnosis(tuple(problems))
 
 
@@ -225,6 +230,15 @@ def _one_problem(work: _Rounds, error: orjson.JSONDecodeError, first: bool) -> S
                 f"The string that starts at column {work.to_original(string_start) + 1} is not closed on this line "
                 "(a raw line break inside a string ends the line early; write it as \\n).")
         stack = open_brackets(text, len(text))
+        if stack and text.rstrip()[-1:] in ("{", "[", ":", ","):
+            # "{" or '"messages": [' alone: the start of an object written over several
+            # lines, not a line missing its end; closing it here would lose the rest.
+            opener, opened_at = stack[-1]
+            return SyntaxProblem(
+                R.JSON_SYNTAX, work.to_original(opened_at), len(work.original),
+                f"The line ends inside the {_KIND[opener]} opened at column {work.to_original(opened_at) + 1}: an "
+                "example must be a whole JSON object on one line (this looks like part of one written over "
+                "several lines).")
         if stack:
             closers = "".join(_CLOSER[opener] for opener, _ in reversed(stack))
             end = len(text.rstrip())
@@ -239,6 +253,11 @@ def _one_problem(work: _Rounds, error: orjson.JSONDecodeError, first: bool) -> S
 
     if message.startswith("unexpected content after document"):
         rest = text[pos:].strip()
+        if first and text.lstrip().startswith('"') and rest.startswith(":"):
+            return SyntaxProblem(R.JSON_SYNTAX, 0, len(work.original),
+                                 "This line is a key and its value without the object around them: it looks like "
+                                 "part of an example written over several lines. Each line must hold a whole "
+                                 "example object.")
         if rest.startswith("{"):
             # Not applied to the working copy: after the split there are two lines to check.
             edit = LineEdit(original_pos, work.to_original(pos + len(text[pos:]) - len(text[pos:].lstrip())), "\n")

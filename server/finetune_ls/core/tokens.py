@@ -188,7 +188,7 @@ class TokenCounter:
             # runs for every message of every example.
             if message.__class__ is dict and len(message) == 2:
                 role, content = message.get("role"), message.get("content")
-                if content.__class__ is str and role in roles:
+                if content.__class__ is str and role.__class__ is str and role in roles:
                     try:
                         count = MESSAGE_OVERHEAD + roles[role] + (
                             self.repeated(content) if role in ("system", "developer") else len(encode(content)))
