@@ -163,3 +163,85 @@ def test_stdin_only_once_and_upper_case_extensions(cli_path, tmp_path):
     (tmp_path / "UPPER.JSONL").write_text(GOOD, encoding="utf-8")
     found = json.loads(run(cli_path, "--format", "json", str(tmp_path)).stdout)["files"]
     assert [Path(f["path"]).name for f in found] == ["UPPER.JSONL"]
+
+
+def test_text_summary_rows(cli_path, files):
+    out = run(cli_path, "--color", "never", str(files / "good.jsonl")).stdout
+    rows = [line.strip() for line in out.splitlines()]
+    for row in ("examples", "tokens", "longest example", "over the limit", "model", "epochs", "billed tokens",
+                "estimated cost", "other models", "findings"):
+        assert any(line.startswith(row) for line in rows), row
+    assert "(trained " in out
+
+
+def test_usage_errors_are_one_line(cli_path, tmp_path):
+    for args in (("--format", "yaml", "x.jsonl"), ("--epochs", "x", "x.jsonl"), ("--method", "rl", "x.jsonl")):
+        result = run(cli_path, *args)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    (tmp_path / "empty").mkdir()
+    assert run(cli_path, str(tmp_path / "empty")).returncode == 2
+    assert run(cli_path, "--validation-file", str(tmp_path / "nope.jsonl"), str(tmp_path / "empty")).returncode == 2
+
+
+def test_random_bytes_through_the_cli(cli_path, tmp_path):
+    import random
+    noise = tmp_path / "noise.jsonl"
+    noise.write_bytes(random.Random(3).randbytes(200_000))
+    result = run(cli_path, "--format", "json", str(noise))
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    json.loads(result.stdout)
+
+
+def test_pipes_are_read_whole(cli_path, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat > '{fifo}'"], stdin=subprocess.PIPE, text=True)
+    reader = subprocess.Popen([cli_path, "check", "--format", "json", str(fifo)], stdout=subprocess.PIPE, text=True)
+    writer.communicate(GOOD)
+    output, _ = reader.communicate(timeout=60)
+    assert json.loads(output)["files"][0]["summary"]["examples"] == 12
+
+
+def test_validation_file_inside_the_checked_folder(cli_path, files):
+    (files / "valid.jsonl").write_text(OK % (3, 3), encoding="utf-8")
+    result = run(cli_path, "--format", "json", "--validation-file", str(files / "valid.jsonl"), str(files))
+    reports = json.loads(result.stdout)["files"]
+    names = [Path(r["path"]).name for r in reports]
+    assert names.count("valid.jsonl") == 1
+    valid = next(r for r in reports if Path(r["path"]).name == "valid.jsonl")
+    assert not any(f["code"] == "too-few-examples" for f in valid["findings"])
+
+
+def test_sarif_keeps_within_githubs_limit(cli_path, tmp_path):
+    many = tmp_path / "many.jsonl"
+    many.write_text("".join((OK % (i, i)).replace("}]}", '}],"id":1}') for i in range(25_100)), encoding="utf-8")
+    log = json.loads(run(cli_path, "--format", "sarif", "--no-tokens", str(many)).stdout)
+    run_ = log["runs"][0]
+    assert len(run_["results"]) == 25_000
+    assert run_["properties"]["omittedResults"] > 0
+    assert all(item["level"] == "error" for item in run_["results"])  # the most severe are kept
+
+
+def test_colour_and_progress_on_a_terminal(cli_path, tmp_path):
+    import pty
+    big = tmp_path / "big.jsonl"
+    big.write_text((OK % (1, 1)).replace("}]}", '}],"id":1}') * 1 + "".join(OK % (i, i) for i in range(200_000)),
+                   encoding="utf-8")
+    assert big.stat().st_size > 16 * 1024 * 1024
+    pid, fd = pty.fork()
+    if pid == 0:  # the child runs the CLI with a terminal on stdout and stderr
+        os.execv(cli_path, [cli_path, "check", "--no-cache", "--no-tokens", "--today", "2026-11-26", str(big)])
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.waitpid(pid, 0)
+    assert b"\x1b[31m" in screen  # an error, in colour
+    assert b"MB/s" in screen and b"\x1b[K" in screen  # the progress bar, then cleared
+    piped = run(cli_path, "--no-tokens", str(big))
+    assert "\x1b[" not in piped.stdout and "MB/s" not in piped.stderr

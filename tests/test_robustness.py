@@ -77,6 +77,42 @@ def test_a_50_mb_single_line():
     assert "unclosed-bracket" in codes(report)
 
 
+def test_a_long_valid_line_is_counted_in_pieces():
+    # tiktoken's time grows faster than the length on one long word; the piecewise
+    # count keeps this to seconds (50 MB: ~15 s) and says where the example is cut.
+    line = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "a" * 5_000_000}]})
+    report = check_file_bytes(line.encode() + b"\n", model="gpt-4o-mini-2024-07-18")
+    _no_internal_errors(report)
+    assert "example-too-long" in codes(report)
+    assert report.summary["tokens"] > 600_000
+
+
+def _peak_python_memory(path) -> int:
+    import tracemalloc
+    from conftest import settings
+    from finetune_ls.core.engine import check_path
+    tracemalloc.start()
+    try:
+        check_path(str(path), settings(), jobs=1, use_cache=False)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_streaming_memory_does_not_grow_with_the_file(tmp_path):
+    from conftest import settings
+    from finetune_ls.core.engine import check_path
+    line = '{"messages":[{"role":"user","content":"Q%d"},{"role":"assistant","content":"' + "answer " * 140 + '"}]}\n'
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small.write_text("".join(line % i for i in range(4_000)), encoding="utf-8")  # ~4 MB of ~1 kB examples
+    large.write_text("".join(line % i for i in range(16_000)), encoding="utf-8")  # four times as much
+    check_path(str(small), settings(), jobs=1, use_cache=False)  # the encoding and schemas load once, outside
+    small_peak, large_peak = _peak_python_memory(small), _peak_python_memory(large)
+    # Only the per-example duplicate index (~100 bytes an example) grows; the text is read chunk by chunk.
+    assert large_peak < small_peak + 16_000 * 200, (small_peak, large_peak)
+    assert large_peak < large.stat().st_size / 3
+
+
 def test_deep_nesting():
     for data in (b"[" * 100_000 + b"]" * 100_000, b"[" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
         report = check_file_bytes(data + b"\n")

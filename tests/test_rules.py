@@ -85,3 +85,18 @@ def test_rules_doc_is_current():
 def test_codes_are_kebab_case_and_unique():
     for code in RULES:
         assert code == code.lower() and " " not in code and "_" not in code
+
+
+@pytest.mark.parametrize("rule", [r for r in TESTABLE if r.marks is not None], ids=lambda rule: rule.code)
+def test_finding_covers_exactly_the_offending_text(rule):
+    """Each finding's range (code points, and UTF-16 for the editor) covers the value at fault."""
+    data = example_bytes(rule.example)
+    report = _run(rule, rule.example, rule.settings)
+    finding = next(f for f in report.findings if f.code == rule.code and f.scope == "line")
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    line = lines[finding.line]
+    expected = line if rule.marks == "<line>" else rule.marks
+    assert finding.end_line == finding.line
+    assert line[finding.column:finding.end_column] == expected, (finding.column, finding.end_column)
+    utf16 = line.encode("utf-16-le", "surrogatepass")
+    assert utf16[2 * finding.column_utf16:2 * finding.end_column_utf16] == expected.encode("utf-16-le", "surrogatepass")

@@ -271,12 +271,14 @@ def test_invalid_case(fmt: str, case: dict[str, Any]) -> None:
     assert len(py) <= MAX_ERRORS, f"{case['why']}: errors cascade: {py}"
 
 
-def test_weight_float_limitation_is_documented() -> None:
-    # JSON Schema treats 1.0 as equal to 1, so "weight": 1.0 passes the schema.
-    # The checker must flag float weights itself; this test pins the known behaviour.
+def test_float_weight_passes_the_schema_and_the_checker_flags_it() -> None:
+    # JSON Schema treats 1.0 as equal to 1, so "weight": 1.0 passes the schema;
+    # OpenAI wants the integer, so the checker flags float weights itself.
     example = {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y", "weight": 1.0}]}
     assert py_errors("chat", example) == []
     assert rs_errors("chat", example) == []
+    from finetune_ls.core.engine import check_text
+    assert "invalid-weight" in [f.code for f in check_text(json.dumps(example) + "\n").findings]
 
 
 # ----------------------------------------------------------------------------- real-world corpus

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from datetime import date
 from pathlib import Path
@@ -80,6 +81,9 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
 def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace) -> FileReport:
     if path == "-":
         return check_bytes(sys.stdin.buffer.read(), settings, path="-", jobs=args.jobs)
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe, <(...), /dev/stdin: no size to stream by
+        with open(path, "rb") as stream:
+            return check_bytes(stream.read(), settings, path=path, jobs=args.jobs)
     size = os.path.getsize(path)
     progress = Progress(path, size) if size >= PROGRESS_MIN_BYTES and sys.stderr.isatty() else None
     try:
@@ -105,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
         print("finetune-ls: standard input (-) can be checked only once", file=sys.stderr)
         return 2
     files = _collect(paths)
+    if args.validation_file:  # checked once, as the validation file, even inside a checked folder
+        validation = os.path.realpath(args.validation_file)
+        files = [f for f in files if f == "-" or os.path.realpath(f) != validation]
     if not files:
         print("finetune-ls: no .jsonl files found in " + ", ".join(paths), file=sys.stderr)
         return 2

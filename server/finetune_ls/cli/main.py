@@ -11,9 +11,9 @@ from finetune_ls.cli import check
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage problems exit 2 with one line, as argparse does
-        self.print_usage(sys.stderr)
-        self.exit(2, f"finetune-ls: error: {message}\n")
+    def error(self, message: str) -> None:
+        """A usage problem: one line on stderr and exit status 2 (argparse prints the whole usage)."""
+        self.exit(2, f"finetune-ls: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,9 @@ from finetune_ls.core.rules import RULES
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub code scanning rejects a run with more than 25,000 results.
+SARIF_MAX_RESULTS = 25_000
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFORMATION: 2, Severity.HINT: 3}
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "note",
                 Severity.HINT: "note"}
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "notice",
@@ -77,8 +80,19 @@ def _rule_name(code: str) -> str:
     return "".join(part.capitalize() for part in code.split("-"))
 
 
+def _kept_for_sarif(reports: list[FileReport]) -> tuple[list[tuple[FileReport, Finding]], int]:
+    """At most SARIF_MAX_RESULTS findings, the most severe first, in file order within a severity."""
+    every = [(report, finding) for report in reports for finding in report.findings]
+    if len(every) <= SARIF_MAX_RESULTS:
+        return every, 0
+    ranked = sorted(range(len(every)), key=lambda i: (_SEVERITY_RANK[every[i][1].severity], i))
+    kept = sorted(ranked[:SARIF_MAX_RESULTS])
+    return [every[i] for i in kept], len(every) - SARIF_MAX_RESULTS
+
+
 def to_sarif(reports: list[FileReport], base: Path | None = None) -> dict:
-    used = sorted({f.code for report in reports for f in report.findings})
+    kept, dropped = _kept_for_sarif(reports)
+    used = sorted({f.code for _, f in kept})
     index = {code: position for position, code in enumerate(used)}
     rules = []
     for code in used:
@@ -93,21 +107,20 @@ def to_sarif(reports: list[FileReport], base: Path | None = None) -> dict:
             "properties": {"tags": [rule.group.lower()]},
         })
     results = []
-    for report in reports:
-        uri = _uri(report.path, base)
-        for finding in report.findings:
-            region = {"startLine": finding.line + 1, "startColumn": finding.column_utf16 + 1,
-                      "endLine": finding.end_line + 1, "endColumn": finding.end_column_utf16 + 1}
-            results.append({
-                "ruleId": finding.code,
-                "ruleIndex": index[finding.code],
-                "level": _SARIF_LEVEL[finding.severity],
-                "message": {"text": finding.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}
-                                                    if not uri.startswith("file:") else {"uri": uri},
-                                                    "region": region}}],
-                "properties": {"scope": finding.scope, **({"pointer": finding.pointer} if finding.pointer else {})},
-            })
+    uris = {report.path: _uri(report.path, base) for report in reports}
+    for report, finding in kept:
+        uri = uris[report.path]
+        artifact = {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
+        region = {"startLine": finding.line + 1, "startColumn": finding.column_utf16 + 1,
+                  "endLine": finding.end_line + 1, "endColumn": finding.end_column_utf16 + 1}
+        results.append({
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": _SARIF_LEVEL[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
+            "properties": {"scope": finding.scope, **({"pointer": finding.pointer} if finding.pointer else {})},
+        })
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -115,6 +128,10 @@ def to_sarif(reports: list[FileReport], base: Path | None = None) -> dict:
             "tool": {"driver": {"name": "finetune-ls", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": "https://github.com/finetune-ls/finetune-ls", "rules": rules}},
             "columnKind": "utf16CodeUnits",
+            **({"properties": {"omittedResults": dropped,
+                               "note": f"{dropped} less severe findings left out: GitHub accepts at most "
+                                       f"{SARIF_MAX_RESULTS} results per run (use --format json for all)"}}
+               if dropped else {}),
             "originalUriBaseIds": {"%SRCROOT%": {"uri": (base or Path.cwd()).resolve().as_uri() + "/"}},
             "results": results,
         }],

@@ -41,6 +41,38 @@ class ExampleLine(NamedTuple):
     width_utf16: int
 
 
+class ExampleIndex:
+    """The first line of every distinct example, by digest. It grows with the number of
+    examples, so it is kept compact: a dict to a slot, and the lines and widths in arrays."""
+
+    def __init__(self):
+        self._slots: dict[bytes, int] = {}
+        self._lines = array("q")
+        self._widths = array("l")
+        self._widths_utf16 = array("l")
+
+    def add(self, digest: bytes, line: int, width: int, width_utf16: int) -> ExampleLine | None:
+        """Record an example; returns its first copy when it has been seen before."""
+        slot = self._slots.get(digest)
+        if slot is not None:
+            return self[digest]
+        self._slots[digest] = len(self._lines)
+        self._lines.append(line)
+        self._widths.append(width)
+        self._widths_utf16.append(width_utf16)
+        return None
+
+    def __getitem__(self, digest: bytes) -> ExampleLine:
+        slot = self._slots[digest]
+        return ExampleLine(self._lines[slot], self._widths[slot], self._widths_utf16[slot])
+
+    def keys(self):
+        return self._slots.keys()
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 class FileAggregator:
     """Feed it every line's result in order with `add`, then call `close`."""
 
@@ -48,7 +80,7 @@ class FileAggregator:
         self.ctx = ctx
         self.findings: list[Finding] = []
         self.stats = FileStats()
-        self.examples_by_digest: dict[bytes, ExampleLine] = {}
+        self.examples_by_digest = ExampleIndex()
         self._run: list[tuple[int, LineResult]] = []
 
     # ------------------------------------------------------------------ input
@@ -107,15 +139,13 @@ class FileAggregator:
         if self.ctx.context_limit:
             limit = self.ctx.context_limit
             stats.over_limit += sum(1 for count in tokens if count > limit)
-        examples = self.examples_by_digest
+        add = self.examples_by_digest.add
         digests, lines, widths, widths16 = chunk.digests, chunk.clean, chunk.widths, chunk.widths_utf16
         for index in range(start, end):
-            digest = bytes(digests[16 * index : 16 * index + 16])
-            first = examples.get(digest)
-            if first is None:
-                examples[digest] = ExampleLine(offset + lines[index], widths[index], widths16[index])
-            else:
-                self._duplicate(offset + lines[index], first, widths[index], widths16[index])
+            line = offset + lines[index]
+            first = add(bytes(digests[16 * index : 16 * index + 16]), line, widths[index], widths16[index])
+            if first is not None:
+                self._duplicate(line, first, widths[index], widths16[index])
 
     def close(self) -> None:
         self._flush()
@@ -135,10 +165,8 @@ class FileAggregator:
             return
         self._count(line, result.tokens, result.trained, result.images, result.estimated)
         if result.digest is not None:
-            first = self.examples_by_digest.get(result.digest)
-            if first is None:
-                self.examples_by_digest[result.digest] = ExampleLine(line, result.width, result.width_utf16)
-            else:
+            first = self.examples_by_digest.add(result.digest, line, result.width, result.width_utf16)
+            if first is not None:
                 self._duplicate(line, first, result.width, result.width_utf16)
 
     def _duplicate(self, line: int, first: ExampleLine, width: int, width_utf16: int) -> None:
@@ -225,4 +253,4 @@ class FileAggregator:
                        PROMPT_COMPLETION: counter.prompt_completion}[fmt](value)
             tokens, trained, estimated = counted.total, counted.trained, counted.estimated
         self._count(line, tokens, trained, 0, estimated)
-        self.examples_by_digest.setdefault(example_digest(value), ExampleLine(line, width, width_utf16))
+        self.examples_by_digest.add(example_digest(value), line, width, width_utf16)

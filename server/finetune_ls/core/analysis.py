@@ -128,6 +128,8 @@ def clean_entry(value: object, raw: bytes | str, ctx: FileContext) -> tuple | No
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
             or not plain_conversation(value, ctx.format):
         return None
+    if _may_exceed(raw, ctx):
+        return None  # the full analysis counts it once, message by message, and says where it is cut
     tokens = trained = 0
     if ctx.encoding is not None:
         tokens, trained = token_counter(ctx.encoding).plain(
@@ -280,12 +282,13 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         images = _semantic_checks(value, fmt, report)
         result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=example_digest(value))
     if ctx.encoding is not None:
-        tokens = _count(value, fmt, ctx)
+        # Per message only for lines that can be over the context (see clean_entry).
+        tokens = _count(value, fmt, ctx, detail=_may_exceed(raw, ctx))
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
         if ctx.context_limit and tokens.total > ctx.context_limit:
             report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
                                           raw if isinstance(raw, str) else None)
-            _too_long(value, fmt, ctx, tokens.total, report)
+            _too_long(value, fmt, ctx, tokens, report)
             result.findings = report.findings
     result.width, result.width_utf16 = _widths(raw)
     if ctx.keep_text:
@@ -320,8 +323,19 @@ def _count(value: dict, fmt: str, ctx: FileContext, detail: bool = False) -> Exa
     return counter.prompt_completion(value, detail)
 
 
-def _too_long(value: dict, fmt: str, ctx: FileContext, total: int, report: LineReport) -> None:
-    tokens = _count(value, fmt, ctx, detail=True)
+def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:
+    """Whether the line can be over the model's context. A token is at least one byte
+    of UTF-8, and a character at most four, so shorter lines cannot."""
+    if not ctx.context_limit:
+        return False
+    size = len(raw) if isinstance(raw, bytes) or raw.isascii() else 4 * len(raw)
+    return size > ctx.context_limit
+
+
+def _too_long(value: dict, fmt: str, ctx: FileContext, tokens: ExampleTokens, report: LineReport) -> None:
+    if not tokens.messages:
+        tokens = _count(value, fmt, ctx, detail=True)
+    total = tokens.total
     limit = ctx.context_limit or 0
     running = total - sum(count for _, count in tokens.messages)  # overhead and tools come first
     cut_path, kept = None, 0
@@ -384,7 +398,7 @@ def _sketch(shape: str) -> str:
         Foreign.TRL_PREFERENCE: ': {"input": {"messages": [user prompt]}, "preferred_output": [chosen], '
                                 '"non_preferred_output": [rejected]}',
         Foreign.CLASSIFICATION: ": the text as the user message and the label as the assistant's answer",
-        Foreign.ALPACA: ": instruction (and input) as the user message, output as the assistant's answer",
+        Foreign.ALPACA: ": instruction (and input) as the user message, output (or response) as the assistant's answer",
         Foreign.SHAREGPT: ": conversations becomes messages, from becomes role (human: user, gpt: assistant), "
                           "value becomes content",
     }.get(shape, ': {"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}')

@@ -37,6 +37,8 @@ class ModelInfo:
     shutdown: date | None = None
     replacement: str | None = None
     sources: tuple[str, ...] = ()
+    as_of: str | None = None  # when the entry was last checked against its sources
+    price_as_of: str | None = None  # when its prices were published
 
     @property
     def trainable_formats(self) -> tuple[str, ...]:
@@ -82,6 +84,8 @@ def _model(entry: object, where: str) -> ModelInfo:
             shutdown=_date(entry.get("shutdown"), name),
             replacement=entry.get("replacement"),
             sources=tuple(entry.get("sources") or ()),
+            as_of=entry.get("as_of"),
+            price_as_of=entry.get("price_as_of"),
         )
     except TypeError as exc:
         raise CatalogError(f"{name}: {exc}") from exc

@@ -13,6 +13,7 @@ import jsonschema_rs
 import orjson
 
 from finetune_ls.core import rules as R
+from finetune_ls.core.findings import Severity
 from finetune_ls.core.images import MAX_IMAGES_PER_EXAMPLE, inspect_url
 from finetune_ls.core.places import describe
 from finetune_ls.core.report import LineReport, make_fix
@@ -165,10 +166,13 @@ class _Conversation:
         if not isinstance(url, str):
             return
         facts = inspect_url(url)
-        rule = {"url": R.IMAGE_URL, "format": R.IMAGE_FORMAT, "size": R.IMAGE_TOO_LARGE}.get(facts.problem or "")
+        rule = {"url": R.IMAGE_URL, "format": R.IMAGE_FORMAT, "format-guess": R.IMAGE_FORMAT,
+                "size": R.IMAGE_TOO_LARGE}.get(facts.problem or "")
         if rule:
+            # A URL's extension is only a guess at the format: a warning, not an error.
+            severity = Severity.WARNING if facts.problem == "format-guess" else None
             self.report.add(rule, f"Image in {describe(self.example, path)}: {facts.detail_message}.",
-                            path + ("image_url", "url"))
+                            path + ("image_url", "url"), severity=severity)
 
     # ------------------------------------------------------------- tool calls
     def _close_calls(self) -> None:
@@ -221,8 +225,8 @@ class _Conversation:
                                 "definition to \"tools\" so the model learns when and how to call it.", path + ("name",))
             elif name not in self.declared:
                 known = ", ".join(sorted(self.declared)) or "none"
-                self.report.add(R.UNDECLARED_FUNCTION, f"\"{name}\" is not declared in the example's tools "
-                                f"(declared: {known}).", path + ("name",))
+                self.report.add(R.UNDECLARED_FUNCTION, f"\"{name}\" is not declared in the example's tools or "
+                                f"functions (declared: {known}).", path + ("name",))
             else:
                 parameters = self.declared[name]
         arguments = function.get("arguments")

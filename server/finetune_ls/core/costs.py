@@ -3,8 +3,9 @@
 Billed tokens = sum over examples of min(training context, tokens) x epochs,
 as OpenAI bills trained tokens (validation files are not billed). Default
 epochs follow the heuristic of OpenAI's data-preparation notebook: 3, raised
-for small files and lowered for big ones so that examples x epochs lies in
-[100, 25000], with epochs in [1, 25].
+for small files (100 // examples) and lowered for big ones (25000 // examples),
+with epochs in [1, 25]; its integer division keeps examples x epochs near
+[100, 25000], not always inside (33 examples: 3 epochs).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from datetime import date
 import orjson
 
 from finetune_ls.core import rules as R
-from finetune_ls.core.aggregate import ExampleLine, FileAggregator
+from finetune_ls.core.aggregate import ExampleIndex, FileAggregator
 from finetune_ls.core.analysis import FileContext, LineResult, analyze_line
 from finetune_ls.core.cache import LineCache
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
@@ -62,7 +62,7 @@ class FileReport:
     format: str
     findings: list[Finding]
     summary: dict
-    examples_by_digest: dict[bytes, ExampleLine] = field(default_factory=dict, repr=False)
+    examples_by_digest: ExampleIndex = field(default_factory=ExampleIndex, repr=False)
     bom: bool = False  # line 1 was checked without its byte-order mark: its columns are one further
 
     def count(self, severity: Severity) -> int:
@@ -217,10 +217,17 @@ def check_path(path: str, settings: CheckSettings | None = None, jobs: int | Non
 
 
 def _head(source: bytes | str, size: int) -> bytes:
+    """The start of the file: enough for the format sample, at most FORMAT_SAMPLE_BYTES."""
     if isinstance(source, bytes):
         return source[:FORMAT_SAMPLE_BYTES]
+    head = bytearray()
     with open(source, "rb") as handle:
-        return handle.read(min(size, FORMAT_SAMPLE_BYTES))
+        while len(head) < min(size, FORMAT_SAMPLE_BYTES) and head.count(b"\n") <= FORMAT_SAMPLE_LINES:
+            block = handle.read(256 * 1024)
+            if not block:
+                break
+            head += block
+    return bytes(head[:FORMAT_SAMPLE_BYTES])
 
 
 def _check_source(source: bytes | str, size: int, path: str, settings: CheckSettings, jobs: int | None,
@@ -235,6 +242,7 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     if len(head) < size:
         sample_lines.pop()  # probably cut in the middle
     plan = plan_check(_sample(sample_lines), settings)
+    del head, sample_lines  # streamed from here on
 
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)

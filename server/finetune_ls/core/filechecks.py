@@ -72,7 +72,7 @@ def file_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCata
             "Some token counts are estimates: "
             + (f"{stats.images} image(s), whose size is unknown without downloading them (85 tokens at detail low); "
                if stats.images else "")
-            + "tools definitions are counted as their JSON. See docs/tokens.md for the formula."))
+            + "tools and functions definitions, where present, are counted as their JSON. See docs/tokens.md."))
     return findings
 
 
@@ -141,7 +141,8 @@ def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
     elif info and info.training_price_note:
         note = info.training_price_note
     else:
-        note = "USD at OpenAI's last published list price; tokens are estimates where noted"
+        published = f" ({info.price_as_of})" if info and info.price_as_of else ""
+        note = f"USD at OpenAI's last published list price{published}; tokens are estimates where noted"
     summary = {
         "format": fmt,
         "lines": stats.lines,

@@ -13,6 +13,7 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 ALLOWED_MIME = ("image/jpeg", "image/png", "image/webp")
 ALLOWED_PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "MPO": "image/jpeg"}
@@ -21,12 +22,13 @@ MAX_IMAGES_PER_EXAMPLE = 10
 LOW_DETAIL_TOKENS = 85  # stated for vision fine-tuning: detail "low" is 512x512 and 85 tokens
 UNKNOWN_SIZE_TOKENS = 85 + 170 * 4  # a 1024x1024 image at high detail, when the size is unknown
 _HEADER_CHARS = 512 * 1024  # base64 characters decoded to read an image header
+_OTHER_IMAGE_EXTENSIONS = {"gif", "bmp", "tif", "tiff", "svg", "heic", "heif", "avif", "ico", "psd", "raw"}
 _DATA_URL = re.compile(r"data:([^;,]*)((?:;[^;,]*)*),", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class ImageFacts:
-    problem: str | None = None  # "url", "format" or "size", with `detail_message`
+    problem: str | None = None  # "url", "format", "format-guess" (from a URL) or "size", with `detail_message`
     detail_message: str = ""
     size_bytes: int | None = None
     width: int | None = None
@@ -42,6 +44,10 @@ def _decoded_length(payload: str) -> int:
 def inspect_url(url: str) -> ImageFacts:
     lowered = url[:16].lower()
     if lowered.startswith(("https://", "http://")):
+        extension = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(url).path else ""
+        if extension in _OTHER_IMAGE_EXTENSIONS:
+            return ImageFacts("format-guess", f"the URL names a .{extension} file; OpenAI accepts JPEG, PNG and WEBP "
+                                              "(the server decides by the bytes it downloads)")
         return ImageFacts()
     if not lowered.startswith("data:"):
         scheme = url.split(":", 1)[0] if ":" in url[:12] else url[:20]

@@ -27,6 +27,7 @@ from finetune_ls.core.shapes import FORMATS
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 CHUNKS_PER_WORKER = 8
 MIN_CHUNK_BYTES = 512 * 1024
+MAX_CHUNK_BYTES = 8 * 1024 * 1024  # what one process holds at a time: memory does not grow with the file
 _CLEAN = 6  # length of a clean example's entry: (tokens, trained, width, width_utf16, digest, estimated)
 
 # Set in the parent just before forking; the workers inherit them.
@@ -73,7 +74,10 @@ def _read(source: bytes | str, start: int, end: int) -> bytes:
 
 def chunk_ranges(source: bytes | str, start: int, size: int, jobs: int) -> list[tuple[int, int]]:
     """Byte ranges that end just after a \\n, so no line (and no \\r\\n) is cut."""
-    target = max(MIN_CHUNK_BYTES, (size - start) // max(1, jobs * CHUNKS_PER_WORKER))
+    if jobs <= 1:
+        target = 2 * MIN_CHUNK_BYTES
+    else:
+        target = min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, (size - start) // (jobs * CHUNKS_PER_WORKER)))
     ranges = []
     position = start
     while position < size:

@@ -29,6 +29,8 @@ class Rule:
     settings: dict = field(default_factory=dict)  # check settings for the example
     counter_settings: dict | None = None  # for the counter-example, when they differ
     quick_fix: bool = False  # the finding carries a fix the editor can apply
+    # The exact text the example's finding covers ("<line>": the whole line), for the tests.
+    marks: str | None = None
     validation_example: str | None = None  # validation file text, for overlap rules
 
 
@@ -64,6 +66,7 @@ INVALID_UTF8 = _rule(
     "Re-save the file as UTF-8.",
     # \udce9 is the byte 0xE9 (Latin-1 é) under the surrogateescape convention: tests encode examples with it.
     '{"prompt":"caf\udce9","completion":" ok"}\n', '{"prompt":"café","completion":" ok"}\n',
+    marks='\udce9',
 )
 BYTE_ORDER_MARK = _rule(
     "byte-order-mark", WARNING, "line", "File",
@@ -71,6 +74,7 @@ BYTE_ORDER_MARK = _rule(
     "Remove the mark (quick fix), or save as 'UTF-8' rather than 'UTF-8 with BOM'.",
     "\ufeff" + _OK + "\n", _OK + "\n",
     quick_fix=True,
+    marks='\ufeff',
 )
 BLANK_LINE = _rule(
     "blank-line", WARNING, "line", "File",
@@ -86,6 +90,7 @@ JSON_SYNTAX = _rule(
     "The line is not valid JSON; the finding points at the first character the parser could not accept.",
     "Correct the JSON at the position shown.",
     '{"messages":[{"role":"user" "content":"Hi"}]}\n', '{"messages":[{"role":"user","content":"Hi"}]}\n',
+    marks='"',
 )
 COMMENT_LINE = _rule(
     "comment-line", ERROR, "line", "JSON",
@@ -93,6 +98,7 @@ COMMENT_LINE = _rule(
     "Delete the line (quick fix).",
     "// my changes\n" + _OK + "\n", _OK + "\n",
     quick_fix=True,
+    marks='// my changes',
 )
 TRAILING_COMMA = _rule(
     "trailing-comma", ERROR, "line", "JSON",
@@ -100,6 +106,7 @@ TRAILING_COMMA = _rule(
     "Remove the comma (quick fix).",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},]}\n', _OK + "\n",
     quick_fix=True,
+    marks=',',
 )
 UNCLOSED_BRACKET = _rule(
     "unclosed-bracket", ERROR, "line", "JSON",
@@ -107,6 +114,7 @@ UNCLOSED_BRACKET = _rule(
     "Insert the missing bracket where shown (quick fix).",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"]}\n', _OK + "\n",
     quick_fix=True,
+    marks=']',
 )
 PYTHON_LITERAL = _rule(
     "python-literal", ERROR, "line", "JSON",
@@ -114,6 +122,7 @@ PYTHON_LITERAL = _rule(
     "Rewrite it as JSON (quick fix); in your script, write lines with json.dumps(example).",
     "{'messages': [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'Hello!'}]}\n", _OK + "\n",
     quick_fix=True,
+    marks='<line>',
 )
 SPLIT_RECORD = _rule(
     "split-record", ERROR, "line", "JSON",
@@ -141,18 +150,21 @@ NOT_AN_OBJECT = _rule(
     "The line is valid JSON but not an object; every line must be one example object.",
     "Wrap the data in an example object, or delete the line.",
     '"Hi"\n', _OK + "\n",
+    marks='"Hi"',
 )
 NESTING_TOO_DEEP = _rule(
     "nesting-too-deep", ERROR, "line", "JSON",
     "Arrays or objects are nested more than 1,000 levels deep; no parser in the pipeline accepts that.",
     "Flatten the data.",
     "[" * 1100 + "]" * 1100 + "\n", "[[[]]]\n",
+    marks='[',
 )
 INVALID_UNICODE_ESCAPE = _rule(
     "invalid-unicode-escape", WARNING, "line", "JSON",
     "A \\uD800-\\uDFFF escape that is not part of a surrogate pair: it encodes no character, and strict parsers reject it.",
     "Remove the escape or write the whole pair (e.g. \\ud83d\\ude00 for 😀).",
     '{"prompt":"x \\ud800 y","completion":" ok"}\n', '{"prompt":"x \\ud83d\\ude00 y","completion":" ok"}\n',
+    marks='\\ud800',
 )
 
 # ---------------------------------------------------------------- format
@@ -162,6 +174,7 @@ UNKNOWN_FORMAT = _rule(
     "Write the example as {\"messages\": [...]} (chat), or check for a typo in the keys.",
     '{"message":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
     quick_fix=True,
+    marks='"message"',
 )
 FOREIGN_FORMAT = _rule(
     "foreign-format", ERROR, "line", "Format",
@@ -170,18 +183,21 @@ FOREIGN_FORMAT = _rule(
     "Convert it to OpenAI's chat or preference format (quick fix converts the line).",
     '{"instruction":"Say hi","output":"Hi!"}\n', _OK + "\n",
     quick_fix=True,
+    marks='<line>',
 )
 MESSAGE_PER_LINE = _rule(
     "message-per-line", ERROR, "line", "Format",
     "The line is a single message, not a conversation: OpenAI needs each line to hold a whole conversation.",
     'Group the messages of each conversation into one line: {"messages": [ ... ]}.',
     '{"role":"user","content":"Hi"}\n{"role":"assistant","content":"Hello!"}\n', _OK + "\n",
+    marks='<line>',
 )
 MIXED_FORMATS = _rule(
     "mixed-formats", ERROR, "line", "Format",
     "The line is in a different format from the rest of the file; a file must hold a single format.",
     "Move the line to a file of its own format, or convert it.",
     _OK + "\n" + _OK + "\n" + '{"prompt":"2+2 ->","completion":" 4"}\n', _OK + "\n" + _OK + "\n",
+    marks='<line>',
 )
 
 # ---------------------------------------------------------------- schema
@@ -190,6 +206,7 @@ MISSING_KEY = _rule(
     "A required key is missing (e.g. a message without role or content, an example without messages).",
     "Add the key.",
     '{"messages":[{"role":"user"},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+    marks='{"role":"user"}',
 )
 UNKNOWN_KEY = _rule(
     "unknown-key", ERROR, "line", "Schema",
@@ -197,12 +214,14 @@ UNKNOWN_KEY = _rule(
     "Remove the key (quick fix), or check its spelling.",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}],"id":7}\n', _OK + "\n",
     quick_fix=True,
+    marks='"id"',
 )
 WRONG_TYPE = _rule(
     "wrong-type", ERROR, "line", "Schema",
     "A value has the wrong JSON type (e.g. a number where a string is needed).",
     "Write the value with the type named in the message.",
     '{"messages":[{"role":"user","content":42},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+    marks='42',
 )
 INVALID_VALUE = _rule(
     "invalid-value", ERROR, "line", "Schema",
@@ -212,12 +231,14 @@ INVALID_VALUE = _rule(
     '{"role":"assistant","content":"A cat."}]}\n',
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png","detail":"low"}}]},'
     '{"role":"assistant","content":"A cat."}]}\n',
+    marks='"max"',
 )
 EMPTY_ARRAY = _rule(
     "empty-array", ERROR, "line", "Schema",
     "An array that must not be empty is empty (messages, content parts, tool_calls).",
     "Add the missing items or remove the key.",
     '{"messages":[]}\n', _OK + "\n",
+    marks='[]',
 )
 TOO_MANY_ITEMS = _rule(
     "too-many-items", ERROR, "line", "Schema",
@@ -227,6 +248,7 @@ TOO_MANY_ITEMS = _rule(
     '{"role":"assistant","content":"Hey"}],"non_preferred_output":[{"role":"assistant","content":"What?"}]}\n',
     '{"input":{"messages":[{"role":"user","content":"Hi"}]},"preferred_output":[{"role":"assistant","content":"Hello!"}],'
     '"non_preferred_output":[{"role":"assistant","content":"What?"}]}\n',
+    marks='[{"role":"assistant","content":"Hello!"},{"role":"assistant","content":"Hey"}]',
 )
 
 # ---------------------------------------------------------------- messages
@@ -237,12 +259,14 @@ UNKNOWN_ROLE = _rule(
     "Use the role suggested in the message (quick fix renames it).",
     '{"messages":[{"role":"human","content":"Hi"},{"role":"gpt","content":"Hello!"}]}\n', _OK + "\n",
     quick_fix=True,
+    marks='"human"',
 )
 MISSING_ASSISTANT = _rule(
     "missing-assistant", ERROR, "line", "Messages",
     "A supervised example with no assistant message: there is nothing to learn from it.",
     "Add the assistant's answer as the last message.",
     '{"messages":[{"role":"user","content":"Hi"}]}\n', _OK + "\n",
+    marks='[{"role":"user","content":"Hi"}]',
 )
 NOTHING_TRAINED = _rule(
     "nothing-trained", WARNING, "line", "Messages",
@@ -250,6 +274,7 @@ NOTHING_TRAINED = _rule(
     "Set weight 1 on the answer to learn from, or remove the example.",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":0}]}\n',
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1}]}\n',
+    marks='[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":0}]',
 )
 MISSING_USER = _rule(
     "missing-user", WARNING, "line", "Messages",
@@ -257,6 +282,7 @@ MISSING_USER = _rule(
     "Add the user's turn before the assistant's answer.",
     '{"messages":[{"role":"system","content":"Be brief."},{"role":"assistant","content":"Hello!"}]}\n',
     '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+    marks='[{"role":"system","content":"Be brief."},{"role":"assistant","content":"Hello!"}]',
 )
 SYSTEM_NOT_FIRST = _rule(
     "system-not-first", WARNING, "line", "Messages",
@@ -264,6 +290,7 @@ SYSTEM_NOT_FIRST = _rule(
     "Move the instructions to the start of the conversation.",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"system","content":"Be brief."},{"role":"assistant","content":"Hello!"}]}\n',
     '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+    marks='"system"',
 )
 DEVELOPER_ROLE_IN_SFT = _rule(
     "developer-role-in-sft", WARNING, "line", "Messages",
@@ -273,6 +300,7 @@ DEVELOPER_ROLE_IN_SFT = _rule(
     '{"messages":[{"role":"developer","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
     '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
     quick_fix=True,
+    marks='"developer"',
 )
 UNTRAINED_TAIL = _rule(
     "untrained-tail", WARNING, "line", "Messages",
@@ -280,12 +308,14 @@ UNTRAINED_TAIL = _rule(
     "End each supervised example with the assistant's answer.",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Bye"}]}\n',
     _OK + "\n",
+    marks='{"role":"user","content":"Bye"}',
 )
 EMPTY_CONTENT = _rule(
     "empty-content", WARNING, "line", "Messages",
     "A message whose content is empty or only whitespace (an empty assistant answer teaches the model to say nothing).",
     "Write the content, or remove the message.",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":""}]}\n', _OK + "\n",
+    marks='""',
 )
 EMPTY_SYSTEM = _rule(
     "empty-system", INFORMATION, "line", "Messages",
@@ -293,6 +323,7 @@ EMPTY_SYSTEM = _rule(
     "Remove it, or write the instructions you will use at inference time.",
     '{"messages":[{"role":"system","content":""},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
     '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}\n',
+    marks='""',
 )
 INVALID_WEIGHT = _rule(
     "invalid-weight", ERROR, "line", "Messages",
@@ -301,6 +332,7 @@ INVALID_WEIGHT = _rule(
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1.0}]}\n',
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1}]}\n',
     quick_fix=True,
+    marks='1.0',
 )
 MISPLACED_WEIGHT = _rule(
     "misplaced-weight", ERROR, "line", "Messages",
@@ -308,6 +340,7 @@ MISPLACED_WEIGHT = _rule(
     "Remove the weight (quick fix).",
     '{"messages":[{"role":"user","content":"Hi","weight":0},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
     quick_fix=True,
+    marks='"weight"',
 )
 
 # ---------------------------------------------------------------- tools
@@ -320,6 +353,7 @@ ARGUMENTS_NOT_STRING = _rule(
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
     quick_fix=True,
+    marks='{"city":"Paris"}',
 )
 ARGUMENTS_INVALID_JSON = _rule(
     "arguments-invalid-json", WARNING, "line", "Tools",
@@ -329,6 +363,7 @@ ARGUMENTS_INVALID_JSON = _rule(
     '"function":{"name":"weather","arguments":"{city: Paris}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    marks='"{city: Paris}"',
 )
 ARGUMENTS_NOT_OBJECT = _rule(
     "arguments-not-object", WARNING, "line", "Tools",
@@ -340,6 +375,7 @@ ARGUMENTS_NOT_OBJECT = _rule(
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{\\"city\\": \\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
     quick_fix=True,
+    marks='"\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""',
 )
 ARGUMENTS_SCHEMA_MISMATCH = _rule(
     "arguments-schema-mismatch", WARNING, "line", "Tools",
@@ -351,6 +387,7 @@ ARGUMENTS_SCHEMA_MISMATCH = _rule(
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}],"tools":[{"type":"function","function":'
     '{"name":"weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}\n',
+    marks='"{\\"town\\":\\"Paris\\"}"',
 )
 INVALID_TOOL_SCHEMA = _rule(
     "invalid-tool-schema", WARNING, "line", "Tools",
@@ -362,6 +399,7 @@ INVALID_TOOL_SCHEMA = _rule(
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{}"}}]}],"tools":[{"type":"function",'
     '"function":{"name":"weather","parameters":{"type":"object"}}}]}\n',
+    marks='{"type":"objekt"}',
 )
 UNDECLARED_FUNCTION = _rule(
     "undeclared-function", WARNING, "line", "Tools",
@@ -371,6 +409,7 @@ UNDECLARED_FUNCTION = _rule(
     '"function":{"name":"weather","arguments":"{}"}}]}]}\n',
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{}"}}]}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    marks='"weather"',
 )
 TOOL_RESULT_WITHOUT_CALL = _rule(
     "tool-result-without-call", ERROR, "line", "Tools",
@@ -381,6 +420,7 @@ TOOL_RESULT_WITHOUT_CALL = _rule(
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c9","type":"function",'
     '"function":{"name":"weather","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c9","content":"21C"},'
     '{"role":"assistant","content":"21C."}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    marks='"c9"',
 )
 UNANSWERED_TOOL_CALL = _rule(
     "unanswered-tool-call", WARNING, "line", "Tools",
@@ -392,6 +432,7 @@ UNANSWERED_TOOL_CALL = _rule(
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
     '"function":{"name":"weather","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"sun"},'
     '{"role":"assistant","content":"Sunny."}],"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    marks='"c1"',
 )
 DUPLICATE_TOOL_CALL_ID = _rule(
     "duplicate-tool-call-id", WARNING, "line", "Tools",
@@ -405,6 +446,7 @@ DUPLICATE_TOOL_CALL_ID = _rule(
     '{"id":"c1","type":"function","function":{"name":"weather","arguments":"{}"}},'
     '{"id":"c2","type":"function","function":{"name":"weather","arguments":"{}"}}]}],'
     '"tools":[{"type":"function","function":{"name":"weather"}}]}\n',
+    marks='"c1"',
 )
 
 # ---------------------------------------------------------------- images
@@ -416,6 +458,7 @@ IMAGE_OUTSIDE_USER = _rule(
     '{"url":"https://x.org/a.png"}}]}]}\n',
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
     '{"role":"assistant","content":"A cat."}]}\n',
+    marks='{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}',
 )
 IMAGE_URL = _rule(
     "image-url", ERROR, "line", "Images",
@@ -425,15 +468,18 @@ IMAGE_URL = _rule(
     '{"role":"assistant","content":"A cat."}]}\n',
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
     '{"role":"assistant","content":"A cat."}]}\n',
+    marks='"file:///tmp/a.png"',
 )
 IMAGE_FORMAT = _rule(
     "image-format", ERROR, "line", "Images",
-    "An image that is not JPEG, PNG or WEBP (by its data URL type or its bytes); OpenAI skips it as 'invalid image format'.",
+    "An image that is not JPEG, PNG or WEBP (by its data URL type or its bytes); OpenAI skips it as 'invalid image "
+    "format'. For an http(s) URL only its extension can tell (.gif, .bmp, ...): a warning.",
     "Convert the image to PNG, JPEG or WEBP.",
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/gif;base64,R0lGODlhAQABAAAAACw="}}]},'
     '{"role":"assistant","content":"A dot."}]}\n',
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.gif.png"}}]},'
     '{"role":"assistant","content":"A dot."}]}\n',
+    marks='"data:image/gif;base64,R0lGODlhAQABAAAAACw="',
 )
 TOO_MANY_IMAGES = _rule(
     "too-many-images", ERROR, "line", "Images",
@@ -451,7 +497,7 @@ IMAGE_TOO_LARGE = _rule(
     lambda: '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,'
     + "A" * 14_000_004 + '"}}]},{"role":"assistant","content":"Big."}]}\n',
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,'
-    + "A" * 1_000 + '"}}]},{"role":"assistant","content":"Small."}]}\n',
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="}}]},{"role":"assistant","content":"Small."}]}\n',
 )
 
 # ---------------------------------------------------------------- preference (DPO)
@@ -463,6 +509,7 @@ PREFERENCE_MULTI_TURN = _rule(
     '"preferred_output":[{"role":"assistant","content":"Sure: ..."}],"non_preferred_output":[{"role":"assistant","content":"No."}]}\n',
     '{"input":{"messages":[{"role":"user","content":"Joke?"}]},'
     '"preferred_output":[{"role":"assistant","content":"Sure: ..."}],"non_preferred_output":[{"role":"assistant","content":"No."}]}\n',
+    marks='{"role":"assistant","content":"Hello"}',
 )
 PREFERENCE_IDENTICAL = _rule(
     "preference-identical", WARNING, "line", "Preference",
@@ -472,6 +519,7 @@ PREFERENCE_IDENTICAL = _rule(
     '"preferred_output":[{"role":"assistant","content":"Hello!"}],"non_preferred_output":[{"role":"assistant","content":"Hello!"}]}\n',
     '{"input":{"messages":[{"role":"user","content":"Hi"}]},'
     '"preferred_output":[{"role":"assistant","content":"Hello!"}],"non_preferred_output":[{"role":"assistant","content":"What."}]}\n',
+    marks='{"role":"assistant","content":"Hello!"}',
 )
 PREFERENCE_NOT_TEXT = _rule(
     "preference-not-text", ERROR, "line", "Preference",
@@ -482,6 +530,7 @@ PREFERENCE_NOT_TEXT = _rule(
     '"non_preferred_output":[{"role":"assistant","content":"No idea."}]}\n',
     '{"input":{"messages":[{"role":"user","content":"Weather?"}]},"preferred_output":[{"role":"assistant","content":"Sunny."}],'
     '"non_preferred_output":[{"role":"assistant","content":"No idea."}]}\n',
+    marks='{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"weather","arguments":"{}"}}]}',
 )
 
 # ---------------------------------------------------------------- reinforcement
@@ -493,6 +542,7 @@ RFT_ENDS_WITH_ASSISTANT = _rule(
     '{"messages":[{"role":"user","content":"Is 7 prime?"},{"role":"assistant","content":"yes"}],"reference_answer":"yes"}\n',
     '{"messages":[{"role":"user","content":"Is 7 prime?"}],"reference_answer":"yes"}\n',
     settings={"method": "reinforcement"},
+    marks='{"role":"assistant","content":"yes"}',
 )
 
 # ---------------------------------------------------------------- prompt/completion
@@ -502,6 +552,7 @@ LEGACY_FORMAT = _rule(
     "Convert it to chat (quick fix) to train a current model.",
     '{"prompt":"2+2 ->","completion":" 4\\n"}\n', _OK + "\n",
     quick_fix=True,
+    marks='<line>',
 )
 
 # ---------------------------------------------------------------- file level
@@ -527,6 +578,7 @@ DUPLICATE_EXAMPLE = _rule(
     "Delete the copy (quick fix).",
     _lines(_OK, _OK), _lines(_OK, _OK.replace("Hi", "Yo")),
     quick_fix=True,
+    marks='<line>',
 )
 EXAMPLE_TOO_LONG = _rule(
     "example-too-long", WARNING, "line", "Tokens",
@@ -543,6 +595,7 @@ VALIDATION_OVERLAP = _rule(
     "Remove the example from one of the two files.",
     _lines(_OK), _lines(_OK.replace("Hi", "Yo")),
     validation_example=_lines(_OK),
+    marks='<line>',
 )
 FORMAT_METHOD_MISMATCH = _rule(
     "format-method-mismatch", ERROR, "file", "Model",

@@ -77,6 +77,8 @@ class TokenCounter:
         return total
 
     def repeated(self, text: str) -> int:
+        if len(text) > LONG_TEXT:
+            return self._long_text(text)
         count = self._repeated.get(text)
         if count is None:
             count = self.text(text)
@@ -171,8 +173,12 @@ class TokenCounter:
         trained = 0
         for message in messages:
             role, content = message["role"], message["content"]
-            count = MESSAGE_OVERHEAD + roles[role] + (
-                repeated(content) if role in ("system", "developer") else len(encode(content)))
+            if role in ("system", "developer"):
+                count = MESSAGE_OVERHEAD + roles[role] + repeated(content)
+            elif len(content) > LONG_TEXT:
+                count = MESSAGE_OVERHEAD + roles[role] + self._long_text(content)
+            else:
+                count = MESSAGE_OVERHEAD + roles[role] + len(encode(content))
             total += count
             if role in trained_roles:
                 trained += count
@@ -188,7 +194,7 @@ class TokenCounter:
             # runs for every message of every example.
             if message.__class__ is dict and len(message) == 2:
                 role, content = message.get("role"), message.get("content")
-                if content.__class__ is str and role.__class__ is str and role in roles:
+                if content.__class__ is str and role.__class__ is str and role in roles and len(content) <= LONG_TEXT:
                     try:
                         count = MESSAGE_OVERHEAD + roles[role] + (
                             self.repeated(content) if role in ("system", "developer") else len(encode(content)))
