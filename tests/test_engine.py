@@ -64,8 +64,8 @@ def test_cache_gives_the_same_report_and_skips_unchanged_lines(tmp_path, monkeyp
     options = settings(model="gpt-4o-mini-2024-07-18")
     cold = check_path(str(path), options, jobs=1)
     calls = []
-    real = parallel._entry
-    monkeypatch.setattr(parallel, "_entry", lambda *a: calls.append(1) or real(*a))
+    real = parallel.parse  # every line that is not served from the cache is parsed
+    monkeypatch.setattr(parallel, "parse", lambda *a: calls.append(1) or real(*a))
     warm = check_path(str(path), options, jobs=1)
     assert _signature(warm) == _signature(cold) and warm.summary == cold.summary
     assert calls == []

@@ -14,6 +14,7 @@ import json
 import re
 import traceback
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import orjson
 
@@ -121,23 +122,34 @@ def parse(raw: bytes | str) -> object:
         return UNPARSED
 
 
-def clean_entry(value: object, raw: bytes | str, ctx: FileContext) -> tuple | None:
-    """The most common line, the fast way: a plain conversation in the file's format,
-    which no rule objects to. Returns (tokens, trained, width, width_utf16, digest,
-    estimated) or None when the line needs `analyze_line`."""
+class PlainExample(NamedTuple):
+    """The most common line: a plain conversation in the file's format that no rule
+    objects to. Only its tokens are left to count (`count_plain`)."""
+
+    messages: list
+    width: int
+    width_utf16: int
+    digest: bytes
+
+
+def plain_example(value: object, raw: bytes | str, ctx: FileContext) -> PlainExample | None:
+    """The line as a PlainExample, or None when it needs `analyze_line`."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
             or not plain_conversation(value, ctx.format):
         return None
     if _may_exceed(raw, ctx):
         return None  # the full analysis counts it once, message by message, and says where it is cut
+    width, width_utf16 = _widths(raw)
+    return PlainExample(value["messages"], width, width_utf16, example_digest(value))
+
+
+def count_plain(example: PlainExample, ctx: FileContext) -> tuple:
+    """The result entry of a plain example: (tokens, trained, width, width_utf16, digest, estimated)."""
     tokens = trained = 0
     if ctx.encoding is not None:
         tokens, trained = token_counter(ctx.encoding).plain(
-            value["messages"], ("assistant",) if ctx.format == CHAT else ())
-        if ctx.context_limit and tokens > ctx.context_limit:
-            return None  # too long: the full analysis says where it is cut
-    width, width_utf16 = _widths(raw)
-    return (tokens, trained, width, width_utf16, example_digest(value), False)
+            example.messages, ("assistant",) if ctx.format == CHAT else ())
+    return (tokens, trained, example.width, example.width_utf16, example.digest, False)
 
 
 def analyze_line(raw: bytes | str, line: int, ctx: FileContext, value: object = None) -> LineResult:

@@ -17,7 +17,9 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from finetune_ls.core.analysis import EXAMPLE, UNPARSED, FileContext, analyze_line, clean_entry, parse, token_counter
+from finetune_ls.core.analysis import (
+    EXAMPLE, UNPARSED, FileContext, PlainExample, analyze_line, count_plain, parse, plain_example, token_counter,
+)
 from finetune_ls.core.cache import LineCache, line_key
 from finetune_ls.core.codec import encode_result
 from finetune_ls.core.lines import split_lines_bytes
@@ -94,36 +96,47 @@ def chunk_ranges(source: bytes | str, start: int, size: int, jobs: int) -> list[
     return ranges
 
 
-def _entry(raw: bytes, ctx: FileContext) -> tuple:
-    value = parse(raw)
-    if value is not UNPARSED and not ctx.keep_text:
-        try:
-            clean = clean_entry(value, raw, ctx)
-        except Exception:  # noqa: BLE001 - the full analysis below never raises and reports it
-            clean = None
-        if clean is not None:
-            return clean
+def _full_entry(raw: bytes, ctx: FileContext, value: object) -> tuple:
     result = analyze_line(raw, 0, ctx, value)  # at line 0: position-free, hence cacheable; the parent shifts it
     if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
         return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
     return encode_result(result)
 
 
+def _plain(raw: bytes, ctx: FileContext, value: object) -> PlainExample | None:
+    if value is UNPARSED or ctx.keep_text:
+        return None
+    try:
+        return plain_example(value, raw, ctx)
+    except Exception:  # noqa: BLE001 - the full analysis never raises, and reports what is wrong
+        return None
+
+
 def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, cached: dict[bytes, tuple] | None,
                   cache: LineCache | None = None, index: int = 0) -> Chunk:
     data = _read(source, start, end)
     lines = split_lines_bytes(data)
-    if data.endswith((b"\n", b"\r")):
+    del data
+    if lines and lines[-1] == b"" and end > start:
         lines.pop()  # the break ends the last line; no line follows it in this range
-    chunk = Chunk(len(lines))
-    written: dict[bytes, tuple] | None = {} if cache is not None else None
+    hashing = cache is not None or cached is not None
+    keys = [line_key(raw) for raw in lines] if hashing else None
+    entries: list = [None] * len(lines)
     for number, raw in enumerate(lines):
-        key = line_key(raw) if written is not None or cached is not None else None
-        entry = cached.get(key) if cached is not None else None
+        entry = cached.get(keys[number]) if cached is not None else None
         if entry is None:
-            entry = _entry(raw, ctx)
-        if written is not None:
-            written[key] = entry
+            value = parse(raw)
+            example = _plain(raw, ctx, value)
+            entry = count_plain(example, ctx) if example is not None else _full_entry(raw, ctx, value)
+        entries[number] = entry
+    if cache is not None:
+        cache.write_shard(index, dict(zip(keys, entries)))
+    return _chunk(entries)
+
+
+def _chunk(entries: list[tuple]) -> Chunk:
+    chunk = Chunk(len(entries))
+    for number, entry in enumerate(entries):
         if len(entry) == _CLEAN:
             chunk.clean.append(number)
             chunk.tokens.append(entry[0])
@@ -134,8 +147,6 @@ def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, c
             chunk.estimated = chunk.estimated or entry[5]
         else:
             chunk.other.append((number, entry))
-    if cache is not None:
-        cache.write_shard(index, written)
     return chunk
 
 
