@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 OK = '{"messages":[{"role":"user","content":"Hi %d"},{"role":"assistant","content":"Hello %d!"}]}\n'
 GOOD = "".join(OK % (i, i) for i in range(12))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from helpers import CORPUS, ROOT
 
 SCORER = CORPUS.parent / "tools" / "corpus_score.py"
 

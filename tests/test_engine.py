@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from conftest import TODAY, check, check_file_bytes, codes, settings
+from helpers import TODAY, check, check_file_bytes, codes, settings
 from finetune_ls.core import parallel
 from finetune_ls.core.engine import check_bytes, check_path, mark_overlap
 
@@ -64,8 +64,9 @@ def test_cache_gives_the_same_report_and_skips_unchanged_lines(tmp_path, monkeyp
     options = settings(model="gpt-4o-mini-2024-07-18")
     cold = check_path(str(path), options, jobs=1)
     calls = []
-    real = parallel.parse  # every line that is not served from the cache is parsed
-    monkeypatch.setattr(parallel, "parse", lambda *a: calls.append(1) or real(*a))
+    from finetune_ls.core import entries
+    real = entries.parse  # every line that is not served from the cache is parsed
+    monkeypatch.setattr(entries, "parse", lambda *a: calls.append(1) or real(*a))
     warm = check_path(str(path), options, jobs=1)
     assert _signature(warm) == _signature(cold) and warm.summary == cold.summary
     assert calls == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import check, check_file_bytes, codes
+from helpers import check, check_file_bytes, codes
 from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.engine import mark_overlap
 from finetune_ls.core.records import recover

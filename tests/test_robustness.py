@@ -8,7 +8,7 @@ import random
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from conftest import check, check_file_bytes, codes
+from helpers import check, check_file_bytes, codes
 
 OK = '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}'
 
@@ -89,7 +89,7 @@ def test_a_long_valid_line_is_counted_in_pieces():
 
 def _peak_python_memory(path) -> int:
     import tracemalloc
-    from conftest import settings
+    from helpers import settings
     from finetune_ls.core.engine import check_path
     tracemalloc.start()
     try:
@@ -100,7 +100,7 @@ def _peak_python_memory(path) -> int:
 
 
 def test_streaming_memory_does_not_grow_with_the_file(tmp_path):
-    from conftest import settings
+    from helpers import settings
     from finetune_ls.core.engine import check_path
     line = '{"messages":[{"role":"user","content":"Q%d"},{"role":"assistant","content":"' + "answer " * 140 + '"}]}\n'
     small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"

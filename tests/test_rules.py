@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, check, check_file_bytes, codes, settings
+from helpers import ROOT, check, check_file_bytes, codes, settings
 from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.engine import check_text, mark_overlap
 from finetune_ls.core.rules import RULES, example_bytes, example_text

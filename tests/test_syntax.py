@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import check
+from helpers import check
 from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.syntax import diagnose
 

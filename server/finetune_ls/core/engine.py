@@ -116,7 +116,8 @@ def _unparsable(raw: bytes | str) -> bool:
     return False
 
 
-def _sample(lines: Iterable[bytes | str]) -> list[bytes | str]:
+def format_sample(lines: Iterable[bytes | str]) -> list[bytes | str]:
+    """The first non-blank lines, from which the file's format is decided."""
     sample = []
     for raw in lines:
         if raw.strip():
@@ -126,7 +127,7 @@ def _sample(lines: Iterable[bytes | str]) -> list[bytes | str]:
     return sample
 
 
-def _binary_report(path: str, offset: int, settings: CheckSettings) -> FileReport:
+def binary_report(path: str, offset: int, settings: CheckSettings) -> FileReport:
     message = (f"The file holds NUL bytes (the first at byte {offset}): it is a binary file or UTF-16 text, not UTF-8 "
                "JSON Lines. Export the data as UTF-8 JSONL.")
     return FileReport(path, UNKNOWN, [file_finding(R.BINARY_FILE.code, Severity.ERROR, message)],
@@ -159,7 +160,8 @@ def _order(finding: Finding) -> tuple:
     return (finding.scope == "file", finding.line, finding.column, finding.code)
 
 
-def _finish(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSettings, bom: bool) -> FileReport:
+def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSettings, bom: bool) -> FileReport:
+    """The file-level findings and the summary, once every line has been added."""
     aggregator.close()
     stats = aggregator.stats
     catalog = settings.resolved_catalog()
@@ -186,19 +188,11 @@ def _finish(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSe
 # ------------------------------------------------------------------ text in memory
 def check_text(text: str, settings: CheckSettings | None = None, path: str = "<text>") -> FileReport:
     """Check a document held as text (the language server's case). Lines follow LSP rules."""
-    settings = settings or CheckSettings()
-    nul = text.find("\x00", 0, BINARY_PROBE_BYTES)
-    if nul >= 0:
-        return _binary_report(path, nul, settings)
-    bom = text.startswith(BOM)
-    lines = split_lines(text[1:] if bom else text)
-    if lines and lines[-1] == "":
-        lines.pop()  # the empty "line" after a final line break
-    plan = plan_check(_sample(lines), settings)
-    aggregator = FileAggregator(plan.context)
-    for number, raw in enumerate(lines):
-        aggregator.add(number, analyze_line(raw, number, plan.context))
-    return _finish(path, plan, aggregator, settings, bom)
+    from finetune_ls.core.document import DocumentCheck
+
+    check = DocumentCheck(path, settings or CheckSettings())
+    check.open(split_lines(text))
+    return check.report()
 
 
 def check_bytes(data: bytes, settings: CheckSettings | None = None, path: str = "<bytes>",
@@ -235,13 +229,13 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     head = _head(source, size)
     nul = head.find(b"\x00", 0, BINARY_PROBE_BYTES)
     if nul >= 0:
-        return _binary_report(path, nul, settings)
+        return binary_report(path, nul, settings)
     bom = head.startswith(BOM_BYTES)
     start = len(BOM_BYTES) if bom else 0
     sample_lines = split_lines_bytes(head[start:])
     if len(head) < size:
         sample_lines.pop()  # probably cut in the middle
-    plan = plan_check(_sample(sample_lines), settings)
+    plan = plan_check(format_sample(sample_lines), settings)
     del head, sample_lines  # streamed from here on
 
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
@@ -250,7 +244,7 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     for chunk in analyze_source(source, start, size, plan.context, line_cache, jobs or default_jobs(), progress):
         aggregator.add_chunk(line, chunk)
         line += chunk.lines
-    return _finish(path, plan, aggregator, settings, bom)
+    return finish_report(path, plan, aggregator, settings, bom)
 
 
 # ------------------------------------------------------------------ validation file

@@ -13,15 +13,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
-from finetune_ls.core.analysis import (
-    EXAMPLE, UNPARSED, FileContext, PlainExample, analyze_line, count_plain, parse, plain_example, token_counter,
-)
+from finetune_ls.core.analysis import FileContext, token_counter
 from finetune_ls.core.cache import LineCache, line_key
-from finetune_ls.core.codec import encode_result
+from finetune_ls.core.entries import Chunk, chunk_of, line_entry
 from finetune_ls.core.lines import split_lines_bytes
 from finetune_ls.core.schemas import validator
 from finetune_ls.core.shapes import FORMATS
@@ -30,27 +26,11 @@ PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 CHUNKS_PER_WORKER = 8
 MIN_CHUNK_BYTES = 512 * 1024
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # what one process holds at a time: memory does not grow with the file
-_CLEAN = 6  # length of a clean example's entry: (tokens, trained, width, width_utf16, digest, estimated)
 
 # Set in the parent just before forking; the workers inherit them.
 _source: bytes | str | None = None
 _cached: dict[bytes, tuple] | None = None
 _cache: LineCache | None = None
-
-
-@dataclass
-class Chunk:
-    """The results of one byte range. Line numbers are local to the chunk."""
-
-    lines: int = 0
-    clean: array = field(default_factory=lambda: array("l"))  # lines holding a clean example
-    tokens: array = field(default_factory=lambda: array("q"))
-    trained: array = field(default_factory=lambda: array("q"))
-    widths: array = field(default_factory=lambda: array("l"))
-    widths_utf16: array = field(default_factory=lambda: array("l"))
-    digests: bytearray = field(default_factory=bytearray)  # 16 bytes per clean example
-    estimated: bool = False
-    other: list = field(default_factory=list)  # (line, encoded LineResult) for every other line
 
 
 def default_jobs() -> int:
@@ -96,22 +76,6 @@ def chunk_ranges(source: bytes | str, start: int, size: int, jobs: int) -> list[
     return ranges
 
 
-def _full_entry(raw: bytes, ctx: FileContext, value: object) -> tuple:
-    result = analyze_line(raw, 0, ctx, value)  # at line 0: position-free, hence cacheable; the parent shifts it
-    if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
-        return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
-    return encode_result(result)
-
-
-def _plain(raw: bytes, ctx: FileContext, value: object) -> PlainExample | None:
-    if value is UNPARSED or ctx.keep_text:
-        return None
-    try:
-        return plain_example(value, raw, ctx)
-    except Exception:  # noqa: BLE001 - the full analysis never raises, and reports what is wrong
-        return None
-
-
 def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, cached: dict[bytes, tuple] | None,
                   cache: LineCache | None = None, index: int = 0) -> Chunk:
     data = _read(source, start, end)
@@ -124,30 +88,10 @@ def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, c
     entries: list = [None] * len(lines)
     for number, raw in enumerate(lines):
         entry = cached.get(keys[number]) if cached is not None else None
-        if entry is None:
-            value = parse(raw)
-            example = _plain(raw, ctx, value)
-            entry = count_plain(example, ctx) if example is not None else _full_entry(raw, ctx, value)
-        entries[number] = entry
+        entries[number] = entry if entry is not None else line_entry(raw, ctx)
     if cache is not None:
         cache.write_shard(index, dict(zip(keys, entries)))
-    return _chunk(entries)
-
-
-def _chunk(entries: list[tuple]) -> Chunk:
-    chunk = Chunk(len(entries))
-    for number, entry in enumerate(entries):
-        if len(entry) == _CLEAN:
-            chunk.clean.append(number)
-            chunk.tokens.append(entry[0])
-            chunk.trained.append(entry[1])
-            chunk.widths.append(entry[2])
-            chunk.widths_utf16.append(entry[3])
-            chunk.digests += entry[4]
-            chunk.estimated = chunk.estimated or entry[5]
-        else:
-            chunk.other.append((number, entry))
-    return chunk
+    return chunk_of(entries)
 
 
 def _work(task: tuple[int, int, int, FileContext]) -> Chunk:

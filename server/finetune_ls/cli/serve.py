@@ -1,0 +1,37 @@
+"""`finetune-ls serve`: the language server, on stdio (or TCP for debugging)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("serve", help="run the language server (stdio by default)",
+                                 description="Run the finetune-ls language server. It speaks LSP on stdio; logs go "
+                                             "to the client's log (window/logMessage) and optionally to a file, "
+                                             "never to stdout.")
+    parser.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for editors that pass it)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead, for debugging")
+    parser.add_argument("--log-file", metavar="FILE", help="also write the log to this file")
+    parser.add_argument("--log-level", choices=LEVELS, default="info")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from finetune_ls.lsp.logs import configure_logging
+    from finetune_ls.lsp.server import server
+
+    configure_logging(server, args.log_level.upper(), args.log_file)
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            print("finetune-ls: --tcp needs HOST:PORT, e.g. 127.0.0.1:2087", file=sys.stderr)
+            return 2
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0

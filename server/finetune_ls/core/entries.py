@@ -1,0 +1,85 @@
+"""A line's result in its compact, position-free form (an "entry"), and chunks of them.
+
+Every line of a file ends up as an entry: a clean example (no findings) is the
+6-tuple (tokens, trained, width, width_utf16, digest, estimated); any other line
+is its LineResult encoded by codec.py. Entries are computed at line 0, so they
+can be cached by content, sent between processes, and kept per line by the
+language server while lines move; decoding shifts them to their line.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+from finetune_ls.core.analysis import (
+    EXAMPLE, UNPARSED, FileContext, LineResult, analyze_line, count_plain, parse, plain_example,
+)
+from finetune_ls.core.codec import decode_result, encode_result
+
+CLEAN_LENGTH = 6
+
+
+def line_entry(raw: bytes | str, ctx: FileContext) -> tuple:
+    """Check one line (without its break) and return its entry. Never raises."""
+    value = parse(raw)
+    if value is not UNPARSED and not ctx.keep_text:
+        try:
+            example = plain_example(value, raw, ctx)
+        except Exception:  # noqa: BLE001 - the full analysis below never raises and reports it
+            example = None
+        if example is not None:
+            return count_plain(example, ctx)
+    result = analyze_line(raw, 0, ctx, value)
+    if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
+        return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
+    return encode_result(result)
+
+
+def is_clean(entry: tuple) -> bool:
+    return len(entry) == CLEAN_LENGTH
+
+
+def entry_tokens(entry: tuple) -> tuple[int, int]:
+    """(tokens, trained tokens) of a line's entry."""
+    return (entry[0], entry[1]) if is_clean(entry) else (entry[2], entry[3])
+
+
+def entry_result(entry: tuple, line: int) -> LineResult:
+    """The entry as a LineResult placed at `line`."""
+    if is_clean(entry):
+        tokens, trained, width, width_utf16, digest, estimated = entry
+        return LineResult(EXAMPLE, [], None, tokens, trained, 0, estimated, digest, width, width_utf16)
+    return decode_result(entry, line)
+
+
+@dataclass
+class Chunk:
+    """The entries of consecutive lines, aggregated: arrays for the many clean examples,
+    the other entries as they are. Line numbers are local to the chunk."""
+
+    lines: int = 0
+    clean: array = field(default_factory=lambda: array("l"))  # lines holding a clean example
+    tokens: array = field(default_factory=lambda: array("q"))
+    trained: array = field(default_factory=lambda: array("q"))
+    widths: array = field(default_factory=lambda: array("l"))
+    widths_utf16: array = field(default_factory=lambda: array("l"))
+    digests: bytearray = field(default_factory=bytearray)  # 16 bytes per clean example
+    estimated: bool = False
+    other: list = field(default_factory=list)  # (line, encoded LineResult) for every other line
+
+
+def chunk_of(entries: list[tuple]) -> Chunk:
+    chunk = Chunk(len(entries))
+    for number, entry in enumerate(entries):
+        if len(entry) == CLEAN_LENGTH:
+            chunk.clean.append(number)
+            chunk.tokens.append(entry[0])
+            chunk.trained.append(entry[1])
+            chunk.widths.append(entry[2])
+            chunk.widths_utf16.append(entry[3])
+            chunk.digests += entry[4]
+            chunk.estimated = chunk.estimated or entry[5]
+        else:
+            chunk.other.append((number, entry))
+    return chunk

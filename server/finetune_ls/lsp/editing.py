@@ -1,0 +1,1 @@
+"""(registered later)"""

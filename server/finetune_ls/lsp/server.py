@@ -1,0 +1,252 @@
+"""The language server: the engine's findings, tokens and costs for every open JSONL file.
+
+Handlers only wire LSP messages to the modules that do the work (diagnostics here;
+hints.py, actions.py, editing.py); the checking itself is the same core the CLI uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import traceback
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from finetune_ls import __version__
+from finetune_ls.core.document import DocumentCheck
+from finetune_ls.core.engine import TRAINING, VALIDATION
+from finetune_ls.lsp.document import LineDocument, LineWorkspace
+from finetune_ls.lsp.settings import SECTION, ServerSettings
+from finetune_ls.lsp.state import OpenDocument
+
+log = logging.getLogger("finetune_ls.lsp")
+LANGUAGES = ("jsonl", "finetune")
+DEBOUNCE_SECONDS = 0.05  # publish after this much quiet, so a burst of keystrokes is checked once
+
+
+class FinetuneServer(LanguageServer):
+    def __init__(self):
+        super().__init__("finetune-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = ServerSettings()
+        self.catalog, _ = self.settings.catalog_or_problem()
+        self.documents: dict[str, OpenDocument] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._reported_errors: set[str] = set()
+
+    # ------------------------------------------------------------ settings
+    def apply_settings(self, value: object) -> None:
+        settings, problems = ServerSettings.from_client(value, self.settings)
+        catalog, catalog_problem = settings.catalog_or_problem()
+        for problem in problems + ([catalog_problem] if catalog_problem else []):
+            self.show(f"finetune-ls settings: {problem}", types.MessageType.Warning)
+        changed = settings != self.settings or catalog is not self.catalog
+        self.settings, self.catalog = settings, catalog
+        if changed:
+            self.recheck_all()
+
+    def recheck_all(self) -> None:
+        for state in list(self.documents.values()):
+            state.check = DocumentCheck(state.path, self._check_settings(state.role))
+            state.check.open(state.document.contents)
+            self.publish_soon(state.uri, delay=0)
+
+    def _check_settings(self, role: str):
+        return self.settings.check_settings(self.catalog, role)
+
+    # ------------------------------------------------------------ documents
+    def serves(self, document: LineDocument) -> bool:
+        path = document.path or ""
+        return (document.language_id in LANGUAGES or path.lower().endswith(".jsonl")) \
+            and not self.settings.ignored(path)
+
+    def open(self, document: LineDocument) -> OpenDocument:
+        paths = [state.path for state in self.documents.values()]
+        path = document.path
+        role = VALIDATION if self.settings.is_validation(path, paths) else TRAINING
+        check = DocumentCheck(path, self._check_settings(role))
+        check.open(document.contents)
+        document.take_changes()
+        state = OpenDocument(document.uri, document, check, role)
+        self.documents[document.uri] = state
+        partner = self.partner(state)
+        if partner is not None and partner.role == TRAINING and role == TRAINING:
+            # The newly opened file is the other one's validation file.
+            state.role = VALIDATION
+            state.check = DocumentCheck(path, self._check_settings(VALIDATION))
+            state.check.open(document.contents)
+        return state
+
+    def partner(self, state: OpenDocument) -> OpenDocument | None:
+        """The open validation file of a training file, or the training file of a validation file."""
+        if state.role == VALIDATION:
+            training = self.settings.is_validation(state.path, [s.path for s in self.documents.values()])
+            return next((s for s in self.documents.values() if s.path == training), None)
+        validation = self.settings.validation_for(state.path)
+        return next((s for s in self.documents.values() if s.path == validation), None) if validation else None
+
+    # ------------------------------------------------------------ diagnostics
+    @property
+    def pulls_diagnostics(self) -> bool:
+        capabilities = self.client_capabilities.text_document
+        return bool(capabilities and capabilities.diagnostic)
+
+    def publish_soon(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
+        """Publish after `delay` of quiet; a newer edit replaces the pending publication."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        loop = asyncio.get_event_loop()
+        self._pending[uri] = loop.call_later(delay, self._publish, uri)
+
+    def _publish(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        state = self.documents.get(uri)
+        if state is None:
+            return
+        with self.guard("publishing diagnostics"):
+            state.refresh_diagnostics(self.settings.max_diagnostics, self.partner(state))
+            if self.pulls_diagnostics:
+                self.workspace_diagnostic_refresh(None)
+            else:
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=uri, diagnostics=state.diagnostics, version=state.document.version))
+            partner = self.partner(state)
+            if partner is not None:  # overlap is flagged in both files
+                partner.refresh_diagnostics(self.settings.max_diagnostics, state)
+                if not self.pulls_diagnostics:
+                    self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                        uri=partner.uri, diagnostics=partner.diagnostics, version=partner.document.version))
+
+    # ------------------------------------------------------------ messages
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def guard(self, action: str):
+        """Log an exception in a handler, tell the user once per kind, and carry on."""
+        server = self
+
+        class _Guard:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, kind, error, trace):
+                if error is None or isinstance(error, asyncio.CancelledError):
+                    return False
+                log.error("finetune-ls failed while %s:\n%s", action, "".join(traceback.format_exception(error)))
+                key = f"{action}:{type(error).__name__}"
+                if key not in server._reported_errors:
+                    server._reported_errors.add(key)
+                    server.show(f"finetune-ls failed while {action} ({type(error).__name__}: {error}); it keeps "
+                                "running. The log has the details.", types.MessageType.Error)
+                return True
+
+        return _Guard()
+
+
+def guarded(action: str, default=None):
+    """Decorator: a handler that never raises (see FinetuneServer.guard)."""
+    def wrap(handler):
+        @functools.wraps(handler)
+        def run(server: FinetuneServer, *args):
+            with server.guard(action):
+                return handler(server, *args)
+            return default
+        return run
+    return wrap
+
+
+server = FinetuneServer()
+
+
+# ---------------------------------------------------------------- lifecycle
+@server.feature(types.INITIALIZE)
+def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
+    # pygls has just made its Workspace: hold documents as lines instead (document.py).
+    ls.protocol._workspace = LineWorkspace.replacing(ls.protocol.workspace)
+    ls.apply_settings(params.initialization_options)
+    log.info("finetune-ls %s started for %s", __version__, params.client_info.name if params.client_info else "a client")
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: FinetuneServer, params: types.InitializedParams) -> None:
+    await _fetch_configuration(ls)
+
+
+async def _fetch_configuration(ls: FinetuneServer) -> None:
+    workspace = ls.client_capabilities.workspace
+    if not (workspace and workspace.configuration):
+        return
+    with ls.guard("reading the settings"):
+        values = await ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))
+        if values:
+            ls.apply_settings(values[0])
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: FinetuneServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and SECTION in settings:
+        ls.apply_settings(settings[SECTION])
+    else:
+        await _fetch_configuration(ls)
+
+
+# ---------------------------------------------------------------- document sync
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded("opening a document")
+def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) -> None:
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    if not isinstance(document, LineDocument) or not ls.serves(document):
+        return
+    state = ls.open(document)
+    ls.publish_soon(state.uri, delay=0)
+    partner = ls.partner(state)
+    if partner is not None:
+        ls.publish_soon(partner.uri, delay=0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded("checking an edit")
+def did_change(ls: FinetuneServer, params: types.DidChangeTextDocumentParams) -> None:
+    state = ls.documents.get(params.text_document.uri)
+    if state is None:
+        return
+    state.apply_changes()
+    ls.publish_soon(state.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded("closing a document")
+def did_close(ls: FinetuneServer, params: types.DidCloseTextDocumentParams) -> None:
+    state = ls.documents.pop(params.text_document.uri, None)
+    pending = ls._pending.pop(params.text_document.uri, None)
+    if pending is not None:
+        pending.cancel()
+    if state is not None and not ls.pulls_diagnostics:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=state.uri, diagnostics=[]))
+
+
+@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(identifier="finetune-ls", inter_file_dependencies=True,
+                                        workspace_diagnostics=False))
+def pull_diagnostics(ls: FinetuneServer, params: types.DocumentDiagnosticParams):
+    state = ls.documents.get(params.text_document.uri)
+    if state is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    with ls.guard("computing diagnostics"):
+        pending = ls._pending.pop(state.uri, None)
+        if pending is not None:  # the client asks before the debounce ends: answer with the current text
+            pending.cancel()
+            state.refresh_diagnostics(ls.settings.max_diagnostics, ls.partner(state))
+        elif not state.result_id:
+            state.refresh_diagnostics(ls.settings.max_diagnostics, ls.partner(state))
+        if params.previous_result_id == str(state.result_id):
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=str(state.result_id))
+        return types.RelatedFullDocumentDiagnosticReport(items=state.diagnostics, result_id=str(state.result_id))
+    return types.RelatedFullDocumentDiagnosticReport(items=[])
+
+
+from finetune_ls.lsp import actions, editing, hints  # noqa: E402,F401  (register their features)

@@ -1,0 +1,37 @@
+"""A real LSP client (pytest-lsp) talking to `finetune-ls serve` over stdio, once with the
+capabilities VS Code announces and once with Neovim's (which pulls diagnostics)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+CLIENTS = ["visual-studio-code", "neovim"]
+SENTINEL_CACHE = {"FINETUNE_LS_CACHE_DIR": "/tmp/finetune-ls-test-cache"}
+
+
+def server_config() -> ClientServerConfig:
+    return ClientServerConfig(
+        server_command=[sys.executable, "-m", "finetune_ls", "serve", "--log-level", "debug"],
+        server_env={**os.environ, **SENTINEL_CACHE},
+    )
+
+
+@pytest_lsp.fixture(config=server_config(), params=CLIENTS)
+async def client(lsp_client: LanguageClient, request, tmp_path):
+    params = types.InitializeParams(
+        capabilities=client_capabilities(request.param),
+        root_uri=tmp_path.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="work")],
+        initialization_options={"model": "gpt-4o-mini-2024-07-18"},
+    )
+    lsp_client.set_configuration({}, section="finetune")
+    await lsp_client.initialize_session(params)
+    lsp_client.work_dir = tmp_path
+    yield
+    await lsp_client.shutdown_session()

@@ -1,0 +1,49 @@
+"""Diagnostics over stdio: after open, after edits, pushed or pulled; always what
+`finetune-ls check` finds for the same text."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+
+from finetune_ls.core.engine import CheckSettings, check_text
+from lsp.session import diagnostics, open_document
+
+OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
+GOOD = "".join(OK % (i, i) + "\n" for i in range(12))
+BROKEN = GOOD + '{"messages":[{"role":"model","content":"x"}],"id":1}\n'
+
+
+def _expected(text: str):
+    report = check_text(text, CheckSettings(model="gpt-4o-mini-2024-07-18"))
+    return sorted((f.code, f.line, f.column_utf16, f.end_line, f.end_column_utf16) for f in report.findings)
+
+
+def _got(items):
+    return sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
+                  for d in items)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_diagnostics_after_open_match_the_checker(client):
+    uri = await open_document(client, "train.jsonl", BROKEN)
+    items = await diagnostics(client, uri)
+    assert _got(items) == _expected(BROKEN)
+    role = next(d for d in items if d.code == "unknown-role")
+    assert role.range.start.line == 12 and role.severity == types.DiagnosticSeverity.Error
+    assert role.source == "finetune-ls" and role.data["fix"]["edits"]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_diagnostics_follow_incremental_edits(client):
+    uri = await open_document(client, "train.jsonl", BROKEN)
+    await diagnostics(client, uri)
+    start = BROKEN.splitlines()[12].index("model")  # fix the role: "model" -> "assistant"
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(12, start), types.Position(12, start + 5)), text="assistant")]))
+    items = await diagnostics(client, uri)
+    text = BROKEN.replace('"role":"model"', '"role":"assistant"')
+    assert _got(items) == _expected(text)
+    assert "unknown-role" not in {d.code for d in items}
