@@ -17,6 +17,7 @@ async def open_document(client: LanguageClient, name: str, text: str, language: 
     path: Path = client.work_dir / name
     path.write_text(text, encoding="utf-8")
     uri = path.as_uri()
+    client.diagnostics.pop(uri, None)  # what arrives from now on is about this text
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
     return uri
@@ -29,10 +30,44 @@ async def diagnostics(client: LanguageClient, uri: str, timeout: float = 20) -> 
         report = await client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
         return list(report.items)
-    client.diagnostics.pop(uri, None)
     deadline = asyncio.get_event_loop().time() + timeout
     while uri not in client.diagnostics:
         if asyncio.get_event_loop().time() > deadline:
             raise AssertionError(f"no diagnostics for {uri} within {timeout} s")
         await asyncio.sleep(0.02)
     return list(client.diagnostics[uri])
+
+
+def change(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int],
+           text: str) -> None:
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(*start), types.Position(*end)), text=text)]))
+
+
+def replace_all(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (UTF-16 columns) to a text, as an editor would."""
+    from finetune_ls.core.edits import apply_edits
+    from finetune_ls.core.findings import TextEdit
+    from finetune_ls.core.lines import column_from_utf16, split_lines
+    lines = split_lines(text)
+
+    def column(line: int, character: int) -> int:
+        return column_from_utf16(lines[line], character) if line < len(lines) else 0
+
+    return apply_edits(text, [TextEdit(e.range.start.line, column(e.range.start.line, e.range.start.character),
+                                       e.range.end.line, column(e.range.end.line, e.range.end.character), e.new_text)
+                              for e in edits])
+
+
+def edits_of(workspace_edit: types.WorkspaceEdit) -> list[types.TextEdit]:
+    return [edit for change in workspace_edit.document_changes or [] for edit in change.edits]

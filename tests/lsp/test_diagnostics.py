@@ -7,7 +7,7 @@ import pytest
 from lsprotocol import types
 
 from finetune_ls.core.engine import CheckSettings, check_text
-from lsp.session import diagnostics, open_document
+from lsp.session import change, diagnostics, open_document
 
 OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
 GOOD = "".join(OK % (i, i) + "\n" for i in range(12))
@@ -39,10 +39,7 @@ async def test_diagnostics_follow_incremental_edits(client):
     uri = await open_document(client, "train.jsonl", BROKEN)
     await diagnostics(client, uri)
     start = BROKEN.splitlines()[12].index("model")  # fix the role: "model" -> "assistant"
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(12, start), types.Position(12, start + 5)), text="assistant")]))
+    change(client, uri, 2, (12, start), (12, start + 5), "assistant")
     items = await diagnostics(client, uri)
     text = BROKEN.replace('"role":"model"', '"role":"assistant"')
     assert _got(items) == _expected(text)

@@ -1,1 +1,213 @@
-"""(registered later)"""
+"""Tokens and costs in the editor: inlay hints per example, a hover with the breakdown
+per message, the summary code lens with lenses to switch model or epochs, and the
+`finetune/summary` request for the client's status bar."""
+
+from __future__ import annotations
+
+import orjson
+from lsprotocol import types
+
+from finetune_ls.core.analysis import token_counter
+from finetune_ls.core.catalog import base_model
+from finetune_ls.core.entries import entry_tokens, is_clean
+from finetune_ls.core.places import describe
+from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
+from finetune_ls.lsp.document import from_code_points
+from finetune_ls.lsp.server import FinetuneServer, guarded, server
+from finetune_ls.lsp.state import OpenDocument
+
+SUMMARY_REQUEST = "finetune/summary"
+SELECT_MODEL = "finetune.selectModel"
+SELECT_EPOCHS = "finetune.selectEpochs"
+EPOCH_CHOICES = ["auto", "1", "2", "3", "4", "5", "8", "10"]
+
+
+def _example_tokens(state: OpenDocument, line: int) -> tuple[int, int] | None:
+    """(tokens, trained) of the example on a line, or None when the line is not one."""
+    if line >= len(state.check.entries) or state.check.plan is None or state.check.plan.context.encoding is None:
+        return None
+    entry = state.check.entries[line]
+    if not is_clean(entry) and entry[1] is None:  # an encoded result with no format: not an example
+        return None
+    return entry_tokens(entry)
+
+
+def _uses_weights(text: str) -> bool:
+    return '"weight"' in text
+
+
+def short_number(value: float) -> str:
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.2f}{unit}" if value / size < 100 else f"{value / size:.0f}{unit}"
+    return f"{value:,.0f}"
+
+
+# ---------------------------------------------------------------- inlay hints
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+@guarded("computing token hints", default=[])
+def inlay_hints(ls: FinetuneServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    state = ls.documents.get(params.text_document.uri)
+    if state is None:
+        return []
+    contents = state.document.contents
+    hints = []
+    last = min(params.range.end.line, len(contents) - 1)
+    for line in range(max(0, params.range.start.line), last + 1):
+        counted = _example_tokens(state, line)
+        if counted is None or not counted[0]:
+            continue
+        text = contents[line]
+        tokens, trained = counted
+        label = f"{tokens:,} tok" + (f" · {trained:,} trained" if _uses_weights(text) else "")
+        hints.append(types.InlayHint(
+            position=types.Position(line, from_code_points(text, len(text), state.document.encoding)),
+            label=label, kind=types.InlayHintKind.Type, padding_left=True,
+            tooltip="Tokens of this example, counted with the model's tokenizer (finetune-ls)."))
+    return hints
+
+
+# ---------------------------------------------------------------- hover
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded("computing a hover")
+def hover(ls: FinetuneServer, params: types.HoverParams) -> types.Hover | None:
+    state = ls.documents.get(params.text_document.uri)
+    line = params.position.line
+    if state is None or _example_tokens(state, line) is None:
+        return None
+    text = state.document.contents[line]
+    try:
+        value = orjson.loads(text.lstrip("\ufeff"))
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                    value=breakdown(state, line, value)))
+
+
+def breakdown(state: OpenDocument, line: int, value: dict) -> str:
+    """Markdown: tokens per message, trained tokens, encoding, and where a long example is cut."""
+    context = state.check.plan.context
+    counter = token_counter(context.encoding)
+    fmt = context.format
+    counted = {CHAT: counter.chat, PREFERENCE: counter.preference, REINFORCEMENT: counter.reinforcement,
+               PROMPT_COMPLETION: counter.prompt_completion}[fmt](value, detail=True)
+    rows = ["| | part | tokens |", "| --- | --- | ---: |"]
+    for index, (path, count) in enumerate(counted.messages, 1):
+        rows.append(f"| {index} | {describe(value, path)} | {count:,} |")
+    lines = [f"**Example on line {line + 1}: {counted.total:,} tokens**, {counted.trained:,} trained", "", *rows, ""]
+    rest = counted.total - sum(count for _, count in counted.messages)
+    if rest:
+        lines.append(f"Plus {rest:,} tokens of overhead and tools definitions.")
+    lines.append(f"Counted with `{context.encoding}` for `{context.model}`"
+                 + (" (estimated: images or tools)" if counted.estimated else "") + ".")
+    too_long = next((f for f in state.check.report().findings if f.line == line and f.code == "example-too-long"),
+                    None)
+    if too_long is not None:
+        lines += ["", f"⚠ {too_long.message}"]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- code lens and summary
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+@guarded("computing the summary lens", default=[])
+def code_lens(ls: FinetuneServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    state = ls.documents.get(params.text_document.uri)
+    if state is None:
+        return []
+    summary = state.check.report().summary
+    top = types.Range(types.Position(0, 0), types.Position(0, 0))
+    model = summary.get("model") or "no model"
+    lenses = [types.CodeLens(range=top, command=types.Command(title=summary_line(summary), command=""))]
+    lenses.append(types.CodeLens(range=top, command=types.Command(
+        title=f"Model: {short_model(model)}", command=SELECT_MODEL, arguments=[state.uri])))
+    if summary.get("epochs") is not None:
+        lenses.append(types.CodeLens(range=top, command=types.Command(
+            title=f"Epochs: {summary['epochs']}", command=SELECT_EPOCHS, arguments=[state.uri])))
+    return lenses
+
+
+def short_model(model: str) -> str:
+    """gpt-4.1-mini-2025-04-14 -> gpt-4.1-mini (the snapshot date is noise in a lens)."""
+    base = base_model(model)
+    parts = base.rsplit("-", 3)
+    if len(parts) == 4 and all(part.isdigit() for part in parts[1:]):
+        return parts[0]
+    return base
+
+
+def summary_line(summary: dict) -> str:
+    """1,204 examples · 2.31M tokens · gpt-4.1-mini × 3 epochs ≈ $34.60"""
+    pieces = [f"{summary.get('examples', 0):,} examples"]
+    if summary.get("tokens") is not None:
+        pieces.append(f"{short_number(summary['tokens'])} tokens")
+    model = short_model(summary.get("model") or "")
+    if summary.get("epochs") is not None:
+        model += f" × {summary['epochs']} epochs"
+    pieces.append(model)
+    text = " · ".join(piece for piece in pieces if piece)
+    if summary.get("estimated_cost_usd") is not None:
+        text += f" ≈ ${summary['estimated_cost_usd']:,.2f}"
+    elif summary.get("cost_note"):
+        text += f" ({summary['cost_note']})"
+    return text
+
+
+@server.feature(SUMMARY_REQUEST)
+@guarded("computing the summary")
+def summary_request(ls: FinetuneServer, params) -> dict | None:
+    uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+    if uri is None and hasattr(params, "text_document"):
+        uri = params.text_document.uri
+    state = ls.documents.get(uri)
+    if state is None:
+        return None
+    report = state.check.report()
+    return {"uri": uri, "format": report.format, "line": summary_line(report.summary), **report.summary}
+
+
+# ---------------------------------------------------------------- switching model and epochs
+@server.command(SELECT_MODEL)
+async def select_model(ls: FinetuneServer, uri: str, model: str | None = None) -> dict | None:
+    state = ls.documents.get(uri)
+    if state is None:
+        return None
+    if model is None:
+        fmt = state.check.report().format
+        choices = [m.id for m in ls.catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
+            ls.catalog).resolved_today())] or sorted(ls.catalog.models)
+        model = await _choose(ls, "Estimate costs for which model?", choices)
+        if model is None:
+            return None
+    state.overrides["model"] = model
+    ls.recheck(state)
+    ls.refresh_views()
+    return {"model": model}
+
+
+@server.command(SELECT_EPOCHS)
+async def select_epochs(ls: FinetuneServer, uri: str, epochs: int | str | None = None) -> dict | None:
+    state = ls.documents.get(uri)
+    if state is None:
+        return None
+    if epochs is None:
+        epochs = await _choose(ls, "Estimate costs for how many epochs?", EPOCH_CHOICES)
+        if epochs is None:
+            return None
+    value = None if str(epochs) == "auto" else int(epochs)
+    if value is not None and not 1 <= value <= 50:
+        ls.show("Epochs must be from 1 to 50.", types.MessageType.Warning)
+        return None
+    state.overrides["epochs"] = value
+    ls.recheck(state)
+    ls.refresh_views()
+    return {"epochs": value}
+
+
+async def _choose(ls: FinetuneServer, question: str, choices: list[str]) -> str | None:
+    """Ask through window/showMessageRequest, which every client can show."""
+    answer = await ls.window_show_message_request_async(types.ShowMessageRequestParams(
+        type=types.MessageType.Info, message=question,
+        actions=[types.MessageActionItem(title=choice) for choice in choices]))
+    return answer.title if answer else None

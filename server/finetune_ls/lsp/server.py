@@ -48,12 +48,19 @@ class FinetuneServer(LanguageServer):
 
     def recheck_all(self) -> None:
         for state in list(self.documents.values()):
-            state.check = DocumentCheck(state.path, self._check_settings(state.role))
-            state.check.open(state.document.contents)
-            self.publish_soon(state.uri, delay=0)
+            self.recheck(state)
 
-    def _check_settings(self, role: str):
-        return self.settings.check_settings(self.catalog, role)
+    def recheck(self, state: OpenDocument) -> None:
+        """Check every line again (settings or this file's model or epochs changed)."""
+        state.check = DocumentCheck(state.path, self._check_settings(state.role, state.overrides))
+        state.check.open(state.document.contents)
+        self.publish_soon(state.uri, delay=0)
+
+    def _check_settings(self, role: str, overrides: dict | None = None):
+        settings = self.settings.check_settings(self.catalog, role)
+        for key, value in (overrides or {}).items():
+            setattr(settings, key, value)
+        return settings
 
     # ------------------------------------------------------------ documents
     def serves(self, document: LineDocument) -> bool:
@@ -108,7 +115,7 @@ class FinetuneServer(LanguageServer):
         with self.guard("publishing diagnostics"):
             state.refresh_diagnostics(self.settings.max_diagnostics, self.partner(state))
             if self.pulls_diagnostics:
-                self.workspace_diagnostic_refresh(None)
+                self._refresh("diagnostics", self.workspace_diagnostic_refresh)
             else:
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                     uri=uri, diagnostics=state.diagnostics, version=state.document.version))
@@ -118,6 +125,17 @@ class FinetuneServer(LanguageServer):
                 if not self.pulls_diagnostics:
                     self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                         uri=partner.uri, diagnostics=partner.diagnostics, version=partner.document.version))
+
+    def refresh_views(self) -> None:
+        """Ask the client to ask again for lenses and hints (after a model or epochs change)."""
+        self._refresh("code_lens", self.workspace_code_lens_refresh)
+        self._refresh("inlay_hint", self.workspace_inlay_hint_refresh)
+
+    def _refresh(self, capability: str, request) -> None:
+        workspace = self.client_capabilities.workspace
+        support = getattr(workspace, capability, None) if workspace else None
+        if support is not None and getattr(support, "refresh_support", False):
+            request(None)
 
     # ------------------------------------------------------------ messages
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:

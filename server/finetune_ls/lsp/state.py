@@ -23,6 +23,7 @@ class OpenDocument:
     role: str = "training"
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
     result_id: int = 0  # for pull diagnostics: changes with every new report
+    overrides: dict = field(default_factory=dict)  # model/epochs chosen for this file (code lens)
 
     @property
     def path(self) -> str:
