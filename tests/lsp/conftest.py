@@ -11,6 +11,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from lsp.session import answer_refreshes
+
 CLIENTS = ["visual-studio-code", "neovim"]
 SENTINEL_CACHE = {"FINETUNE_LS_CACHE_DIR": "/tmp/finetune-ls-test-cache"}
 
@@ -31,16 +33,7 @@ async def client(lsp_client: LanguageClient, request, tmp_path):
         initialization_options={"model": "gpt-4o-mini-2024-07-18"},
     )
     lsp_client.set_configuration({}, section="finetune")
-    lsp_client.refreshes = []  # the editor is asked to ask again for lenses and hints
-
-    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def _lens_refresh(*args):
-        lsp_client.refreshes.append("codeLens")
-
-    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
-    def _hint_refresh(*args):
-        lsp_client.refreshes.append("inlayHint")
-
+    answer_refreshes(lsp_client)
     await lsp_client.initialize_session(params)
     lsp_client.work_dir = tmp_path
     yield

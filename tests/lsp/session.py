@@ -71,3 +71,17 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
 
 def edits_of(workspace_edit: types.WorkspaceEdit) -> list[types.TextEdit]:
     return [edit for change in workspace_edit.document_changes or [] for edit in change.edits]
+
+
+def answer_refreshes(client: LanguageClient) -> None:
+    """Answer the server's requests to ask again for lenses and hints, as an editor does,
+    and note them in client.refreshes."""
+    client.refreshes = []
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def _lens_refresh(*args):
+        client.refreshes.append("codeLens")
+
+    @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def _hint_refresh(*args):
+        client.refreshes.append("inlayHint")

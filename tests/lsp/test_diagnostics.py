@@ -44,3 +44,16 @@ async def test_diagnostics_follow_incremental_edits(client):
     text = BROKEN.replace('"role":"model"', '"role":"assistant"')
     assert _got(items) == _expected(text)
     assert "unknown-role" not in {d.code for d in items}
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_inserting_lines_moves_every_later_diagnostic(client):
+    uri = await open_document(client, "train.jsonl", BROKEN)
+    await diagnostics(client, uri)
+    change(client, uri, 2, (0, 0), (0, 0), '{"messages":[{"role":"bot","content":"x"}]}\n\n')
+    items = await diagnostics(client, uri)
+    text = '{"messages":[{"role":"bot","content":"x"}]}\n\n' + BROKEN
+    line_codes = {code for code, *_ in _expected(text)} - {"too-few-examples", "model-retiring"}
+    got = {(d.code, d.range.start.line) for d in items}
+    assert ("unknown-role", 0) in got and ("unknown-role", 14) in got
+    assert {(c, l) for c, l, *_ in _expected(text) if c in line_codes} <= got | {("blank-line", 1)}

@@ -141,7 +141,7 @@ def _bom_finding() -> Finding:
                    0, 0, 0, 1, 0, 1, None, "line", Fix("Remove the byte-order mark", (TextEdit(0, 0, 0, 1, ""),)))
 
 
-def _after_bom(finding: Finding) -> Finding:
+def after_bom(finding: Finding) -> Finding:
     """Move a line-0 finding one column right, past a BOM the line was checked without."""
     if finding.line != 0 or finding.scope != "line":
         return finding
@@ -174,7 +174,7 @@ def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: C
         target = replace(target, model=vision_model.id, info=vision_model)  # the model that takes images
     findings = aggregator.findings
     if bom:
-        findings = [_bom_finding()] + [_after_bom(f) for f in findings]
+        findings = [_bom_finding()] + [after_bom(f) for f in findings]
     findings += file_findings(stats, checked, target, catalog, today, settings.role,
                               explicit_method=settings.method is not None)
     findings.sort(key=_order)

@@ -23,7 +23,7 @@ def position(contents: Sequence[str], line: int, column: int, encoding: str) -> 
 
 
 def finding_range(finding: Finding, contents: Sequence[str], encoding: str) -> types.Range:
-    if encoding == types.PositionEncodingKind.Utf16:
+    if encoding in (types.PositionEncodingKind.Utf16, None):
         return types.Range(types.Position(finding.line, finding.column_utf16),
                            types.Position(finding.end_line, finding.end_column_utf16))
     return types.Range(position(contents, finding.line, finding.column, encoding),

@@ -162,9 +162,11 @@ def summary_request(ls: FinetuneServer, params) -> dict | None:
         uri = params.text_document.uri
     state = ls.documents.get(uri)
     if state is None:
-        return None
+        summary = ls.disk_summaries.get(uri)  # a file checked from disk
+        return None if summary is None else {"uri": uri, "line": summary_line(summary), **summary}
     report = state.check.report()
-    return {"uri": uri, "format": report.format, "line": summary_line(report.summary), **report.summary}
+    return {"uri": uri, "format": report.format, "line": summary_line(report.summary), "loading": state.loading,
+            **report.summary}
 
 
 # ---------------------------------------------------------------- switching model and epochs

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
+import os
 import traceback
 
 from lsprotocol import types
@@ -23,7 +25,10 @@ from finetune_ls.lsp.state import OpenDocument
 
 log = logging.getLogger("finetune_ls.lsp")
 LANGUAGES = ("jsonl", "finetune")
-DEBOUNCE_SECONDS = 0.05  # publish after this much quiet, so a burst of keystrokes is checked once
+DEBOUNCE_SECONDS = 0.05  # the full report after this much quiet, so a burst of keystrokes is folded once
+LARGE_DEBOUNCE_SECONDS = 0.3  # the same for documents whose full report takes a while
+# Documents with more lines are checked in the background, in worker processes.
+LARGE_LINES = int(os.environ.get("FINETUNE_LS_LARGE_LINES", "20000"))
 
 
 class FinetuneServer(LanguageServer):
@@ -34,6 +39,8 @@ class FinetuneServer(LanguageServer):
         self.documents: dict[str, OpenDocument] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._reported_errors: set[str] = set()
+        self.disk_files: set[str] = set()  # files checked from disk (not open): checked again when they change
+        self.disk_summaries: dict[str, dict] = {}
 
     # ------------------------------------------------------------ settings
     def apply_settings(self, value: object) -> None:
@@ -68,21 +75,20 @@ class FinetuneServer(LanguageServer):
         return (document.language_id in LANGUAGES or path.lower().endswith(".jsonl")) \
             and not self.settings.ignored(path)
 
-    def open(self, document: LineDocument) -> OpenDocument:
+    def open(self, document: LineDocument, check_lines: bool = True) -> OpenDocument:
+        """Start serving a document. Its lines are checked here unless `check_lines` is False
+        (big documents: load.py checks them in the background)."""
         paths = [state.path for state in self.documents.values()]
-        path = document.path
-        role = VALIDATION if self.settings.is_validation(path, paths) else TRAINING
-        check = DocumentCheck(path, self._check_settings(role))
-        check.open(document.contents)
-        document.take_changes()
-        state = OpenDocument(document.uri, document, check, role)
+        role = VALIDATION if self.settings.is_validation(document.path, paths) else TRAINING
+        state = OpenDocument(document.uri, document, DocumentCheck(document.path, self._check_settings(role)), role)
         self.documents[document.uri] = state
         partner = self.partner(state)
         if partner is not None and partner.role == TRAINING and role == TRAINING:
-            # The newly opened file is the other one's validation file.
-            state.role = VALIDATION
-            state.check = DocumentCheck(path, self._check_settings(VALIDATION))
+            state.role = VALIDATION  # the newly opened file is the other one's validation file
+            state.check = DocumentCheck(document.path, self._check_settings(VALIDATION))
+        if check_lines:
             state.check.open(document.contents)
+            document.take_changes()
         return state
 
     def partner(self, state: OpenDocument) -> OpenDocument | None:
@@ -114,17 +120,19 @@ class FinetuneServer(LanguageServer):
             return
         with self.guard("publishing diagnostics"):
             state.refresh_diagnostics(self.settings.max_diagnostics, self.partner(state))
-            if self.pulls_diagnostics:
-                self._refresh("diagnostics", self.workspace_diagnostic_refresh)
-            else:
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                    uri=uri, diagnostics=state.diagnostics, version=state.document.version))
+            self.send_diagnostics(state)
             partner = self.partner(state)
             if partner is not None:  # overlap is flagged in both files
                 partner.refresh_diagnostics(self.settings.max_diagnostics, state)
-                if not self.pulls_diagnostics:
-                    self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                        uri=partner.uri, diagnostics=partner.diagnostics, version=partner.document.version))
+                self.send_diagnostics(partner)
+
+    def send_diagnostics(self, state: OpenDocument) -> None:
+        """Push the document's diagnostics, or tell a pulling client to pull them."""
+        if self.pulls_diagnostics:
+            self._refresh("diagnostics", self.workspace_diagnostic_refresh)
+        else:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=state.uri, diagnostics=state.diagnostics, version=state.document.version))
 
     def refresh_views(self) -> None:
         """Ask the client to ask again for lenses and hints (after a model or epochs change)."""
@@ -164,8 +172,16 @@ class FinetuneServer(LanguageServer):
 
 
 def guarded(action: str, default=None):
-    """Decorator: a handler that never raises (see FinetuneServer.guard)."""
+    """Decorator: a handler, plain or async, that never raises (see FinetuneServer.guard)."""
     def wrap(handler):
+        if inspect.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def run_async(server: FinetuneServer, *args):
+                with server.guard(action):
+                    return await handler(server, *args)
+                return default
+            return run_async
+
         @functools.wraps(handler)
         def run(server: FinetuneServer, *args):
             with server.guard(action):
@@ -214,26 +230,31 @@ async def did_change_configuration(ls: FinetuneServer, params: types.DidChangeCo
 
 # ---------------------------------------------------------------- document sync
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-@guarded("opening a document")
-def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) -> None:
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    if not isinstance(document, LineDocument) or not ls.serves(document):
-        return
-    state = ls.open(document)
-    ls.publish_soon(state.uri, delay=0)
-    partner = ls.partner(state)
-    if partner is not None:
-        ls.publish_soon(partner.uri, delay=0)
+async def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) -> None:
+    with ls.guard("opening a document"):
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        if not isinstance(document, LineDocument) or not ls.serves(document):
+            return
+        if len(document.lines) > LARGE_LINES:
+            await load.open_large(ls, document)
+            return
+        state = ls.open(document)
+        ls.publish_soon(state.uri, delay=0)
+        partner = ls.partner(state)
+        if partner is not None:
+            ls.publish_soon(partner.uri, delay=0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @guarded("checking an edit")
 def did_change(ls: FinetuneServer, params: types.DidChangeTextDocumentParams) -> None:
     state = ls.documents.get(params.text_document.uri)
-    if state is None:
+    if state is None or state.loading:  # a document still loading takes its edits when loaded
         return
     state.apply_changes()
-    ls.publish_soon(state.uri)
+    ls.send_diagnostics(state)  # the edited lines' own findings, at once
+    large = len(state.check.entries) > LARGE_LINES
+    ls.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS if large else DEBOUNCE_SECONDS)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -255,16 +276,20 @@ def pull_diagnostics(ls: FinetuneServer, params: types.DocumentDiagnosticParams)
     if state is None:
         return types.RelatedFullDocumentDiagnosticReport(items=[])
     with ls.guard("computing diagnostics"):
-        pending = ls._pending.pop(state.uri, None)
-        if pending is not None:  # the client asks before the debounce ends: answer with the current text
-            pending.cancel()
+        if not state.result_id:  # before the first report: make it now
             state.refresh_diagnostics(ls.settings.max_diagnostics, ls.partner(state))
-        elif not state.result_id:
-            state.refresh_diagnostics(ls.settings.max_diagnostics, ls.partner(state))
+        # Otherwise the diagnostics as they are: patched at once after an edit, and complete
+        # again when the pending full report is made (the client is then told to pull again).
         if params.previous_result_id == str(state.result_id):
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=str(state.result_id))
         return types.RelatedFullDocumentDiagnosticReport(items=state.diagnostics, result_id=str(state.result_id))
     return types.RelatedFullDocumentDiagnosticReport(items=[])
 
 
-from finetune_ls.lsp import actions, editing, hints  # noqa: E402,F401  (register their features)
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: FinetuneServer, *args) -> None:
+    workers.shutdown()
+
+
+from finetune_ls.lsp import actions, editing, hints, load  # noqa: E402,F401  (register their features)
+from finetune_ls.lsp import workers  # noqa: E402

@@ -1,0 +1,165 @@
+"""Big documents: checked in the background, structure first and tokens after, with
+`$/progress`, while the server keeps answering; and files checked from disk (VS Code
+does not hand documents over 50 MB to extensions at all)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import replace
+
+from lsprotocol import types
+
+from finetune_ls.core.document import DocumentCheck
+from finetune_ls.core.lines import split_lines
+from finetune_ls.lsp.convert import to_diagnostics
+from finetune_ls.lsp.document import LineDocument
+from finetune_ls.lsp.server import FinetuneServer, guarded, server
+from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.lsp.workers import analyze_lines, check_file, run_in_worker
+
+CHECK_FILE = "finetune.checkFile"
+RETRY_TOKENS_AFTER = 1.0  # seconds of quiet before counting tokens again after an edit
+
+
+class Progress:
+    """`$/progress` for one piece of work, when the client shows it."""
+
+    def __init__(self, ls: FinetuneServer, title: str):
+        self.ls, self.title, self.token = ls, title, None
+
+    async def __aenter__(self):
+        window = self.ls.client_capabilities.window
+        if window and window.work_done_progress:
+            self.token = str(uuid.uuid4())
+            try:
+                await self.ls.work_done_progress.create_async(self.token)
+                self.ls.work_done_progress.begin(self.token, types.WorkDoneProgressBegin(
+                    title=self.title, percentage=0, cancellable=False))
+            except Exception:  # noqa: BLE001 - a client that refuses progress still gets the work done
+                self.token = None
+        return self
+
+    def report(self, message: str, percentage: int) -> None:
+        if self.token:
+            self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(
+                message=message, percentage=max(0, min(100, percentage))))
+
+    async def __aexit__(self, *exc):
+        if self.token:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message="done"))
+        return False
+
+
+async def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
+    state = ls.open(document, check_lines=False)
+    state.loading = True
+    name = os.path.basename(document.path)
+    full_settings = state.check.settings
+    structure_settings = replace(full_settings, count_tokens=False)
+    big = sum(len(line) for line in document.lines) > ls.settings.max_file_mb * 1_000_000
+    async with Progress(ls, f"Checking {name}") as progress:
+        # Structure first: the findings, without tokens (tokenisation is most of the work).
+        snapshot = list(document.contents)
+        check = DocumentCheck(document.path, structure_settings)
+        check.open(snapshot, entries=[])
+        entries: list[tuple] = []
+        async for start, chunk in analyze_lines(snapshot, check.plan.context):
+            entries.extend(chunk)
+            progress.report(f"{len(entries):,} of {len(snapshot):,} lines", 50 * len(entries) // len(snapshot))
+            if start == 0:  # the first findings, right away
+                state.partial_diagnostics(entries, ls.settings.max_diagnostics)
+                ls.send_diagnostics(state)
+        check.entries = entries
+        state.check, state.loading = check, False
+        state.apply_changes()  # the edits made meanwhile
+        ls.publish_soon(state.uri, delay=0)
+        if big:
+            return state
+        progress.report("counting tokens", 50)
+        await count_tokens(ls, state, full_settings, progress)
+    return state
+
+
+async def count_tokens(ls: FinetuneServer, state: OpenDocument, settings, progress: Progress | None = None) -> None:
+    """The token pass: every line checked again with tokens, in the workers. Its result is
+    used only if the document did not change meanwhile; otherwise it runs again later."""
+    version = state.document.version
+    snapshot = list(state.document.contents)
+    check = DocumentCheck(state.path, settings)
+    check.open(snapshot, entries=[])
+    entries: list[tuple] = []
+    async for _, chunk in analyze_lines(snapshot, check.plan.context):
+        entries.extend(chunk)
+        if progress:
+            progress.report(f"tokens: {len(entries):,} of {len(snapshot):,} lines", 50 + 50 * len(entries) // len(snapshot))
+    if ls.documents.get(state.uri) is not state:
+        return  # closed meanwhile
+    if state.document.version != version:
+        await asyncio.sleep(RETRY_TOKENS_AFTER)
+        await count_tokens(ls, state, settings)
+        return
+    check.entries = entries
+    state.check = check
+    ls.publish_soon(state.uri, delay=0)
+    ls.refresh_views()
+
+
+@server.command(CHECK_FILE)
+@guarded("checking a file from disk")
+async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
+    """Check a file from disk and publish its diagnostics: for files the editor does not
+    hand over (VS Code skips documents over 50 MB), on request, on save or on changes."""
+    from pygls.uris import to_fs_path
+
+    path = to_fs_path(uri) or uri
+    if not os.path.isfile(path):
+        ls.show(f"finetune-ls: {path} is not a file.", types.MessageType.Warning)
+        return None
+    ls.disk_files.add(uri)
+    async with Progress(ls, f"Checking {os.path.basename(path)}"):
+        report = await run_in_worker(check_file, path, ls._check_settings("training"))
+    diagnostics = to_diagnostics(report.findings, uri, _DiskLines(path), ls.workspace.position_encoding,
+                                 ls.settings.max_diagnostics)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+    ls.disk_summaries[uri] = report.summary
+    return {"uri": uri, **report.summary}
+
+
+class _DiskLines:
+    """The lines of a file on disk, read only if a client's position encoding needs them
+    (findings carry UTF-16 columns already)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._lines: list[str] | None = None
+
+    def _read(self) -> list[str]:
+        if self._lines is None:
+            with open(self.path, encoding="utf-8", errors="replace", newline="") as handle:
+                self._lines = split_lines(handle.read())
+        return self._lines
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __getitem__(self, index):
+        return self._read()[index]
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+async def did_save(ls: FinetuneServer, params: types.DidSaveTextDocumentParams) -> None:
+    if params.text_document.uri in ls.disk_files and params.text_document.uri not in ls.documents:
+        await check_from_disk(ls, params.text_document.uri)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def watched_files_changed(ls: FinetuneServer, params: types.DidChangeWatchedFilesParams) -> None:
+    for change in params.changes:
+        if change.uri in ls.disk_files and change.uri not in ls.documents:
+            if change.type == types.FileChangeType.Deleted:
+                ls.disk_files.discard(change.uri)
+                ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=change.uri, diagnostics=[]))
+            else:
+                await check_from_disk(ls, change.uri)

@@ -1,0 +1,90 @@
+"""Big documents: checked in the background (worker processes, structure first, tokens
+after) with progress, still answering; files checked from disk on request."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from finetune_ls.core.engine import CheckSettings, check_text
+from lsp.session import answer_refreshes, change, diagnostics, open_document
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "finetune_ls", "serve"],
+    server_env={**os.environ, "FINETUNE_LS_LARGE_LINES": "500"}))  # "big" from 500 lines, to test it fast
+async def big_client(lsp_client: LanguageClient, tmp_path):
+    answer_refreshes(lsp_client)
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri(),
+        initialization_options={"model": "gpt-4o-mini-2024-07-18"}))
+    lsp_client.work_dir = tmp_path
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _text(lines: int) -> str:
+    rows = [OK % (i, i) for i in range(lines)]
+    rows[7] = rows[7].replace('"assistant"', '"model"')
+    rows[lines - 3] = rows[lines - 3].replace('"user"', '"human"')
+    return "\n".join(rows) + "\n"
+
+
+async def _summary(client, uri):
+    return await client.protocol.send_request_async("finetune/summary", {"uri": uri})
+
+
+async def test_a_big_document_is_checked_in_the_background_with_progress(big_client):
+    text = _text(6000)
+    uri = await open_document(big_client, "big.jsonl", text)
+    items = await diagnostics(big_client, uri)
+    assert ("unknown-role", 7) in {(d.code, d.range.start.line) for d in items}
+    for _ in range(300):  # the token pass follows
+        summary = await _summary(big_client, uri)
+        if summary is not None and summary.tokens:
+            break
+        await asyncio.sleep(0.1)
+    expected = check_text(text, CheckSettings(model="gpt-4o-mini-2024-07-18")).summary
+    assert summary.tokens == expected["tokens"] and summary.examples == 6000
+    final = await diagnostics(big_client, uri)
+    assert {(d.code, d.range.start.line) for d in final} >= {("unknown-role", 7), ("unknown-role", 5997)}
+    kinds = [getattr(report, "kind", None) for report in big_client.progress_reports.values() for report in report]
+    assert "begin" in kinds and "end" in kinds
+
+
+async def test_edits_during_the_first_check_are_kept(big_client):
+    text = _text(6000)
+    uri = await open_document(big_client, "big.jsonl", text)
+    change(big_client, uri, 2, (0, 0), (0, 0), '{"messages":[{"role":"bot","content":"x"}]}\n')
+    for _ in range(300):
+        summary = await _summary(big_client, uri)
+        if summary is not None and not summary.loading and summary.tokens:
+            break
+        await asyncio.sleep(0.1)
+    items = await diagnostics(big_client, uri)
+    lines = {(d.code, d.range.start.line) for d in items}
+    assert ("unknown-role", 0) in lines and ("unknown-role", 8) in lines  # the edit, and the shifted line 7
+    assert summary.examples == 6001
+
+
+async def test_a_file_checked_from_disk(big_client):
+    path = big_client.work_dir / "huge.jsonl"
+    path.write_text(_text(800), encoding="utf-8")
+    uri = path.as_uri()
+    result = await big_client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="finetune.checkFile", arguments=[uri]))
+    assert result["examples"] == 800
+    for _ in range(100):
+        if uri in big_client.diagnostics:
+            break
+        await asyncio.sleep(0.05)
+    assert ("unknown-role", 797) in {(d.code, d.range.start.line) for d in big_client.diagnostics[uri]}
