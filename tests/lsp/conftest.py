@@ -34,7 +34,7 @@ async def client(lsp_client: LanguageClient, request, tmp_path):
     )
     lsp_client.set_configuration({}, section="finetune")
     answer_refreshes(lsp_client)
-    await lsp_client.initialize_session(params)
+    lsp_client.initialize_result = await lsp_client.initialize_session(params)
     lsp_client.work_dir = tmp_path
     yield
     await lsp_client.shutdown_session()

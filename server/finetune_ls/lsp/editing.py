@@ -254,10 +254,11 @@ def format_document(ls: FinetuneServer, params: types.DocumentFormattingParams) 
         body = text[len(bom):]
         try:
             value = json.loads(body)  # the stdlib keeps every number as written (1.0 stays 1.0)
-        except ValueError:
+            compact = compact_json(value)
+            same = compact == body or json.loads(compact) != value
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
             continue
-        compact = compact_json(value)
-        if compact != body and json.loads(compact) == value:
+        if not same:
             edits.append(types.TextEdit(
                 range=types.Range(types.Position(line, from_code_points(text, len(bom), encoding)),
                                   types.Position(line, from_code_points(text, len(text), encoding))),
