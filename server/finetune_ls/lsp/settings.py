@@ -77,8 +77,13 @@ class ServerSettings:
             return explicit
         folder, name = os.path.split(path)
         stem = name[:-len(".jsonl")] if name.lower().endswith(".jsonl") else name
-        candidate = os.path.join(folder, self.validation_glob.replace("{stem}", stem))
-        return candidate if candidate != path and os.path.isfile(candidate) else None
+        names = [self.validation_glob.replace("{stem}", stem)]
+        if "train" in stem:  # train.jsonl -> valid.jsonl, val.jsonl, validation.jsonl; data_train -> data_valid
+            names += [stem.replace("train", other) + ".jsonl" for other in ("valid", "val", "validation")]
+        for candidate in (os.path.join(folder, name) for name in names):
+            if candidate != path and os.path.isfile(candidate):
+                return candidate
+        return None
 
     def is_validation(self, path: str, open_paths: list[str]) -> str | None:
         """The training file a validation file belongs to, among the given ones."""
