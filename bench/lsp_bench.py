@@ -37,12 +37,10 @@ REPO = BENCH.parent
 DEFAULT_FILE = BENCH / "out" / "chat_100mb.jsonl"
 MODEL = "gpt-4o-mini-2024-07-18"
 SUMMARY = "finetune/summary"
-PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
 # A user message's string content, as gen_chat.py writes it (orjson, or json.dumps with spaces);
 # typing right after its opening quote keeps the line valid.
 USER_CONTENT = re.compile(r'"role"\s*:\s*"user"\s*,\s*"content"\s*:\s*"')
-
-TARGETS = {"first_diagnostics_s": 1.5, "keystroke_p95_ms": 30.0, "memory_ratio": 3.0}
 
 _server_groups: set[int] = set()  # process groups of servers started here: killed at exit if still there
 
@@ -83,12 +81,24 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-def tree_sample(root: int) -> tuple[int, int, int, int, int]:
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of one process (not of its children)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rfind(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def tree_sample(root: int, cpu: dict | None = None) -> tuple[int, int, int, int, int]:
     """(server RSS, tree RSS, tree PSS, processes, largest other process's RSS) in bytes, of
     `root` and its descendants (the forkserver and the worker processes).
 
     RSS counts the pages that the forkserver's workers share with it (the encodings) once per
-    process; PSS splits them, as run.py's `tree MB` does."""
+    process; PSS splits them, as run.py's `tree MB` does. `cpu`, if given, gets each process's
+    CPU seconds so far."""
     server_rss = tree_rss = tree_pss = count = child_max = 0
     todo = [root]
     while todo:
@@ -103,24 +113,29 @@ def tree_sample(root: int) -> tuple[int, int, int, int, int]:
             server_rss = rss * 1024
         else:
             child_max = max(child_max, rss * 1024)
+        if cpu is not None:
+            seconds = _cpu_seconds(pid)
+            if seconds is not None:
+                cpu[pid] = seconds
         todo += _children(pid)
     return server_rss, tree_rss, tree_pss, count, child_max
 
 
 def sampler_main(pid: int, interval: float) -> int:
     """Hidden mode (`--sample-tree PID`): sample the tree every `interval` s until stdin closes,
-    then print the samples as JSON. A separate process, so that sampling never holds the
-    benchmark client's GIL while it waits for the server's answers."""
-    samples = []
+    then print the samples and the last CPU seconds of every process seen as JSON. A separate
+    process, so that sampling never holds the benchmark client's GIL while it waits for the
+    server's answers."""
+    samples, cpu = [], {}
     while True:
         t = time.monotonic()
-        sample = tree_sample(pid)
+        sample = tree_sample(pid, cpu)
         if sample[3]:
             samples.append((t, *sample))
         ready, _, _ = select.select([sys.stdin], [], [], interval)
         if ready and not sys.stdin.buffer.read1(1 << 16):
             break
-    print(json.dumps(samples))
+    print(json.dumps({"samples": samples, "cpu": cpu}))
     return 0
 
 
@@ -130,21 +145,18 @@ class MemorySampler:
         self.proc = subprocess.Popen([sys.executable, __file__, "--sample-tree", str(pid), "--interval", str(interval)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.samples: list = []
+        self.cpu: dict[str, float] = {}  # pid -> CPU seconds, of every process of the tree
 
     def stop(self) -> list:
         if self.proc.poll() is None:
             try:
                 out, _ = self.proc.communicate(b"", timeout=10)
-                self.samples = json.loads(out or b"[]")
+                data = json.loads(out or b"{}")
+                self.samples, self.cpu = data.get("samples", []), data.get("cpu", {})
             except (subprocess.TimeoutExpired, ValueError):
                 self.proc.kill()
                 self.proc.wait()
         return self.samples
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def group_members(pgid: int) -> list[int]:
@@ -201,11 +213,16 @@ def cli_check(path: Path, timeout: float) -> dict:
 
     cmd = [sys.executable, "-m", "finetune_ls", "check", str(path), "--format", "json", "--model", MODEL, "--no-cache"]
     r = run_child(cmd, dict(os.environ), timeout)
+    # run_child's memory figures include ru_maxrss, which for a child of this process starts from
+    # this process's own RSS at fork (the file's text is held here): not the CLI's memory.
+    for key in ("tree_mb", "maxrss_mb"):
+        r.pop(key, None)
     r["ok"] = r.get("rc") in (0, 1) and parses_as_json(r.get("stdout", ""))
     if r["ok"]:
         try:
             files = json.loads(r["stdout"])["files"]
-            r["summary"] = {k: files[0]["summary"].get(k) for k in ("lines", "examples", "tokens", "errors", "warnings")}
+            r["summary"] = {k: files[0]["summary"].get(k)
+                            for k in ("lines", "examples", "tokens", "errors", "warnings")}
             r["findings"] = len(files[0]["findings"])
         except (ValueError, KeyError, IndexError, TypeError):
             pass
@@ -553,6 +570,11 @@ async def server_round(args, path: Path, text: str, lines: list[str], last: bool
         r["messages"] = session.messages[:20]
         r["close"] = await session.close(timeout=2 if interrupted else 20)
         samples = session.sampler.samples if session.sampler else []
+        # CPU of the forkserver and the workers: the server does not wait for the forkserver,
+        # so their CPU never shows in this process's RUSAGE_CHILDREN
+        cpu = session.sampler.cpu if session.sampler else {}
+        r["helper_cpu_s"] = sum(v for pid, v in cpu.items() if int(pid) != session.pid)
+        r["server_cpu_s"] = cpu.get(str(session.pid))
         r["memory"] = memory_phases(samples, marks)
         r["memory"]["server_vmhwm"] = r.get("server_vmhwm")
         if not r["close"]["clean"] and session.stderr_tail:
@@ -653,8 +675,7 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
     if cli_ok:
         secs = [c["seconds"] for c in cli_ok]
         print(f"{'baseline: CLI full check (--no-cache)':<46} {fmt_s(cli_med):>7} {fmt_s(min(secs)):>6}"
-              f" {fmt_s(max(secs)):>6}  {len(cli_ok):>4}   (CPU {statistics.median(c['cpu_s'] for c in cli_ok):.2f} s,"
-              f" peak tree PSS {max(c['tree_mb'] for c in cli_ok):.0f} MB)")
+              f" {fmt_s(max(secs)):>6}  {len(cli_ok):>4}   (CPU {statistics.median(c['cpu_s'] for c in cli_ok):.2f} s)")
     for c in clis:
         if not c.get("ok"):
             print(f"  CLI run FAILED: {c.get('error')}  {c.get('stderr_tail', '')[-300:]}")
@@ -783,8 +804,8 @@ async def run_all(args, path: Path) -> dict:
         text = f.read()
     lines = text.split("\n")
     ncores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"file: {path} ({size / 1e6:.1f} MB, {len(lines) - (lines[-1] == ''):,} lines, sha256 {info['sha256'][:16]}...)"
-          f"  cores: {ncores}  loadavg: {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"file: {path} ({size / 1e6:.1f} MB, {len(lines) - (lines[-1] == ''):,} lines,"
+          f" sha256 {info['sha256'][:16]}...)  cores: {ncores}  loadavg: {os.getloadavg()[0]:.2f}", flush=True)
     rounds, clis = [], []
     busy0, own0, wall0 = cpu_busy_seconds(), own_cpu_seconds(), time.perf_counter()
     for rnd in range(1, args.repeat + 1):
@@ -792,7 +813,8 @@ async def run_all(args, path: Path) -> dict:
             c = cli_check(path, args.timeout)
             clis.append(c)
             note = "" if c["ok"] else f"  FAILED: {c.get('error')}"
-            print(f"  round {rnd} CLI check      {c['seconds']:7.2f} s  tree {c.get('tree_mb', 0):.0f} MB{note}", flush=True)
+            print(f"  round {rnd} CLI check      {c['seconds']:7.2f} s  CPU {c.get('cpu_s', 0):.2f} s{note}",
+                  flush=True)
         r = await server_round(args, path, text, lines, last=rnd == args.repeat)
         rounds.append(r)
         o = r.get("open", {})
@@ -801,20 +823,20 @@ async def run_all(args, path: Path) -> dict:
               f"{(r['memory'].get('all') or {}).get('tree_rss', 0) / 1e6:.0f} MB"
               + ("" if r["close"]["clean"] else f"  (unclean shutdown: {r['close']})"), flush=True)
     wall = time.perf_counter() - wall0
-    # CPUs that other processes kept busy meanwhile, on average: an upper bound, as the CPU of
-    # worker processes that their parent did not wait for is counted as someone else's.
-    bg = max(0.0, cpu_busy_seconds() - busy0 - (own_cpu_seconds() - own0)) / wall
+    # CPUs that other processes kept busy meanwhile, on average (run.py's "bg")
+    helpers = sum(r.get("helper_cpu_s") or 0 for r in rounds)
+    bg = max(0.0, cpu_busy_seconds() - busy0 - (own_cpu_seconds() - own0) - helpers) / wall
     result = report(rounds, clis, size, args)
-    print(f"\nother processes kept {bg:.2f} CPUs busy on average (at most; a value well above 0 means noisy"
-          f" timings); loadavg at the end {os.getloadavg()[0]:.2f}")
-    return {"bg_cpus": bg, "file": {**info, "lines": len(lines)}, "cores": ncores, "model": MODEL, "rounds": rounds, "cli": clis,
-            **result}
+    print(f"\nother processes kept {bg:.2f} CPUs busy on average (a value well above 0 means noisy timings);"
+          f" loadavg at the end {os.getloadavg()[0]:.2f}")
+    return {"bg_cpus": bg, "file": {**info, "lines": len(lines)}, "cores": ncores, "model": MODEL,
+            "rounds": rounds, "cli": clis, **result}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--file", type=Path, default=DEFAULT_FILE, help=f"JSONL file (default {DEFAULT_FILE.relative_to(REPO)}; "
-                    "generated with gen_chat.py if absent)")
+    ap.add_argument("--file", type=Path, default=DEFAULT_FILE,
+                    help=f"JSONL file (default {DEFAULT_FILE.relative_to(REPO)}; generated with gen_chat.py if absent)")
     ap.add_argument("--mb", type=float, default=100, help="size in MiB when the file has to be generated")
     ap.add_argument("--keystrokes", type=int, default=200, help="edits per series (two series)")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of CLI check + fresh server open")

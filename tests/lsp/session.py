@@ -74,9 +74,14 @@ def edits_of(workspace_edit: types.WorkspaceEdit) -> list[types.TextEdit]:
 
 
 def answer_refreshes(client: LanguageClient) -> None:
-    """Answer the server's requests to ask again for lenses and hints, as an editor does,
-    and note them in client.refreshes."""
+    """Answer the server's requests to ask again for lenses and hints and to register file
+    watchers, as an editor does, and note them in client.refreshes / client.registrations."""
     client.refreshes = []
+    client.registrations = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def _register(params):
+        client.registrations.extend(params.registrations)
 
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def _lens_refresh(*args):

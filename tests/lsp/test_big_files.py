@@ -88,3 +88,14 @@ async def test_a_file_checked_from_disk(big_client):
             break
         await asyncio.sleep(0.05)
     assert ("unknown-role", 797) in {(d.code, d.range.start.line) for d in big_client.diagnostics[uri]}
+    # VS Code's capabilities allow file watchers: a change on disk checks the file again.
+    assert any(r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in big_client.registrations)
+    path.write_text(_text(800).replace('"human"', '"user"'), encoding="utf-8")
+    big_client.diagnostics.pop(uri, None)
+    big_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=uri, type=types.FileChangeType.Changed)]))
+    for _ in range(200):
+        if uri in big_client.diagnostics:
+            break
+        await asyncio.sleep(0.05)
+    assert ("unknown-role", 797) not in {(d.code, d.range.start.line) for d in big_client.diagnostics[uri]}

@@ -205,7 +205,24 @@ def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: FinetuneServer, params: types.InitializedParams) -> None:
+    await _watch_jsonl_files(ls)
     await _fetch_configuration(ls)
+
+
+async def _watch_jsonl_files(ls: FinetuneServer) -> None:
+    """Ask the client to report changes to *.jsonl files, so files checked from disk (not
+    open in the editor) are checked again when they change."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
+            id="finetune-ls-jsonl-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern="**/*.jsonl")]))]))
+    except Exception as error:  # noqa: BLE001 - without watchers, files from disk are checked on request
+        log.info("the client did not register the *.jsonl file watcher (%s)", error)
 
 
 async def _fetch_configuration(ls: FinetuneServer) -> None:
