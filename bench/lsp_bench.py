@@ -73,6 +73,14 @@ def _status_kb(pid: int, *keys: str) -> dict[str, int]:
     return out
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def _pss_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -100,9 +108,14 @@ def tree_sample(root: int, cpu: dict | None = None) -> tuple[int, int, int, int,
     process; PSS splits them, as run.py's `tree MB` does. `cpu`, if given, gets each process's
     CPU seconds so far."""
     server_rss = tree_rss = tree_pss = count = child_max = 0
+    root_cmdline = _cmdline(root)
     todo = [root]
     while todo:
         pid = todo.pop()
+        if pid != root and root_cmdline and _cmdline(pid) == root_cmdline:
+            # forked by the server and not yet exec'd (the forkserver starting): for a few
+            # milliseconds it shows all of the server's pages again; it is not memory of its own
+            continue
         rss = _status_kb(pid, "VmRSS").get("VmRSS")
         if rss is None:  # gone meanwhile (or a zombie)
             continue
@@ -286,6 +299,14 @@ class Session:
 
         @client.feature(types.WORKSPACE_DIAGNOSTIC_REFRESH)
         def on_diagnostic_refresh(params):
+            return None
+
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params):  # e.g. the server's *.jsonl file watcher; VS Code accepts it
+            return None
+
+        @client.feature(types.CLIENT_UNREGISTER_CAPABILITY)
+        def on_unregister(params):
             return None
 
         @client.feature(types.WORKSPACE_CONFIGURATION)
@@ -787,6 +808,18 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
 
 
 # ------------------------------------------------------------------ main
+def server_commit() -> str:
+    """The commit of the checked-out server code (with '+dirty' if server/ has changes)."""
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "server"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (commit or "unknown") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def own_cpu_seconds() -> float:
     """CPU time of this process and the children it has waited for (the CLI runs, the servers
     and, through them, their workers)."""
@@ -804,8 +837,10 @@ async def run_all(args, path: Path) -> dict:
         text = f.read()
     lines = text.split("\n")
     ncores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    commit = server_commit()
     print(f"file: {path} ({size / 1e6:.1f} MB, {len(lines) - (lines[-1] == ''):,} lines,"
-          f" sha256 {info['sha256'][:16]}...)  cores: {ncores}  loadavg: {os.getloadavg()[0]:.2f}", flush=True)
+          f" sha256 {info['sha256'][:16]}...)  cores: {ncores}  loadavg: {os.getloadavg()[0]:.2f}"
+          f"  server code: {commit}", flush=True)
     rounds, clis = [], []
     busy0, own0, wall0 = cpu_busy_seconds(), own_cpu_seconds(), time.perf_counter()
     for rnd in range(1, args.repeat + 1):
@@ -829,7 +864,7 @@ async def run_all(args, path: Path) -> dict:
     result = report(rounds, clis, size, args)
     print(f"\nother processes kept {bg:.2f} CPUs busy on average (a value well above 0 means noisy timings);"
           f" loadavg at the end {os.getloadavg()[0]:.2f}")
-    return {"bg_cpus": bg, "file": {**info, "lines": len(lines)}, "cores": ncores, "model": MODEL,
+    return {"server_commit": commit, "bg_cpus": bg, "file": {**info, "lines": len(lines)}, "cores": ncores, "model": MODEL,
             "rounds": rounds, "cli": clis, **result}
 
 
