@@ -105,6 +105,16 @@ class DocumentCheck:
         aggregator.add_chunk(0, chunk_of(entries))
         return finish_report(self.path, self.plan, aggregator, self.settings, self.bom)
 
+    def snapshot(self) -> DocumentCheck:
+        """A copy whose report can be made in another thread while this one is edited."""
+        copy = DocumentCheck(self.path, self.settings)
+        copy.plan, copy.entries, copy.contents = self.plan, list(self.entries), list(self.contents)
+        return copy
+
+    def adopt(self, report: FileReport) -> None:
+        """Take a report made from a snapshot (the caller checked nothing changed since)."""
+        self._report = report
+
     def line_result(self, index: int):
         """The result of one line, placed at its line (for hovers and hints)."""
         return entry_result(self.entries[index], index)

@@ -11,7 +11,7 @@ from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import edit_range, fix_from_data
 from finetune_ls.lsp.document import from_code_points
-from finetune_ls.lsp.server import FinetuneServer, guarded, server
+from finetune_ls.lsp.server import LARGE_LINES, FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument
 
 FIX_ALL = types.CodeActionKind.SourceFixAll + ".finetune"
@@ -86,12 +86,33 @@ def fix_all_text(check: DocumentCheck, text: str) -> str:
     return text
 
 
+def _one_round(state: OpenDocument) -> types.WorkspaceEdit | None:
+    """For a big document, the safe fixes of its current report that do not touch each
+    other, as they are (checking it again round after round would take too long)."""
+    edits, used = [], []
+    contents, encoding = state.document.contents, state.document.encoding
+    for finding in state.check.report().findings:
+        if finding.fix is None or not finding.fix.safe:
+            continue
+        spans = [(e.start_line, e.start_column, e.end_line, e.end_column) for e in finding.fix.edits]
+        if any(_overlaps(span, other) for span in spans for other in used):
+            continue
+        used.extend(spans)
+        edits.extend(types.TextEdit(range=edit_range(e, contents, encoding), new_text=e.new_text)
+                     for e in finding.fix.edits)
+    return _workspace_edit(state, edits) if edits else None
+
+
 def _overlaps(a: tuple, b: tuple) -> bool:
     return not ((a[2], a[3]) < (b[0], b[1]) or (b[2], b[3]) < (a[0], a[1]))
 
 
 def fix_all_edit(state: OpenDocument) -> types.WorkspaceEdit | None:
     """One edit over the changed lines, so the editor applies (and undoes) it at once."""
+    if state.loading:
+        return None
+    if len(state.check.entries) > LARGE_LINES:
+        return _one_round(state)
     before = state.document.source
     after = fix_all_text(state.check, before)
     if after == before:
@@ -104,8 +125,7 @@ def fix_all_edit(state: OpenDocument) -> types.WorkspaceEdit | None:
     while last_old >= first and last_new >= first and old[last_old] == new[last_new]:
         last_old, last_new = last_old - 1, last_new - 1
     encoding = state.document.encoding
-    lines = state.document.lines
-    newline = next((line[len(line.rstrip("\r\n")):] for line in lines if line.endswith(("\n", "\r"))), "\n")
+    newline = state.document.newline()
     start = types.Position(first, 0)
     if last_old + 1 < len(old):
         end = types.Position(last_old + 1, 0)

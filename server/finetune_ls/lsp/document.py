@@ -58,81 +58,93 @@ def from_code_points(content: str, column: int, encoding: str) -> int:
     return utf16_column(content, column)
 
 
-class Contents(Sequence):
-    """The document's lines without their breaks, computed on access (no copy)."""
-
-    def __init__(self, lines: list[str]):
-        self._lines = lines
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [content_of(line) for line in self._lines[index]]
-        return content_of(self._lines[index])
-
-
 class LineDocument(TextDocument):
-    """A TextDocument stored as lines. Every line but the last ends with its break; a
-    final break leaves an empty last line, as LSP counts it."""
+    """A TextDocument stored as its lines' contents, without the breaks. Breaks are kept
+    apart (`_breaks`), and only when the document has some other than \n, so that the
+    contents list is what the checker reads: no copy, and a snapshot is a shallow one.
+    A final break leaves an empty last line, as LSP counts it."""
 
     def __init__(self, uri: str, source: str | None = None, version: int | None = None,
                  language_id: str | None = None, local: bool = True,
                  sync_kind: types.TextDocumentSyncKind = types.TextDocumentSyncKind.Incremental,
                  position_codec=None):
         super().__init__(uri, None, version, language_id, local, sync_kind, position_codec)
-        self._lines = split_keeping_breaks(source or "")
+        self._lines: list[str] = []
+        self._breaks: list[str] | None = None  # the break after each line but the last; None: all \n
+        self._set_text(source or "")
         self.changes: list[tuple[int, int, int]] = []  # (start, old end, new count), not yet checked
+
+    def _set_text(self, text: str) -> None:
+        if "\r" not in text:
+            self._lines, self._breaks = text.split("\n"), None
+            return
+        pieces = _BREAKS.split(text)
+        self._lines = pieces
+        self._breaks = _BREAKS.findall(text)
 
     # pygls reads these
     @property
     def source(self) -> str:
-        return "".join(self._lines)
+        if self._breaks is None:
+            return "\n".join(self._lines)
+        return "".join(line + brk for line, brk in zip(self._lines, self._breaks)) + self._lines[-1]
 
     @property
     def lines(self) -> Sequence[str]:
-        return self._lines
+        """Lines with their breaks, as pygls's TextDocument has them (made on demand)."""
+        return split_keeping_breaks(self.source)
 
     @property
-    def contents(self) -> Contents:
-        return Contents(self._lines)
+    def contents(self) -> list[str]:
+        """The lines without their breaks: the list itself, which edits change in place."""
+        return self._lines
 
     @property
     def encoding(self) -> str:
         return self.position_codec.encoding
 
+    def newline(self) -> str:
+        """The document's first line break (what new lines should end with)."""
+        return "\n" if not self._breaks else self._breaks[0]
+
+    def _break_after(self, line: int) -> str:
+        return "\n" if self._breaks is None else self._breaks[line]
+
     def _apply_full_change(self, change) -> None:
         old = len(self._lines)
-        self._lines = split_keeping_breaks(change.text)
+        self._set_text(change.text)
         self.changes.append((0, old, len(self._lines)))
 
     def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
         lines = self._lines
         last = len(lines) - 1
         start, end = change.range.start, change.range.end
-        start_line, end_line = min(start.line, last), min(end.line, last)
         if (end.line, end.character) < (start.line, start.character):
-            start_line, end_line, start, end = end_line, start_line, end, start
+            start, end = end, start
+        start_line, end_line = min(start.line, last), min(end.line, last)
         start_column = self._column(start_line, start.character if start.line <= last else 10**9)
         end_column = self._column(end_line, end.character if end.line <= last else 10**9)
-        segment = lines[start_line][:start_column] + change.text + lines[end_line][end_column:]
-        # A lone \r before the edit and a \n at its start are one \r\n break, and the
-        # other way round at its end: take the neighbour line into the segment.
-        if start_line > 0 and segment.startswith("\n") and lines[start_line - 1].endswith("\r"):
-            start_line -= 1
-            segment = lines[start_line] + segment
-        if segment.endswith("\r") and end_line < last and lines[end_line + 1].startswith("\n"):
-            end_line += 1
-            segment += lines[end_line]
-        pieces = split_keeping_breaks(segment)
+        # The segment runs from the start of the first touched line through the break after
+        # the last one, so a break the edit makes next to it (\r then \n) is seen whole.
+        tail = "" if end_line == last else self._break_after(end_line)
+        segment = lines[start_line][:start_column] + change.text + lines[end_line][end_column:] + tail
+        if start_line > 0 and segment.startswith("\n") and self._break_after(start_line - 1) == "\r":
+            start_line -= 1  # a lone \r before the edit and the \n at its start are one \r\n break
+            segment = lines[start_line] + "\r" + segment
+        pieces = _BREAKS.split(segment)
+        breaks = _BREAKS.findall(segment)
         if end_line < last:
             pieces.pop()  # the segment ends with a break; the next line follows it
+        if self._breaks is None and any(brk != "\n" for brk in breaks):
+            self._breaks = ["\n"] * last
+        if self._breaks is not None:
+            # Each line but the last has its break: replace those of the touched lines.
+            self._breaks[start_line:min(end_line + 1, last)] = breaks
         lines[start_line:end_line + 1] = pieces
         self.changes.append((start_line, end_line + 1, len(pieces)))
 
     def _column(self, line: int, character: int) -> int:
-        return to_code_points(content_of(self._lines[line]), character, self.encoding)
+        return to_code_points(self._lines[line], character, self.encoding)
 
     def take_changes(self) -> list[tuple[int, int, int]]:
         changes, self.changes = self.changes, []

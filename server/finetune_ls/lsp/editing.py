@@ -17,6 +17,7 @@ from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFOR
 from finetune_ls.lsp.document import from_code_points, to_code_points
 from finetune_ls.lsp.server import FinetuneServer, guarded, server
 
+MAX_SYMBOLS = 5000  # an outline of more is not read by anyone, and costs seconds to make and send
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],:]|[^\s{}\[\],:"]+')
 TOP_KEYS = {CHAT: ("messages", "tools", "parallel_tool_calls", "functions"),
             REINFORCEMENT: ("messages", "tools"),
@@ -203,6 +204,12 @@ def document_symbols(ls: FinetuneServer, params: types.DocumentSymbolParams) -> 
     symbols = []
     number = 0
     for line in range(len(contents)):
+        if len(symbols) >= MAX_SYMBOLS:
+            rest = sum(1 for text in contents[line:] if text.strip())
+            here = types.Range(types.Position(line, 0), types.Position(line, 0))
+            symbols.append(types.DocumentSymbol(name=f"… {rest:,} more lines", kind=types.SymbolKind.Null,
+                                                range=here, selection_range=here))
+            break
         text = contents[line]
         try:
             value = orjson.loads(text.lstrip("\ufeff"))

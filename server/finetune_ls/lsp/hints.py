@@ -116,8 +116,11 @@ def code_lens(ls: FinetuneServer, params: types.CodeLensParams) -> list[types.Co
     state = ls.documents.get(params.text_document.uri)
     if state is None:
         return []
-    summary = state.check.report().summary
     top = types.Range(types.Position(0, 0), types.Position(0, 0))
+    if state.loading:
+        return [types.CodeLens(range=top, command=types.Command(title=f"finetune-ls: checking {state.name}…",
+                                                                command=""))]
+    summary = state.check.report().summary
     model = summary.get("model") or "no model"
     lenses = [types.CodeLens(range=top, command=types.Command(title=summary_line(summary), command=""))]
     lenses.append(types.CodeLens(range=top, command=types.Command(
@@ -164,6 +167,8 @@ def summary_request(ls: FinetuneServer, params) -> dict | None:
     if state is None:
         summary = ls.disk_summaries.get(uri)  # a file checked from disk
         return None if summary is None else {"uri": uri, "line": summary_line(summary), **summary}
+    if state.loading:
+        return {"uri": uri, "loading": True, "line": f"checking {state.name}…", "tokens": None}
     report = state.check.report()
     return {"uri": uri, "format": report.format, "line": summary_line(report.summary), "loading": state.loading,
             **report.summary}

@@ -17,7 +17,7 @@ from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.server import FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument
-from finetune_ls.lsp.workers import analyze_lines, check_file, run_in_worker
+from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker, tokens_of, with_tokens
 
 CHECK_FILE = "finetune.checkFile"
 RETRY_TOKENS_AFTER = 1.0  # seconds of quiet before counting tokens again after an edit
@@ -54,53 +54,61 @@ class Progress:
 
 async def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
     state = ls.open(document, check_lines=False)
-    state.loading = True
-    name = os.path.basename(document.path)
-    full_settings = state.check.settings
+    await load(ls, state)
+    return state
+
+
+async def load(ls: FinetuneServer, state: OpenDocument) -> None:
+    """Check a big document in the background: the findings first (the first chunk right
+    here, the rest in the workers), then the tokens. Edits made meanwhile wait, and are
+    applied to the lines once they are checked."""
+    full_settings = ls._check_settings(state.role, state.overrides)
     structure_settings = replace(full_settings, count_tokens=False)
-    big = sum(len(line) for line in document.lines) > ls.settings.max_file_mb * 1_000_000
-    async with Progress(ls, f"Checking {name}") as progress:
-        # Structure first: the findings, without tokens (tokenisation is most of the work).
-        snapshot = list(document.contents)
-        check = DocumentCheck(document.path, structure_settings)
-        check.open(snapshot, entries=[])
+    big = sum(map(len, state.document.contents)) > ls.settings.max_file_mb * 1_000_000
+    snapshot = list(state.document.contents)  # a shallow copy: the lines themselves are shared
+    check = DocumentCheck(state.path, structure_settings)
+    check.open(snapshot, entries=[])
+    state.check, state.loading = check, True  # before any await: requests meanwhile see a loading document
+    async with Progress(ls, f"Checking {state.name}") as progress:
         entries: list[tuple] = []
-        async for start, chunk in analyze_lines(snapshot, check.plan.context):
+        async for start, chunk in map_chunks(entries_of, snapshot, check.plan.context, first_here=True):
             entries.extend(chunk)
             progress.report(f"{len(entries):,} of {len(snapshot):,} lines", 50 * len(entries) // len(snapshot))
             if start == 0:  # the first findings, right away
                 state.partial_diagnostics(entries, ls.settings.max_diagnostics)
                 ls.send_diagnostics(state)
+        if ls.documents.get(state.uri) is not state:
+            return  # closed meanwhile
         check.entries = entries
-        state.check, state.loading = check, False
+        state.loading = False
         state.apply_changes()  # the edits made meanwhile
         ls.publish_soon(state.uri, delay=0)
-        if big:
-            return state
-        progress.report("counting tokens", 50)
-        await count_tokens(ls, state, full_settings, progress)
-    return state
+        if not big and full_settings.count_tokens:
+            progress.report("counting tokens", 50)
+            await count_tokens(ls, state, full_settings, progress)
 
 
 async def count_tokens(ls: FinetuneServer, state: OpenDocument, settings, progress: Progress | None = None) -> None:
-    """The token pass: every line checked again with tokens, in the workers. Its result is
-    used only if the document did not change meanwhile; otherwise it runs again later."""
+    """The token pass: only parsing and counting (the findings are there already). Its
+    counts are used only if the document did not change meanwhile; else it runs again."""
     version = state.document.version
+    structure = state.check
     snapshot = list(state.document.contents)
     check = DocumentCheck(state.path, settings)
     check.open(snapshot, entries=[])
-    entries: list[tuple] = []
-    async for _, chunk in analyze_lines(snapshot, check.plan.context):
-        entries.extend(chunk)
+    counted: list = []
+    async for _, chunk in map_chunks(tokens_of, snapshot, check.plan.context):
+        counted.extend(chunk)
         if progress:
-            progress.report(f"tokens: {len(entries):,} of {len(snapshot):,} lines", 50 + 50 * len(entries) // len(snapshot))
-    if ls.documents.get(state.uri) is not state:
-        return  # closed meanwhile
+            progress.report(f"tokens: {len(counted):,} of {len(snapshot):,} lines",
+                            50 + 50 * len(counted) // len(snapshot))
+    if ls.documents.get(state.uri) is not state or state.check is not structure:
+        return  # closed, or checked again from scratch, meanwhile
     if state.document.version != version:
         await asyncio.sleep(RETRY_TOKENS_AFTER)
         await count_tokens(ls, state, settings)
         return
-    check.entries = entries
+    check.entries = [with_tokens(entry, tokens) for entry, tokens in zip(structure.entries, counted)]
     state.check = check
     ls.publish_soon(state.uri, delay=0)
     ls.refresh_views()

@@ -59,6 +59,9 @@ class FinetuneServer(LanguageServer):
 
     def recheck(self, state: OpenDocument) -> None:
         """Check every line again (settings or this file's model or epochs changed)."""
+        if len(state.document.contents) > LARGE_LINES:
+            asyncio.ensure_future(load.load(self, state))
+            return
         state.check = DocumentCheck(state.path, self._check_settings(state.role, state.overrides))
         state.check.open(state.document.contents)
         self.publish_soon(state.uri, delay=0)
@@ -116,7 +119,10 @@ class FinetuneServer(LanguageServer):
     def _publish(self, uri: str) -> None:
         self._pending.pop(uri, None)
         state = self.documents.get(uri)
-        if state is None:
+        if state is None or state.loading:
+            return
+        if len(state.check.entries) > LARGE_LINES and state.check._report is None:
+            asyncio.ensure_future(self._fold_elsewhere(state))
             return
         with self.guard("publishing diagnostics"):
             state.refresh_diagnostics(self.settings.max_diagnostics, self.partner(state))
@@ -125,6 +131,21 @@ class FinetuneServer(LanguageServer):
             if partner is not None:  # overlap is flagged in both files
                 partner.refresh_diagnostics(self.settings.max_diagnostics, state)
                 self.send_diagnostics(partner)
+
+    async def _fold_elsewhere(self, state: OpenDocument) -> None:
+        """A big document's report, made in a thread from a snapshot: the event loop keeps
+        answering keystrokes meanwhile. Used only if nothing changed; else made again."""
+        check, version = state.check, state.document.version
+        snapshot = check.snapshot()
+        with self.guard("making the report"):
+            report = await asyncio.to_thread(snapshot.report)
+            if self.documents.get(state.uri) is not state or state.check is not check:
+                return
+            if state.document.version != version:
+                self.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS)
+                return
+            check.adopt(report)
+            self._publish(state.uri)
 
     def send_diagnostics(self, state: OpenDocument) -> None:
         """Push the document's diagnostics, or tell a pulling client to pull them."""
@@ -205,6 +226,7 @@ def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: FinetuneServer, params: types.InitializedParams) -> None:
+    workers.start_in_background()  # ready when a big document comes
     await _watch_jsonl_files(ls)
     await _fetch_configuration(ls)
 
@@ -250,9 +272,10 @@ async def did_change_configuration(ls: FinetuneServer, params: types.DidChangeCo
 async def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) -> None:
     with ls.guard("opening a document"):
         document = ls.workspace.get_text_document(params.text_document.uri)
+        params.text_document.text = ""  # the document holds the lines now; let the one big string go
         if not isinstance(document, LineDocument) or not ls.serves(document):
             return
-        if len(document.lines) > LARGE_LINES:
+        if len(document.contents) > LARGE_LINES:
             await load.open_large(ls, document)
             return
         state = ls.open(document)

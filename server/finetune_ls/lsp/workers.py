@@ -3,10 +3,11 @@
 Checking 100 MB takes seconds of CPU, mostly tokenisation, which threads cannot
 spread (perf-probe.md). The server process runs threads (pygls reads stdin in
 one), so it must not fork: workers come from a forkserver that imports the
-engine and loads the encodings once, and each gets its lines sent to it.
-Without worker processes (or for small documents) the same work runs in the
-server, a chunk at a time, yielding to the event loop in between so requests
-are still answered.
+engine and loads the encoding once, and each gets its lines sent to it. The
+pool starts in the background when the server starts, and stops when it has
+been idle a while (its processes hold ~100 MB each). Without worker processes
+the same work runs in the server, a chunk at a time, yielding to the event loop
+in between so requests are still answered.
 """
 
 from __future__ import annotations
@@ -14,29 +15,69 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 
-from finetune_ls.core.analysis import FileContext, token_counter
-from finetune_ls.core.entries import line_entry
+from finetune_ls.core.analysis import FileContext, parse, token_counter
+from finetune_ls.core.entries import is_clean, line_entry
 from finetune_ls.core.schemas import validator
-from finetune_ls.core.shapes import FORMATS
+from finetune_ls.core.shapes import CHAT, FORMATS, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
 
 CHUNK_LINES = 2000
+IDLE_SECONDS = 120.0
+PRELOADED_ENCODING = "o200k_base"  # every model that can still be trained uses it
+
 _pool = None
 _pool_failed = False
+_lock = threading.Lock()
+_idle_timer: asyncio.TimerHandle | None = None
 
 
 def _prepare() -> None:
-    """Run in the forkserver before it forks any worker: load what every worker needs."""
-    for encoding in ("o200k_base", "cl100k_base"):
-        token_counter(encoding)
+    """Load what every worker needs (run in the forkserver, before it forks workers)."""
+    token_counter(PRELOADED_ENCODING)
     for fmt in FORMATS:
         validator(fmt)
 
 
-def _entries(task: tuple[list[str], FileContext]) -> list[tuple]:
+def entries_of(task: tuple[list[str], FileContext]) -> list[tuple]:
+    """The entries of a chunk of lines (the structure pass, or a full check)."""
     lines, ctx = task
     return [line_entry(line, ctx) for line in lines]
+
+
+def tokens_of(task: tuple[list[str], FileContext]) -> list:
+    """The token pass: per line, (tokens, trained, estimated), or a whole entry for an
+    example over the model's context (its finding says where it is cut), or None."""
+    lines, ctx = task
+    counter = token_counter(ctx.encoding)
+    count = {CHAT: counter.chat, PREFERENCE: counter.preference, REINFORCEMENT: counter.reinforcement,
+             PROMPT_COMPLETION: counter.prompt_completion}
+    results: list = []
+    for line in lines:
+        value = parse(line)
+        fmt = shape_format(line_shape(value), ctx.format) if isinstance(value, dict) else None
+        if fmt != ctx.format:
+            results.append(None)
+            continue
+        tokens = count[fmt](value)
+        if ctx.context_limit and tokens.total > ctx.context_limit:
+            results.append(line_entry(line, ctx))
+        else:
+            results.append((tokens.total, tokens.trained, tokens.estimated))
+    return results
+
+
+def with_tokens(entry: tuple, counted) -> tuple:
+    """A structure-pass entry with the token pass's count for its line."""
+    if counted is None:
+        return entry
+    if len(counted) != 3:
+        return counted  # a whole entry: the line is over the context
+    tokens, trained, estimated = counted
+    if is_clean(entry):
+        return (tokens, trained, entry[2], entry[3], entry[4], estimated)
+    return entry[:2] + (tokens, trained) + entry[4:5] + (estimated,) + entry[6:]
 
 
 def worker_count() -> int:
@@ -49,23 +90,73 @@ def worker_count() -> int:
 def pool():
     """The shared worker pool, made on first use; None where processes are not available."""
     global _pool, _pool_failed
-    if _pool is None and not _pool_failed and worker_count() > 1:
-        try:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            if "forkserver" in methods:
-                context.set_forkserver_preload(["finetune_ls.lsp.worker_preload"])
-            _pool = context.Pool(worker_count(), initializer=_prepare)
-        except (OSError, ValueError, RuntimeError):
-            _pool_failed = True
-    return _pool
+    with _lock:
+        if _pool is None and not _pool_failed and worker_count() > 1:
+            try:
+                methods = multiprocessing.get_all_start_methods()
+                context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+                if "forkserver" in methods:
+                    context.set_forkserver_preload(["finetune_ls.lsp.worker_preload"])
+                _pool = context.Pool(worker_count(), initializer=_prepare)
+            except (OSError, ValueError, RuntimeError):
+                _pool_failed = True
+        return _pool
+
+
+def start_in_background() -> None:
+    """Start the pool (and load the encoding in this process) without waiting for it."""
+    threading.Thread(target=_start, name="finetune-ls-workers", daemon=True).start()
+
+
+def _start() -> None:
+    pool()
+    token_counter(PRELOADED_ENCODING)  # the server counts the tokens of edited lines itself
 
 
 def shutdown() -> None:
     global _pool
-    if _pool is not None:
-        _pool.terminate()
-        _pool = None
+    with _lock:
+        if _pool is not None:
+            _pool.terminate()
+            _pool = None
+
+
+def _release_when_idle() -> None:
+    """Stop the workers once no big document has needed them for IDLE_SECONDS."""
+    global _idle_timer
+    if _idle_timer is not None:
+        _idle_timer.cancel()
+    _idle_timer = asyncio.get_running_loop().call_later(IDLE_SECONDS, shutdown)
+
+
+async def _submit(workers, function: Callable, task) -> object:
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def done(result):
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
+
+    def failed(error):
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(error))
+
+    workers.apply_async(function, (task,), callback=done, error_callback=failed)
+    return await future
+
+
+async def run_in_worker(function: Callable, *args):
+    """Run a function in a worker process (or a thread when there are none) and wait for it."""
+    workers = pool()
+    if workers is None:
+        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+    try:
+        return await _submit(workers, _call, (function, args))
+    finally:
+        _release_when_idle()
+
+
+def _call(packed):
+    function, args = packed
+    return function(*args)
 
 
 def check_file(path: str, settings) -> object:
@@ -74,30 +165,26 @@ def check_file(path: str, settings) -> object:
     return check_path(path, settings, jobs=1)
 
 
-async def run_in_worker(function, *args):
-    """Run a function in a worker process (or a thread when there are none) and wait for it."""
-    loop = asyncio.get_running_loop()
-    workers = pool()
+async def map_chunks(function: Callable, contents: Sequence[str], ctx: FileContext,
+                     first_here: bool = False) -> AsyncIterator[tuple[int, list]]:
+    """(first line, results) for every chunk of lines, in order, from the workers (the first
+    chunk in this process when `first_here`, for the quickest first answer)."""
+    starts = list(range(0, len(contents), CHUNK_LINES))
+    tasks = [(contents[start:start + CHUNK_LINES], ctx) for start in starts]
+    workers = pool() if len(tasks) > 1 else None
     if workers is None:
-        return await loop.run_in_executor(None, function, *args)
-    future = loop.create_future()
-    workers.apply_async(function, args, callback=lambda result: loop.call_soon_threadsafe(future.set_result, result),
-                        error_callback=lambda error: loop.call_soon_threadsafe(future.set_exception, error))
-    return await future
-
-
-async def analyze_lines(contents: Sequence[str], ctx: FileContext, use_workers: bool = True,
-                        chunk: int = CHUNK_LINES) -> AsyncIterator[tuple[int, list[tuple]]]:
-    """(first line, entries) for every chunk of lines, in order, without blocking the loop."""
-    tasks = [(list(contents[start:start + chunk]), ctx) for start in range(0, len(contents), chunk)]
-    workers = pool() if use_workers and len(tasks) > 1 else None
-    if workers is None:
-        for index, task in enumerate(tasks):
-            yield index * chunk, _entries(task)
+        for start, task in zip(starts, tasks):
+            yield start, function(task)
             await asyncio.sleep(0)  # let the server answer what is waiting
         return
-    loop = asyncio.get_running_loop()
-    results = workers.imap(_entries, tasks)
-    for index in range(len(tasks)):
-        entries = await loop.run_in_executor(None, results.__next__)
-        yield index * chunk, entries
+    first = 1 if first_here else 0
+    pending = [asyncio.ensure_future(_submit(workers, function, task)) for task in tasks[first:]]
+    try:
+        if first_here:
+            yield 0, function(tasks[0])
+        for start, future in zip(starts[first:], pending):
+            yield start, await future
+    finally:
+        for future in pending:
+            future.cancel()
+        _release_when_idle()
