@@ -26,7 +26,7 @@ from finetune_ls.lsp.state import OpenDocument
 log = logging.getLogger("finetune_ls.lsp")
 LANGUAGES = ("jsonl", "finetune")
 DEBOUNCE_SECONDS = 0.05  # the full report after this much quiet, so a burst of keystrokes is folded once
-LARGE_DEBOUNCE_SECONDS = 0.3  # the same for documents whose full report takes a while
+LARGE_DEBOUNCE_SECONDS = 1.0  # big documents: their full report (duplicates, counts) takes ~0.2 s
 # Documents with more lines are checked in the background, in worker processes.
 LARGE_LINES = int(os.environ.get("FINETUNE_LS_LARGE_LINES", "20000"))
 
