@@ -11,7 +11,7 @@ from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import edit_range, fix_from_data
 from finetune_ls.lsp.document import from_code_points
-from finetune_ls.lsp.server import LARGE_LINES, FinetuneServer, guarded, server
+from finetune_ls.lsp.server import LARGE_LINES, FinetuneServer, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
 
 FIX_ALL = types.CodeActionKind.SourceFixAll + ".finetune"
@@ -26,11 +26,8 @@ def _workspace_edit(state: OpenDocument, edits: list[types.TextEdit]) -> types.W
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
                                         resolve_provider=True))
-@guarded("computing quick fixes", default=[])
-def code_actions(ls: FinetuneServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    state = ls.documents.get(params.text_document.uri)
-    if state is None:
-        return []
+@for_document("computing quick fixes", default=[])
+def code_actions(ls: FinetuneServer, state: OpenDocument, params: types.CodeActionParams) -> list[types.CodeAction]:
     only = params.context.only
     actions: list[types.CodeAction] = []
     if not only or any(kind.startswith(types.CodeActionKind.QuickFix) for kind in only):

@@ -15,7 +15,8 @@ from finetune_ls.core.roles import CHAT_ROLES, REINFORCEMENT_ROLES
 from finetune_ls.core.schemas import schema_documents
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
 from finetune_ls.lsp.document import from_code_points, to_code_points
-from finetune_ls.lsp.server import FinetuneServer, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, for_document, server
+from finetune_ls.lsp.state import OpenDocument
 
 MAX_SYMBOLS = 5000  # an outline of more is not read by anyone, and costs seconds to make and send
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],:]|[^\s{}\[\],:"]+')
@@ -173,11 +174,8 @@ def completions(spot: Spot, fmt: str, replace: types.Range) -> list[types.Comple
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                 types.CompletionOptions(trigger_characters=['"', ":", ",", "{"], resolve_provider=False))
-@guarded("completing", default=None)
-def complete(ls: FinetuneServer, params: types.CompletionParams) -> types.CompletionList | None:
-    state = ls.documents.get(params.text_document.uri)
-    if state is None:
-        return None
+@for_document("completing")
+def complete(ls: FinetuneServer, state: OpenDocument, params: types.CompletionParams) -> types.CompletionList | None:
     line = params.position.line
     contents = state.document.contents
     text = contents[line] if line < len(contents) else ""
@@ -194,11 +192,8 @@ def complete(ls: FinetuneServer, params: types.CompletionParams) -> types.Comple
 
 # ---------------------------------------------------------------- symbols
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-@guarded("listing examples", default=[])
-def document_symbols(ls: FinetuneServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
-    state = ls.documents.get(params.text_document.uri)
-    if state is None:
-        return []
+@for_document("listing examples", default=[])
+def document_symbols(ls: FinetuneServer, state: OpenDocument, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
     contents = state.document.contents
     encoding = state.document.encoding
     symbols = []
@@ -247,11 +242,8 @@ def first_words(example: dict, count: int = 8) -> str:
 
 # ---------------------------------------------------------------- formatting
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-@guarded("formatting", default=[])
-def format_document(ls: FinetuneServer, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
-    state = ls.documents.get(params.text_document.uri)
-    if state is None:
-        return []
+@for_document("formatting", default=[])
+def format_document(ls: FinetuneServer, state: OpenDocument, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
     contents = state.document.contents
     encoding = state.document.encoding
     edits = []

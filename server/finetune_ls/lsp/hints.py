@@ -13,7 +13,7 @@ from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
 from finetune_ls.lsp.document import from_code_points
-from finetune_ls.lsp.server import FinetuneServer, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
 
 SUMMARY_REQUEST = "finetune/summary"
@@ -45,11 +45,8 @@ def short_number(value: float) -> str:
 
 # ---------------------------------------------------------------- inlay hints
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-@guarded("computing token hints", default=[])
-def inlay_hints(ls: FinetuneServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-    state = ls.documents.get(params.text_document.uri)
-    if state is None:
-        return []
+@for_document("computing token hints", default=[])
+def inlay_hints(ls: FinetuneServer, state: OpenDocument, params: types.InlayHintParams) -> list[types.InlayHint]:
     contents = state.document.contents
     hints = []
     last = min(params.range.end.line, len(contents) - 1)
@@ -69,11 +66,10 @@ def inlay_hints(ls: FinetuneServer, params: types.InlayHintParams) -> list[types
 
 # ---------------------------------------------------------------- hover
 @server.feature(types.TEXT_DOCUMENT_HOVER)
-@guarded("computing a hover")
-def hover(ls: FinetuneServer, params: types.HoverParams) -> types.Hover | None:
-    state = ls.documents.get(params.text_document.uri)
+@for_document("computing a hover")
+def hover(ls: FinetuneServer, state: OpenDocument, params: types.HoverParams) -> types.Hover | None:
     line = params.position.line
-    if state is None or _example_tokens(state, line) is None:
+    if _example_tokens(state, line) is None:
         return None
     text = state.document.contents[line]
     try:
@@ -111,11 +107,8 @@ def breakdown(state: OpenDocument, line: int, value: dict) -> str:
 
 # ---------------------------------------------------------------- code lens and summary
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-@guarded("computing the summary lens", default=[])
-def code_lens(ls: FinetuneServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-    state = ls.documents.get(params.text_document.uri)
-    if state is None:
-        return []
+@for_document("computing the summary lens", default=[])
+def code_lens(ls: FinetuneServer, state: OpenDocument, params: types.CodeLensParams) -> list[types.CodeLens]:
     top = types.Range(types.Position(0, 0), types.Position(0, 0))
     if state.loading:
         return [types.CodeLens(range=top, command=types.Command(title=f"finetune-ls: checking {state.name}…",

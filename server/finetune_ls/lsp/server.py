@@ -212,6 +212,22 @@ def guarded(action: str, default=None):
     return wrap
 
 
+def for_document(action: str, default=None):
+    """Decorator for a request about one document: the handler gets the open document's
+    state with the params, never raises, and the default answers for documents not served."""
+    def wrap(handler):
+        @functools.wraps(handler)
+        def run(server: FinetuneServer, params):
+            state = server.documents.get(params.text_document.uri)
+            if state is None:
+                return default
+            with server.guard(action):
+                return handler(server, state, params)
+            return default
+        return run
+    return wrap
+
+
 server = FinetuneServer()
 
 
