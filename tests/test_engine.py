@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from helpers import TODAY, check, check_file_bytes, codes, settings
+from helpers import check, check_file_bytes, codes, settings
 from finetune_ls.core import parallel
 from finetune_ls.core.engine import check_bytes, check_path, mark_overlap
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 LEVELS = ("debug", "info", "warning", "error")

@@ -20,7 +20,7 @@ import orjson
 
 from finetune_ls.core import rules as R
 from finetune_ls.core.aggregate import ExampleIndex, FileAggregator
-from finetune_ls.core.analysis import FileContext, LineResult, analyze_line
+from finetune_ls.core.analysis import FileContext, LineResult
 from finetune_ls.core.cache import LineCache
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
 from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize

@@ -216,7 +216,11 @@ def _unknown_role(value: object, path: tuple, options: list, fmt: str, report: L
 
 
 def _invalid_weight(value: object, path: tuple, where: str, report: LineReport) -> None:
-    meant = {True: 1, False: 0, "1": 1, "0": 0, 1.0: 1, 0.0: 0}.get(value) if isinstance(value, (str, bool, float, int)) else None
+    meant = None  # what the writer most likely meant: true -> 1, "0" -> 0, 1.0 -> 1
+    if isinstance(value, bool) or (isinstance(value, float) and value in (0.0, 1.0)):
+        meant = int(value)
+    elif value in ("0", "1"):
+        meant = int(value)
     fix = make_fix(f"Write weight {meant}", report.replace_value(path, str(meant))) if meant is not None else None
     report.add(R.INVALID_WEIGHT, f"{where[0].upper() + where[1:]} is {json.dumps(value)}; it must be the integer 0 "
                                  "(do not train on this message) or 1 (train on it).", path, fix=fix)

@@ -81,7 +81,7 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
             return  # closed meanwhile
         check.entries = entries
         state.loading = False
-        state.apply_changes()  # the edits made meanwhile
+        state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile
         ls.publish_soon(state.uri, delay=0)
         if not big and full_settings.count_tokens:
             progress.report("counting tokens", 50)

@@ -307,7 +307,7 @@ def did_change(ls: FinetuneServer, params: types.DidChangeTextDocumentParams) ->
     state = ls.documents.get(params.text_document.uri)
     if state is None or state.loading:  # a document still loading takes its edits when loaded
         return
-    state.apply_changes()
+    state.apply_changes(ls.settings.max_diagnostics)
     ls.send_diagnostics(state)  # the edited lines' own findings, at once
     large = len(state.check.entries) > LARGE_LINES
     ls.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS if large else DEBOUNCE_SECONDS)

@@ -39,7 +39,7 @@ class OpenDocument:
     def name(self) -> str:
         return os.path.basename(self.path)
 
-    def apply_changes(self) -> bool:
+    def apply_changes(self, limit: int = 1000) -> bool:
         """Check again the lines the editor changed, and move the diagnostics already sent
         along with the text, replacing those of the changed lines (what a keystroke gets at
         once; the file-level findings follow with the next full report). True when every
@@ -50,7 +50,7 @@ class OpenDocument:
             if not everything:
                 self._patch_diagnostics(start, end, count)
         if everything:
-            self.refresh_diagnostics(len(self.diagnostics) or 1000)
+            self.refresh_diagnostics(limit)
         return everything
 
     def _patch_diagnostics(self, start: int, end: int, count: int) -> None:
