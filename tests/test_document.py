@@ -43,6 +43,29 @@ def test_edits_keep_the_report_equal_to_a_fresh_check(initial, edits):
         assert _signature(check.report()) == _signature(fresh)
 
 
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), min_size=0, max_size=14),
+       st.lists(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 3), st.lists(st.sampled_from(PIECES),
+                                                                                    max_size=3)),
+                         min_size=1, max_size=4), max_size=4))
+def test_batches_of_edits_applied_at_once_match_a_fresh_check(initial, batches):
+    """An editor sends several changes in one didChange; each is relative to the text the one
+    before it left, and only the final text exists when they are checked."""
+    lines = list(initial) + [""]
+    check = DocumentCheck("<doc>", settings())
+    check.open(list(lines))
+    for batch in batches:
+        changes = []
+        for start, removed, inserted in batch:
+            start = min(start, len(lines) - 1)
+            end = min(len(lines) - 1, start + removed)
+            lines[start:end] = inserted
+            changes.append((start, end, len(inserted)))
+        check.apply(changes, list(lines))
+        fresh = check_text("\n".join(lines), settings(), path="<doc>")
+        assert _signature(check.report()) == _signature(fresh)
+
+
 def test_only_touched_lines_are_checked_again(monkeypatch):
     from finetune_ls.core import document
     lines = [OK % (i, i) for i in range(3000)] + [""]

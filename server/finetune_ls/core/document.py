@@ -28,6 +28,7 @@ class DocumentCheck:
         self.entries: list[tuple] = []
         self.contents: Sequence[str] = ()
         self._report: FileReport | None = None
+        self._stale: FileReport | None = None  # the last report, until a new one is made
 
     # ------------------------------------------------------------ input
     def open(self, lines: Sequence[str], entries: list[tuple] | None = None) -> None:
@@ -40,21 +41,39 @@ class DocumentCheck:
         self._report = None
 
     def replace(self, start: int, end: int, count: int, lines: Sequence[str]) -> bool:
-        """Lines [start, end) of the old document became `count` lines from `start` in the
-        new one (`lines`, all of it). Only those are checked again, unless the edit changed
-        the file's format (it reaches into the lines the format is decided from): then
-        every line is. Returns whether everything was checked again."""
+        """One edit (see `apply`). Returns whether every line was checked again."""
+        return self.apply([(start, end, count)], lines) is None
+
+    def apply(self, changes: Sequence[tuple[int, int, int]], lines: Sequence[str]) -> list[int] | None:
+        """Edits, in order: lines [start, end) of the document as it was before each became
+        `count` lines from `start`; `lines` is the document after all of them. Only the
+        lines the edits left are checked again (against this final text), unless an edit
+        changed the file's format (it reaches into the lines the format is decided from):
+        then every line is. Returns the lines checked again, or None for all of them."""
         self.contents = lines
-        if start < self._sample_extent():
+        if any(start < FORMAT_SAMPLE_LINES * 4 for start, _, _ in changes) and \
+                any(start < self._sample_extent() for start, _, _ in changes):
             plan = plan_check(format_sample(self._analysed(lines)), self.settings)
             if plan != self.plan:
                 self.open(lines)
-                return True
-        self.entries[start:end] = [self._entry(i) for i in range(start, start + count)]
-        if start == 0 and self.entries:
-            self.entries[0] = self._entry(0)  # a byte-order mark may have come or gone
-        self._report = None
-        return False
+                return None
+        dirty: list[int] = []
+        first: int | None = 0  # where the old first line went: it was read without a byte-order mark
+        for start, end, count in changes:
+            shift = count - (end - start)
+            dirty = [line if line < start else line + shift for line in dirty if not start <= line < end]
+            dirty.extend(range(start, start + count))
+            if first is not None and first >= start:
+                first = None if first < end else first + shift
+            self.entries[start:end] = [None] * count
+        # A byte-order mark may have come or gone with the first line, or moved off it.
+        if first != 0:
+            dirty.extend(line for line in (0, first) if line is not None and line < len(self.entries))
+        dirty = sorted(set(dirty))
+        for line in dirty:
+            self.entries[line] = self._entry(line)
+        self._stale, self._report = self._report or self._stale, None
+        return dirty
 
     def _sample_extent(self) -> int:
         """How many lines the format sample reads (up to the FORMAT_SAMPLE_LINES-th non-blank one)."""
@@ -88,6 +107,13 @@ class DocumentCheck:
         if self._report is None:
             self._report = self._fold()
         return self._report
+
+    def latest_report(self) -> FileReport:
+        """The report as of the last time one was made (for big documents, whose report is
+        made elsewhere after a pause), or the current one if there is none yet."""
+        if self._report is None and self._stale is not None:
+            return self._stale
+        return self.report()
 
     def _fold(self) -> FileReport:
         seen = 0  # a NUL in the first BINARY_PROBE_BYTES characters: a binary file, one finding

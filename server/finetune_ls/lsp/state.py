@@ -3,6 +3,7 @@ sent to the client."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from finetune_ls.lsp.convert import to_diagnostic, to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 
 
+_RESULT_IDS = itertools.count(1)  # server-wide, so an id never means two documents' reports
 _FILE_CODES = {code for code, rule in RULES.items() if rule.scope == "file"} | {"more-findings"}
 
 
@@ -27,7 +29,7 @@ class OpenDocument:
     check: DocumentCheck
     role: str = "training"
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
-    result_id: int = 0  # for pull diagnostics: changes with every new report
+    result_id: int = 0  # for pull diagnostics: a new one, unique in the server, with every new report
     overrides: dict = field(default_factory=dict)  # model/epochs chosen for this file (code lens)
     loading: bool = False  # a big document's first check is still running; edits wait for it
 
@@ -44,34 +46,41 @@ class OpenDocument:
         along with the text, replacing those of the changed lines (what a keystroke gets at
         once; the file-level findings follow with the next full report). True when every
         line was checked again."""
-        everything = False
-        for start, end, count in self.document.take_changes():
-            everything = self.check.replace(start, end, count, self.document.contents) or everything
-            if not everything:
-                self._patch_diagnostics(start, end, count)
-        if everything:
+        changes = self.document.take_changes()
+        if not changes:
+            return False
+        dirty = self.check.apply(changes, self.document.contents)
+        if dirty is None:
             self.refresh_diagnostics(limit)
-        return everything
+            return True
+        self._patch_diagnostics(changes, dirty)
+        return False
 
-    def _patch_diagnostics(self, start: int, end: int, count: int) -> None:
-        shift = count - (end - start)
-        kept = []
-        for diagnostic in self.diagnostics:
-            first, last = diagnostic.range.start.line, diagnostic.range.end.line
-            if last < start or (first == 0 and last == 0 and diagnostic.code in _FILE_CODES):
-                kept.append(diagnostic)
-            elif first >= end:
-                diagnostic.range.start.line += shift
-                diagnostic.range.end.line += shift
-                kept.append(diagnostic)
+    def _patch_diagnostics(self, changes: list[tuple[int, int, int]], dirty: list[int]) -> None:
+        """Diagnostics sent before the edits follow them through each edit in turn; those
+        of the lines checked again are replaced by their new findings."""
+        diagnostics = self.diagnostics
+        for start, end, count in changes:
+            shift = count - (end - start)
+            kept = []
+            for diagnostic in diagnostics:
+                first, last = diagnostic.range.start.line, diagnostic.range.end.line
+                if _is_file_level(diagnostic) or last < start:
+                    kept.append(diagnostic)
+                elif first >= end:
+                    _shift_diagnostic(diagnostic, start, end, shift)
+                    kept.append(diagnostic)
+            diagnostics = kept
+        rechecked = set(dirty)
+        diagnostics = [d for d in diagnostics if _is_file_level(d) or d.range.start.line not in rechecked]
         contents, encoding = self.document.contents, self.document.encoding
-        for line in range(start, start + count):
+        for line in dirty:
             for finding in self.check.line_result(line).findings:
                 if self.check.bom and line == 0:
                     finding = after_bom(finding)
-                kept.append(to_diagnostic(finding, self.uri, contents, encoding))
-        self.diagnostics = kept
-        self.result_id += 1
+                diagnostics.append(to_diagnostic(finding, self.uri, contents, encoding))
+        self.diagnostics = diagnostics
+        self.result_id = next(_RESULT_IDS)
 
     def report(self, partner: OpenDocument | None = None) -> FileReport:
         """The current report; with its training or validation partner, overlap marked."""
@@ -93,15 +102,36 @@ class OpenDocument:
             if not is_clean(entry):
                 findings.extend(entry_result(entry, line).findings)
         self.diagnostics = to_diagnostics(findings, self.uri, self.document.contents, self.document.encoding, limit)
-        self.result_id += 1
+        self.result_id = next(_RESULT_IDS)
         return self.diagnostics
 
     def refresh_diagnostics(self, limit: int, partner: OpenDocument | None = None) -> list[types.Diagnostic]:
         report = self.report(partner)
         self.diagnostics = to_diagnostics(report.findings, self.uri, self.document.contents,
                                           self.document.encoding, limit)
-        self.result_id += 1
+        self.result_id = next(_RESULT_IDS)
         return self.diagnostics
+
+
+def _is_file_level(diagnostic: types.Diagnostic) -> bool:
+    return diagnostic.code in _FILE_CODES and diagnostic.range.start.line == 0 and diagnostic.range.end.line == 0
+
+
+def _shift_diagnostic(diagnostic: types.Diagnostic, start: int, end: int, shift: int) -> None:
+    """Move a diagnostic after an edit of lines [start, end) that added `shift` lines, with
+    the lines its fix edits and its related information point at."""
+    def moved(line: int) -> int:
+        return line + shift if line >= end else min(line, start + max(0, end - start + shift - 1))
+
+    diagnostic.range.start.line += shift
+    diagnostic.range.end.line += shift
+    for info in diagnostic.related_information or ():
+        info.location.range.start.line = moved(info.location.range.start.line)
+        info.location.range.end.line = moved(info.location.range.end.line)
+    fix = diagnostic.data.get("fix") if isinstance(diagnostic.data, dict) else None
+    if isinstance(fix, dict):
+        for edit in fix.get("edits", ()):
+            edit[0], edit[2] = moved(edit[0]), moved(edit[2])
 
 
 def _copy(report: FileReport) -> FileReport:
