@@ -6,11 +6,24 @@ import asyncio
 from pathlib import Path
 
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
+
+
+def capabilities_of(editor: str) -> types.ClientCapabilities:
+    """pytest-lsp's recorded capabilities of an editor. VS Code's recording predates pull
+    diagnostics; vscode-languageclient 8 and later announce them, and that they can be
+    refreshed, so they are added. Neovim's announce pulls without refreshes (0.10)."""
+    capabilities = client_capabilities(editor)
+    if editor == "visual-studio-code":
+        capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities(
+            dynamic_registration=True, related_document_support=False)
+        capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    return capabilities
 
 
 def pulls(client: LanguageClient) -> bool:
-    return bool(client.capabilities.text_document and client.capabilities.text_document.diagnostic)
+    """Whether the server announced pull diagnostics to this client (else it pushes them)."""
+    return client.initialize_result.capabilities.diagnostic_provider is not None
 
 
 async def open_document(client: LanguageClient, name: str, text: str, language: str = "jsonl") -> str:

@@ -10,10 +10,10 @@ import sys
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from finetune_ls.core.engine import CheckSettings, check_text
-from lsp.session import answer_refreshes, change, diagnostics, open_document
+from lsp.session import answer_refreshes, capabilities_of, change, diagnostics, open_document
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
@@ -24,8 +24,8 @@ OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content"
     server_env={**os.environ, "FINETUNE_LS_LARGE_LINES": "500"}))  # "big" from 500 lines, to test it fast
 async def big_client(lsp_client: LanguageClient, tmp_path):
     answer_refreshes(lsp_client)
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri(),
+    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
         initialization_options={"model": "gpt-4o-mini-2024-07-18"}))
     lsp_client.work_dir = tmp_path
     yield
@@ -99,3 +99,42 @@ async def test_a_file_checked_from_disk(big_client):
             break
         await asyncio.sleep(0.05)
     assert ("unknown-role", 797) not in {(d.code, d.range.start.line) for d in big_client.diagnostics[uri]}
+
+
+async def test_a_settings_change_during_the_first_check_starts_it_again(big_client):
+    text = _text(6000)
+    uri = await open_document(big_client, "big.jsonl", text)
+    await asyncio.sleep(0.05)
+    big_client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"finetune": {"model": "gpt-4.1-mini-2025-04-14", "epochs": 2}}))
+    for _ in range(300):
+        summary = await _summary(big_client, uri)
+        if summary is not None and not summary.loading and summary.tokens:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # a second check, had one been left running, would end by now
+    summary = await _summary(big_client, uri)
+    expected = check_text(text, CheckSettings(model="gpt-4.1-mini-2025-04-14", epochs=2)).summary
+    assert (summary.model, summary.epochs, summary.tokens) == (expected["model"], 2, expected["tokens"])
+    items = await diagnostics(big_client, uri)
+    assert [d.range.start.line for d in items if d.code == "unknown-role"] == [7, 5997]
+    begun = [r for reports in big_client.progress_reports.values() for r in reports if r.kind == "begin"]
+    ended = [r for reports in big_client.progress_reports.values() for r in reports if r.kind == "end"]
+    assert len(begun) == len(ended) >= 1
+
+
+async def test_the_lens_shows_the_summary_once_a_file_over_the_size_limit_is_checked(big_client):
+    big_client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"finetune": {"maxFileMb": 0.1}}))  # tokens are not counted in files over 0.1 MB
+    uri = await open_document(big_client, "big.jsonl", _text(6000))
+    lens = await big_client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert lens[0].command.title.startswith("finetune-ls: checking")
+    for _ in range(300):
+        if "codeLens" in big_client.refreshes:
+            break
+        await asyncio.sleep(0.05)
+    assert "codeLens" in big_client.refreshes  # told to ask again once checked
+    lens = await big_client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert lens[0].command.title.startswith("6,000 examples")

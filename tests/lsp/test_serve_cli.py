@@ -71,7 +71,7 @@ def test_stdio_keeps_stdout_for_the_protocol():
         server.stdin.write(_initialize(7))
         server.stdin.flush()
         reply = _reply(server.stdout, 7)
-        assert reply["id"] == 7 and reply["result"]["capabilities"]["diagnosticProvider"]
+        assert reply["id"] == 7 and reply["result"]["capabilities"]["inlayHintProvider"]
     finally:
         server.kill()
         server.wait()

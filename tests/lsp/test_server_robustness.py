@@ -11,12 +11,12 @@ import sys
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from finetune_ls.core.engine import CheckSettings, check_text
 from finetune_ls.core.lines import split_lines
 from helpers import CORPUS
-from lsp.session import answer_refreshes, apply_text_edits
+from lsp.session import answer_refreshes, capabilities_of, apply_text_edits
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 HOSTILE = [
@@ -37,12 +37,12 @@ SNIPPETS = ['"', "{", "}", "[", "]", ",", ":", "\n", "\r\n", "é", "😀", "\u20
                                               server_env=dict(os.environ)))
 async def client(lsp_client: LanguageClient, tmp_path):
     answer_refreshes(lsp_client)
-    # Neovim's capabilities: it pulls diagnostics, so "what the server holds now" can be
-    # asked for once the debounce has passed, without racing the pushes. Positions in
-    # UTF-16 here (Neovim would choose UTF-8; test_positions.py covers that).
-    capabilities = client_capabilities("neovim")
+    # A client that pulls diagnostics, so "what the server holds now" can be asked for once
+    # the debounce has passed, without racing the pushes. Positions in UTF-16 here
+    # (Neovim would choose UTF-8; test_positions.py covers that).
+    capabilities = capabilities_of("visual-studio-code")
     capabilities.general.position_encodings = [types.PositionEncodingKind.Utf16]
-    await lsp_client.initialize_session(types.InitializeParams(
+    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
         capabilities=capabilities, root_uri=tmp_path.as_uri(),
         initialization_options={"model": "gpt-4o-mini-2024-07-18", "maxDiagnostics": 1_000_000}))
     lsp_client.work_dir = tmp_path

@@ -18,10 +18,10 @@ LEGACY_PROMPT_SEPARATORS = (
 LEGACY_COMPLETION_ENDINGS = (" [END]", " END", "END", "***", "+++", "&&&", "$$$", "@@@", "%%%", "\n")
 
 
-def compact_json(value: object) -> str:
+def compact_json(value: object, allow_nan: bool = True) -> str:
     """One JSONL line. Non-ASCII is kept readable, but U+2028/U+2029/U+0085 are
     escaped: tools that split lines with str.splitlines would break on them."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\u0085", "\\u0085")
 
 

@@ -47,9 +47,19 @@ def code_actions(ls: FinetuneServer, state: OpenDocument, params: types.CodeActi
         if edit is not None:
             actions.append(types.CodeAction(title=title, kind=FIX_ALL, edit=edit))
     elif not only and any(fix_from_data(d.data) for d in params.context.diagnostics):
-        # Offered next to the quick fixes; its edit is computed only if chosen (resolve).
-        actions.append(types.CodeAction(title=title, kind=FIX_ALL, data={"uri": state.uri}))
+        # Offered next to the quick fixes; its edit is computed only if chosen, when the
+        # client resolves edits later, else now.
+        if _resolves_edits(ls):
+            actions.append(types.CodeAction(title=title, kind=FIX_ALL, data={"uri": state.uri}))
+        elif (edit := fix_all_edit(state)) is not None:
+            actions.append(types.CodeAction(title=title, kind=FIX_ALL, edit=edit))
     return actions
+
+
+def _resolves_edits(ls: FinetuneServer) -> bool:
+    text = ls.client_capabilities.text_document
+    support = text.code_action.resolve_support if text and text.code_action else None
+    return bool(support and "edit" in support.properties)
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)

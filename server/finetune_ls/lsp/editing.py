@@ -251,15 +251,34 @@ def format_document(ls: FinetuneServer, state: OpenDocument, params: types.Docum
         text = contents[line]
         bom = "\ufeff" if line == 0 and text.startswith("\ufeff") else ""
         body = text[len(bom):]
-        try:
-            value = json.loads(body)  # the stdlib keeps every number as written (1.0 stays 1.0)
-            compact = compact_json(value)
-            same = compact == body or json.loads(compact) != value
-        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
-            continue
-        if not same:
+        compact = _compact_line(body)
+        if compact is not None and compact != body:
             edits.append(types.TextEdit(
                 range=types.Range(types.Position(line, from_code_points(text, len(bom), encoding)),
                                   types.Position(line, from_code_points(text, len(text), encoding))),
                 new_text=compact))
     return edits
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _DuplicateKey  # compacting would keep only the last of them
+    return value
+
+
+def _compact_line(body: str) -> str | None:
+    """The line as compact JSON, or None when that could change or lose something: not
+    JSON, a repeated key, a number too big for a float (1e400 would become Infinity), a
+    lone surrogate (it cannot be written as UTF-8), or nesting deeper than Python recurses."""
+    try:
+        value = json.loads(body, object_pairs_hook=_no_duplicate_keys)  # numbers stay as written: 1.0 is 1.0
+        compact = compact_json(value, allow_nan=False)
+        compact.encode("utf-8")
+        return compact if json.loads(compact) == value else None
+    except (ValueError, RecursionError):
+        return None

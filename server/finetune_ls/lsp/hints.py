@@ -11,7 +11,7 @@ from finetune_ls.core.analysis import token_counter
 from finetune_ls.core.catalog import base_model
 from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
-from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
+from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
 from finetune_ls.lsp.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
@@ -76,8 +76,9 @@ def hover(ls: FinetuneServer, state: OpenDocument, params: types.HoverParams) ->
         value = orjson.loads(text.lstrip("\ufeff"))
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(value, dict):
-        return None
+    fmt = state.check.plan.context.format
+    if not isinstance(value, dict) or shape_format(line_shape(value), fmt) != fmt:
+        return None  # not an example of the file's format: its tokens are not counted
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                                     value=breakdown(state, line, value)))
 
@@ -98,8 +99,7 @@ def breakdown(state: OpenDocument, line: int, value: dict) -> str:
         lines.append(f"Plus {rest:,} tokens of overhead and tools definitions.")
     lines.append(f"Counted with `{context.encoding}` for `{context.model}`"
                  + (" (estimated: images or tools)" if counted.estimated else "") + ".")
-    too_long = next((f for f in state.check.report().findings if f.line == line and f.code == "example-too-long"),
-                    None)
+    too_long = next((f for f in state.check.line_result(line).findings if f.code == "example-too-long"), None)
     if too_long is not None:
         lines += ["", f"⚠ {too_long.message}"]
     return "\n".join(lines)
@@ -113,7 +113,7 @@ def code_lens(ls: FinetuneServer, state: OpenDocument, params: types.CodeLensPar
     if state.loading:
         return [types.CodeLens(range=top, command=types.Command(title=f"finetune-ls: checking {state.name}…",
                                                                 command=""))]
-    summary = state.check.report().summary
+    summary = state.current_report().summary
     model = summary.get("model") or "no model"
     lenses = [types.CodeLens(range=top, command=types.Command(title=summary_line(summary), command=""))]
     lenses.append(types.CodeLens(range=top, command=types.Command(
@@ -153,18 +153,30 @@ def summary_line(summary: dict) -> str:
 @server.feature(SUMMARY_REQUEST)
 @guarded("computing the summary")
 def summary_request(ls: FinetuneServer, params) -> dict | None:
-    uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
-    if uri is None and hasattr(params, "text_document"):
-        uri = params.text_document.uri
+    uri = _uri_of(params)
     state = ls.documents.get(uri)
     if state is None:
         summary = ls.disk_summaries.get(uri)  # a file checked from disk
         return None if summary is None else {"uri": uri, "line": summary_line(summary), **summary}
     if state.loading:
         return {"uri": uri, "loading": True, "line": f"checking {state.name}…", "tokens": None}
-    report = state.check.report()
+    report = state.current_report()
     return {"uri": uri, "format": report.format, "line": summary_line(report.summary), "loading": state.loading,
             **report.summary}
+
+
+def _uri_of(params) -> str | None:
+    """The document of a custom request: {"uri": …} or, like LSP requests, {"textDocument": {"uri": …}}."""
+    def field(value, *names):
+        for name in names:
+            found = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+            if found is not None:
+                return found
+        return None
+
+    uri = field(params, "uri")
+    document = field(params, "textDocument", "text_document")
+    return uri if isinstance(uri, str) else field(document, "uri") if document is not None else None
 
 
 # ---------------------------------------------------------------- switching model and epochs
@@ -174,7 +186,7 @@ async def select_model(ls: FinetuneServer, uri: str, model: str | None = None) -
     if state is None:
         return None
     if model is None:
-        fmt = state.check.report().format
+        fmt = state.current_report().format
         choices = [m.id for m in ls.catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
             ls.catalog).resolved_today())] or sorted(ls.catalog.models)
         model = await _choose(ls, "Estimate costs for which model?", choices)

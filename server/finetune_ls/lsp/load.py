@@ -52,10 +52,23 @@ class Progress:
         return False
 
 
-async def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
+def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
     state = ls.open(document, check_lines=False)
-    await load(ls, state)
+    start_load(ls, state)
     return state
+
+
+def start_load(ls: FinetuneServer, state: OpenDocument) -> None:
+    """Check a big document (again) in the background; a check of it still running is
+    dropped (the settings changed meanwhile, say)."""
+    if state.load_task is not None and not state.load_task.done():
+        state.load_task.cancel()
+    state.load_task = asyncio.ensure_future(_load_guarded(ls, state))
+
+
+async def _load_guarded(ls: FinetuneServer, state: OpenDocument) -> None:
+    with ls.guard(f"checking {state.name}"):
+        await load(ls, state)
 
 
 async def load(ls: FinetuneServer, state: OpenDocument) -> None:
@@ -66,6 +79,7 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
     structure_settings = replace(full_settings, count_tokens=False)
     big = sum(map(len, state.document.contents)) > ls.settings.max_file_mb * 1_000_000
     snapshot = list(state.document.contents)  # a shallow copy: the lines themselves are shared
+    state.document.take_changes()  # edits so far are in the snapshot; later ones are applied after
     check = DocumentCheck(state.path, structure_settings)
     check.open(snapshot, entries=[])
     state.check, state.loading = check, True  # before any await: requests meanwhile see a loading document
@@ -77,8 +91,8 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
             if start == 0:  # the first findings, right away
                 state.partial_diagnostics(entries, ls.settings.max_diagnostics)
                 ls.send_diagnostics(state)
-        if ls.documents.get(state.uri) is not state:
-            return  # closed meanwhile
+        if ls.documents.get(state.uri) is not state or state.check is not check:
+            return  # closed, or checked again from scratch, meanwhile
         check.entries = entries
         state.loading = False
         state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile
@@ -109,9 +123,9 @@ async def count_tokens(ls: FinetuneServer, state: OpenDocument, settings, progre
         await count_tokens(ls, state, settings)
         return
     check.entries = [with_tokens(entry, tokens) for entry, tokens in zip(structure.entries, counted)]
+    check.follows(structure)
     state.check = check
-    ls.publish_soon(state.uri, delay=0)
-    ls.refresh_views()
+    ls.publish_soon(state.uri, delay=0)  # its report, made off the event loop, refreshes the views
 
 
 @server.command(CHECK_FILE)

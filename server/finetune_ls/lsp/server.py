@@ -21,14 +21,12 @@ from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
 from finetune_ls.lsp.settings import SECTION, ServerSettings
-from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.lsp.state import LARGE_LINES, OpenDocument
 
 log = logging.getLogger("finetune_ls.lsp")
 LANGUAGES = ("jsonl", "finetune")
 DEBOUNCE_SECONDS = 0.05  # the full report after this much quiet, so a burst of keystrokes is folded once
 LARGE_DEBOUNCE_SECONDS = 1.0  # big documents: their full report (duplicates, counts) takes ~0.2 s
-# Documents with more lines are checked in the background, in worker processes.
-LARGE_LINES = int(os.environ.get("FINETUNE_LS_LARGE_LINES", "20000"))
 
 
 class FinetuneServer(LanguageServer):
@@ -60,7 +58,7 @@ class FinetuneServer(LanguageServer):
     def recheck(self, state: OpenDocument) -> None:
         """Check every line again (settings or this file's model or epochs changed)."""
         if len(state.document.contents) > LARGE_LINES:
-            asyncio.ensure_future(load.load(self, state))
+            load.start_load(self, state)
             return
         state.check = DocumentCheck(state.path, self._check_settings(state.role, state.overrides))
         state.check.open(state.document.contents)
@@ -85,13 +83,14 @@ class FinetuneServer(LanguageServer):
         role = VALIDATION if self.settings.is_validation(document.path, paths) else TRAINING
         state = OpenDocument(document.uri, document, DocumentCheck(document.path, self._check_settings(role)), role)
         self.documents[document.uri] = state
-        partner = self.partner(state)
-        if partner is not None and partner.role == TRAINING and role == TRAINING:
-            state.role = VALIDATION  # the newly opened file is the other one's validation file
-            state.check = DocumentCheck(document.path, self._check_settings(VALIDATION))
         if check_lines:
             state.check.open(document.contents)
             document.take_changes()
+        validation = self.partner(state) if role == TRAINING else None
+        if validation is not None and validation.role == TRAINING:
+            # Its validation file was opened first, and taken for a training file until now.
+            validation.role = VALIDATION
+            self.recheck(validation)
         return state
 
     def partner(self, state: OpenDocument) -> OpenDocument | None:
@@ -103,10 +102,17 @@ class FinetuneServer(LanguageServer):
         return next((s for s in self.documents.values() if s.path == validation), None) if validation else None
 
     # ------------------------------------------------------------ diagnostics
+    @staticmethod
+    def can_pull_diagnostics(capabilities: types.ClientCapabilities) -> bool:
+        """Pull diagnostics only for a client that can also be told to pull again: a big
+        document's diagnostics and file-level findings come after the client's pull."""
+        text, workspace = capabilities.text_document, capabilities.workspace
+        refresh = workspace.diagnostics if workspace else None
+        return bool(text and text.diagnostic and refresh and refresh.refresh_support)
+
     @property
     def pulls_diagnostics(self) -> bool:
-        capabilities = self.client_capabilities.text_document
-        return bool(capabilities and capabilities.diagnostic)
+        return self.can_pull_diagnostics(self.client_capabilities)
 
     def publish_soon(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         """Publish after `delay` of quiet; a newer edit replaces the pending publication."""
@@ -146,6 +152,7 @@ class FinetuneServer(LanguageServer):
                 return
             check.adopt(report)
             self._publish(state.uri)
+            self.refresh_views()  # lenses and hints show the new summary and tokens
 
     def send_diagnostics(self, state: OpenDocument) -> None:
         """Push the document's diagnostics, or tell a pulling client to pull them."""
@@ -236,6 +243,10 @@ server = FinetuneServer()
 def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
     # pygls has just made its Workspace: hold documents as lines instead (document.py).
     ls.protocol._workspace = LineWorkspace.replacing(ls.protocol.workspace)
+    if not ls.can_pull_diagnostics(params.capabilities):
+        # Not announced, so the client takes pushed diagnostics (a client that pulls and is
+        # also pushed to would show both). The capabilities are built after this handler.
+        ls.protocol.fm.features.pop(types.TEXT_DOCUMENT_DIAGNOSTIC, None)
     ls.apply_settings(params.initialization_options)
     log.info("finetune-ls %s started for %s", __version__, params.client_info.name if params.client_info else "a client")
 
@@ -292,7 +303,7 @@ async def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) 
         if not isinstance(document, LineDocument) or not ls.serves(document):
             return
         if len(document.contents) > LARGE_LINES:
-            await load.open_large(ls, document)
+            load.open_large(ls, document)
             return
         state = ls.open(document)
         ls.publish_soon(state.uri, delay=0)
@@ -316,12 +327,18 @@ def did_change(ls: FinetuneServer, params: types.DidChangeTextDocumentParams) ->
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded("closing a document")
 def did_close(ls: FinetuneServer, params: types.DidCloseTextDocumentParams) -> None:
-    state = ls.documents.pop(params.text_document.uri, None)
+    state = ls.documents.get(params.text_document.uri)
+    partner = ls.partner(state) if state is not None else None
+    ls.documents.pop(params.text_document.uri, None)
+    if state is not None and state.load_task is not None:
+        state.load_task.cancel()
     pending = ls._pending.pop(params.text_document.uri, None)
     if pending is not None:
         pending.cancel()
     if state is not None and not ls.pulls_diagnostics:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=state.uri, diagnostics=[]))
+    if partner is not None:  # its overlap with the closed file is no longer shown
+        ls.publish_soon(partner.uri, delay=0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,

@@ -3,6 +3,7 @@ sent to the client."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from finetune_ls.lsp.document import LineDocument
 
 
 _RESULT_IDS = itertools.count(1)  # server-wide, so an id never means two documents' reports
+# Documents with more lines are checked in the background, in worker processes, and their
+# report is made off the event loop.
+LARGE_LINES = int(os.environ.get("FINETUNE_LS_LARGE_LINES", "20000"))
 _FILE_CODES = {code for code, rule in RULES.items() if rule.scope == "file"} | {"more-findings"}
 
 
@@ -32,6 +36,7 @@ class OpenDocument:
     result_id: int = 0  # for pull diagnostics: a new one, unique in the server, with every new report
     overrides: dict = field(default_factory=dict)  # model/epochs chosen for this file (code lens)
     loading: bool = False  # a big document's first check is still running; edits wait for it
+    load_task: asyncio.Task | None = None  # that check
 
     @property
     def path(self) -> str:
@@ -81,6 +86,13 @@ class OpenDocument:
                 diagnostics.append(to_diagnostic(finding, self.uri, contents, encoding))
         self.diagnostics = diagnostics
         self.result_id = next(_RESULT_IDS)
+
+    def current_report(self) -> FileReport:
+        """The report for views (lens, summary): for a big document, the last one made,
+        since making it takes a while and is done off the event loop after a pause."""
+        if len(self.check.entries) > LARGE_LINES:
+            return self.check.latest_report()
+        return self.check.report()
 
     def report(self, partner: OpenDocument | None = None) -> FileReport:
         """The current report; with its training or validation partner, overlap marked."""

@@ -121,12 +121,25 @@ def shutdown() -> None:
             _pool = None
 
 
-def _release_when_idle() -> None:
-    """Stop the workers once no big document has needed them for IDLE_SECONDS."""
-    global _idle_timer
-    if _idle_timer is not None:
-        _idle_timer.cancel()
-    _idle_timer = asyncio.get_running_loop().call_later(IDLE_SECONDS, shutdown)
+class _InUse:
+    """While work is with the workers they stay; once none has needed them for
+    IDLE_SECONDS, they stop."""
+
+    active = 0
+
+    def __enter__(self):
+        global _idle_timer
+        _InUse.active += 1
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
+
+    def __exit__(self, *exc):
+        global _idle_timer
+        _InUse.active -= 1
+        if _InUse.active == 0:
+            _idle_timer = asyncio.get_running_loop().call_later(IDLE_SECONDS, shutdown)
+        return False
 
 
 async def _submit(workers, function: Callable, task) -> object:
@@ -148,10 +161,8 @@ async def run_in_worker(function: Callable, *args):
     workers = pool()
     if workers is None:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
-    try:
+    with _InUse():
         return await _submit(workers, _call, (function, args))
-    finally:
-        _release_when_idle()
 
 
 def _call(packed):
@@ -178,13 +189,13 @@ async def map_chunks(function: Callable, contents: Sequence[str], ctx: FileConte
             await asyncio.sleep(0)  # let the server answer what is waiting
         return
     first = 1 if first_here else 0
-    pending = [asyncio.ensure_future(_submit(workers, function, task)) for task in tasks[first:]]
-    try:
-        if first_here:
-            yield 0, function(tasks[0])
-        for start, future in zip(starts[first:], pending):
-            yield start, await future
-    finally:
-        for future in pending:
-            future.cancel()
-        _release_when_idle()
+    with _InUse():
+        pending = [asyncio.ensure_future(_submit(workers, function, task)) for task in tasks[first:]]
+        try:
+            if first_here:
+                yield 0, function(tasks[0])
+            for start, future in zip(starts[first:], pending):
+                yield start, await future
+        finally:
+            for future in pending:
+                future.cancel()
