@@ -21,7 +21,8 @@ OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content"
 
 @pytest_lsp.fixture(config=ClientServerConfig(
     server_command=[sys.executable, "-m", "finetune_ls", "serve"],
-    server_env={**os.environ, "FINETUNE_LS_LARGE_LINES": "500"}))  # "big" from 500 lines, to test it fast
+    # "Big" from 500 lines, and messages read in pieces from 64 KB, to test them fast.
+    server_env={**os.environ, "FINETUNE_LS_LARGE_LINES": "500", "FINETUNE_LS_BIG_MESSAGE": "65536"}))
 async def big_client(lsp_client: LanguageClient, tmp_path):
     answer_refreshes(lsp_client)
     lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(

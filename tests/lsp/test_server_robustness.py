@@ -34,7 +34,8 @@ SNIPPETS = ['"', "{", "}", "[", "]", ",", ":", "\n", "\r\n", "é", "😀", "\u20
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "finetune_ls", "serve"],
-                                              server_env=dict(os.environ)))
+                                              # every message over 4 KB is read in pieces
+                                              server_env={**os.environ, "FINETUNE_LS_BIG_MESSAGE": "4096"}))
 async def client(lsp_client: LanguageClient, tmp_path):
     answer_refreshes(lsp_client)
     # A client that pulls diagnostics, so "what the server holds now" can be asked for once

@@ -19,6 +19,7 @@ from pygls.workspace import Workspace
 from pygls.workspace.text_document import TextDocument
 
 from finetune_ls.core.lines import column_from_utf16, utf16_column
+from finetune_ls.lsp.messages import take_lines
 
 _BREAKS = re.compile(r"\r\n|\r|\n")
 _BREAK_CHARS = "\r\n"
@@ -73,6 +74,13 @@ class LineDocument(TextDocument):
         self._breaks: list[str] | None = None  # the break after each line but the last; None: all \n
         self._set_text(source or "")
         self.changes: list[tuple[int, int, int]] = []  # (start, old end, new count), not yet checked
+
+    @classmethod
+    def from_lines(cls, uri: str, lines: list[str], breaks: list[str] | None, **options) -> LineDocument:
+        """A document from its lines already split (messages.py reads big texts so)."""
+        document = cls(uri, "", **options)
+        document._lines, document._breaks = lines, breaks
+        return document
 
     def _set_text(self, text: str) -> None:
         if "\r" not in text:
@@ -160,5 +168,9 @@ class LineWorkspace(Workspace):
                    workspace.position_encoding)
 
     def _create_text_document(self, doc_uri, source=None, version=None, language_id=None) -> TextDocument:
+        lines = take_lines(doc_uri) if not source else None
+        if lines is not None:
+            return LineDocument.from_lines(doc_uri, *lines, version=version, language_id=language_id,
+                                           sync_kind=self._sync_kind, position_codec=self._position_codec)
         return LineDocument(doc_uri, source=source, version=version, language_id=language_id,
                             sync_kind=self._sync_kind, position_codec=self._position_codec)

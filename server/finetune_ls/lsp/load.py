@@ -10,13 +10,15 @@ import uuid
 from dataclasses import replace
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
-from finetune_ls.lsp.server import FinetuneServer, guarded, server
-from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.core.engine import TRAINING, VALIDATION
+from finetune_ls.lsp.server import LANGUAGES, FinetuneServer, guarded, server
+from finetune_ls.lsp.state import OpenDocument, line_diagnostics
 from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker, tokens_of, with_tokens
 
 CHECK_FILE = "finetune.checkFile"
@@ -100,6 +102,24 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
         if not big and full_settings.count_tokens:
             progress.report("counting tokens", 50)
             await count_tokens(ls, state, full_settings, progress)
+
+
+def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: list[str]) -> None:
+    """The findings of a big document's first lines, pushed while the client is still
+    sending the rest (messages.py calls this). A client that pulls diagnostics asks once
+    the document is open; load() then has the same findings ready."""
+    with ls.guard("checking the first lines"):
+        path = to_fs_path(uri) or uri
+        if ls.pulls_diagnostics or ls.settings.ignored(path) or not (
+                language_id in LANGUAGES or path.lower().endswith(".jsonl")):
+            return
+        paths = [state.path for state in ls.documents.values()]
+        role = VALIDATION if ls.settings.is_validation(path, paths) else TRAINING
+        check = DocumentCheck(path, replace(ls._check_settings(role), count_tokens=False))
+        check.open(head, entries=[])
+        entries = entries_of((head, check.plan.context))
+        diagnostics = line_diagnostics(entries, uri, head, ls.workspace.position_encoding, ls.settings.max_diagnostics)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
 
 async def count_tokens(ls: FinetuneServer, state: OpenDocument, settings, progress: Progress | None = None) -> None:

@@ -243,6 +243,7 @@ server = FinetuneServer()
 def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
     # pygls has just made its Workspace: hold documents as lines instead (document.py).
     ls.protocol._workspace = LineWorkspace.replacing(ls.protocol.workspace)
+    messages.early_listener = functools.partial(load.publish_early, ls)
     if not ls.can_pull_diagnostics(params.capabilities):
         # Not announced, so the client takes pushed diagnostics (a client that pulls and is
         # also pushed to would show both). The capabilities are built after this handler.
@@ -365,4 +366,4 @@ def shutdown(ls: FinetuneServer, *args) -> None:
 
 
 from finetune_ls.lsp import actions, editing, hints, load  # noqa: E402,F401  (register their features)
-from finetune_ls.lsp import workers  # noqa: E402
+from finetune_ls.lsp import messages, workers  # noqa: E402

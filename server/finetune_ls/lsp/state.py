@@ -109,11 +109,7 @@ class OpenDocument:
 
     def partial_diagnostics(self, entries: list[tuple], limit: int) -> list[types.Diagnostic]:
         """While a big document is checked: the findings of the lines checked so far."""
-        findings = []
-        for line, entry in enumerate(entries):
-            if not is_clean(entry):
-                findings.extend(entry_result(entry, line).findings)
-        self.diagnostics = to_diagnostics(findings, self.uri, self.document.contents, self.document.encoding, limit)
+        self.diagnostics = line_diagnostics(entries, self.uri, self.document.contents, self.document.encoding, limit)
         self.result_id = next(_RESULT_IDS)
         return self.diagnostics
 
@@ -123,6 +119,15 @@ class OpenDocument:
                                           self.document.encoding, limit)
         self.result_id = next(_RESULT_IDS)
         return self.diagnostics
+
+
+def line_diagnostics(entries: list[tuple], uri: str, contents, encoding: str, limit: int) -> list[types.Diagnostic]:
+    """The findings of the first len(entries) lines, by themselves (no file-level ones)."""
+    findings = []
+    for line, entry in enumerate(entries):
+        if not is_clean(entry):
+            findings.extend(entry_result(entry, line).findings)
+    return to_diagnostics(findings, uri, contents, encoding, limit)
 
 
 def _is_file_level(diagnostic: types.Diagnostic) -> bool:

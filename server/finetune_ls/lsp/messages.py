@@ -1,0 +1,281 @@
+"""Reading the client's messages, with big document texts read as lines.
+
+pygls reads each message whole and parses it with `json.loads`: opening a 100 MB
+file makes a 120 MB body, then one string of up to 400 MB (a text with a single
+character above U+FFFF is stored at 4 bytes a character), then the lines, and
+nothing can be shown before all of that is done. Here a body over BIG_BODY bytes
+is read in pieces: the document text inside it is decoded a piece at a time
+(cut right after an escaped line break, so that no escape, no surrogate pair and
+no UTF-8 sequence is split) straight into lines, while the client is still
+writing the rest. A didOpen then hands its lines to the workspace (`take_lines`);
+any other message gets its text back as one string, as pygls would have made it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import threading
+from typing import Any
+
+import orjson
+import pygls.server
+from pygls.exceptions import JsonRpcException
+
+from finetune_ls.core.lines import split_lines
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+BIG_BODY = int(os.environ.get("FINETUNE_LS_BIG_MESSAGE", 8 << 20))  # bytes; tests lower it
+PIECE = max(1 << 12, min(4 << 20, BIG_BODY // 2))
+PREFIX_LIMIT = 1 << 16  # a text that starts later is read the usual way
+_TEXT_KEY = re.compile(rb'"text"\s*:\s*"')
+_CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
+_ESCAPE_OR_QUOTE = re.compile(rb'\\.|"', re.S)
+_BREAKS = re.compile(r"\r\n|\r|\n")
+_PLACEHOLDER = "\x00finetune-ls: the text read as lines\x00"
+
+EARLY_LINES = 2000  # a big didOpen's first lines, handed to `early_listener` while the rest is read
+_OPENED_ITEM = re.compile(rb'"textDocument"\s*:\s*\{(?P<fields>[^{}]*?),?\s*"text"\s*:\s*"$')
+_METHOD = re.compile(rb'"method"\s*:\s*"(?P<method>[^"\\]*)"')
+
+# Called with (uri, language id, the first EARLY_LINES lines) of a document being opened,
+# as soon as they are read, so its first findings can be shown before the rest is in.
+early_listener = None
+
+# The last big didOpen's (uri, lines, breaks): its handler, which comes next, takes them.
+_opened: list[tuple[str, list[str], list[str] | None]] = []
+
+
+def take_lines(uri: str) -> tuple[list[str], list[str] | None] | None:
+    """The lines (and breaks, None when all are \\n) of a document just opened with a big
+    text, which its didOpen message carries as an empty text."""
+    if _opened and _opened[0][0] == uri:
+        _, lines, breaks = _opened.pop()
+        return lines, breaks
+    return None
+
+
+def install(stdin=None) -> None:
+    """Make pygls's servers (stdio and TCP) read messages with `run_messages`; with the
+    server's stdin, widen its pipe so that a big message comes in fewer reads."""
+    pygls.server.run_async = run_messages
+    if stdin is not None and fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (OSError, ValueError, AttributeError):
+            pass  # not a pipe, or over this system's limit: the default size works too
+
+
+async def run_messages(stop_event: threading.Event, reader, protocol, logger: logging.Logger | None = None,
+                       error_handler=None) -> None:
+    """pygls's `io_.run_async`, except for bodies over BIG_BODY bytes."""
+    logger = logger or logging.getLogger(__name__)
+    content_length = 0
+    while not stop_event.is_set():
+        header = await reader.readline()
+        if not header:
+            break
+        if not content_length:
+            match = _CONTENT_LENGTH.fullmatch(header)
+            if match:
+                content_length = int(match.group(1))
+        if content_length and not header.strip():
+            try:
+                if content_length > BIG_BODY:
+                    message = protocol.structure_message(await read_big_body(reader, content_length))
+                else:
+                    body = await reader.readexactly(content_length)
+                    if not body:
+                        break
+                    message = json.loads(body, object_hook=protocol.structure_message)
+                protocol.handle_message(message)
+            except Exception as error:  # noqa: BLE001 - as pygls does: log it, tell the client, go on
+                logger.exception("Unable to handle message")
+                if error_handler:
+                    error_handler(error, JsonRpcException)
+            finally:
+                content_length = 0
+
+
+async def read_big_body(reader, length: int) -> dict[str, Any]:
+    """The message as `json.loads` makes it (before pygls structures it), its first
+    "text" string read as lines. The whole body is read even when it is not valid, so
+    the next message is read from its start."""
+    body = _Body(reader, length)
+    try:
+        return await _read(body)
+    finally:
+        await body.rest()
+
+
+async def _read(body: _Body) -> dict[str, Any]:
+    head = b""
+    match = None
+    while match is None and not body.done and len(head) < PREFIX_LIMIT:
+        head += await body.next()
+        match = _TEXT_KEY.search(head)
+    if match is None or _escaped(head, match.start()):
+        return json.loads(head + await body.rest())
+    prefix, buffer = head[:match.end()], head[match.end():]
+    text = _Lines()
+    opened = _opened_item(prefix)
+    while True:
+        cut = _last_break_escape(buffer)
+        if cut is not None and text.add(buffer[:cut]):
+            buffer = buffer[cut:]
+            if opened is not None and len(text.lines) > EARLY_LINES and early_listener is not None:
+                early_listener(*opened, text.lines[:EARLY_LINES])
+                opened = None
+            continue
+        # No whole line left in the buffer, or the string ends in it.
+        end = _string_end(buffer) if cut is not None or body.done else None
+        if end is not None:
+            if not text.add(buffer[:end]):
+                raise ValueError("a big message's text string is not valid JSON")
+            suffix = buffer[end:] + await body.rest()
+            break
+        if body.done:
+            raise ValueError("a big message's text string does not end")
+        buffer += await body.next()
+    raw = json.loads(prefix + json.dumps(_PLACEHOLDER).encode()[1:-1] + suffix)
+    lines, breaks = text.result()
+    document = raw.get("params", {}).get("textDocument") if isinstance(raw.get("params"), dict) else None
+    if raw.get("method") == "textDocument/didOpen" and isinstance(document, dict) \
+            and document.get("text") == _PLACEHOLDER and isinstance(document.get("uri"), str):
+        document["text"] = ""
+        _opened[:] = [(document["uri"], lines, breaks)]
+    elif not _put_back(raw, _join(lines, breaks)):
+        raise ValueError("a big message's text was not found again")
+    return raw
+
+
+def _opened_item(prefix: bytes) -> tuple[str, str | None] | None:
+    """(uri, language id) when the text being read is a didOpen's document (LSP's only
+    message with a text inside a "textDocument"); the method may come after the params."""
+    method = _METHOD.search(prefix)
+    item = _OPENED_ITEM.search(prefix)
+    if item is None or (method is not None and method.group("method") != b"textDocument/didOpen"):
+        return None
+    try:
+        fields = json.loads(b"{" + item.group("fields") + b"}")
+    except ValueError:
+        return None
+    uri, language = fields.get("uri"), fields.get("languageId")
+    return (uri, language if isinstance(language, str) else None) if isinstance(uri, str) else None
+
+
+class _Body:
+    """The unread part of a message body, in pieces, the next one read while the last
+    one is decoded (so the client can go on writing)."""
+
+    def __init__(self, reader, remaining: int):
+        self.reader, self.remaining = reader, remaining
+        self.ahead: asyncio.Future | None = None
+        self._read_ahead()
+
+    def _read_ahead(self) -> None:
+        self.ahead = None
+        if self.remaining:
+            size = min(self.remaining, PIECE)
+            self.remaining -= size
+            self.ahead = asyncio.ensure_future(self.reader.readexactly(size))
+
+    @property
+    def done(self) -> bool:
+        return self.ahead is None
+
+    async def next(self) -> bytes:
+        piece = await self.ahead
+        if not piece:
+            raise EOFError("the client closed the connection in the middle of a message")
+        self._read_ahead()
+        return piece
+
+    async def rest(self) -> bytes:
+        pieces = []
+        while not self.done:
+            pieces.append(await self.next())
+        return b"".join(pieces)
+
+
+def _escaped(data: bytes, index: int) -> bool:
+    """Whether the character at `index` follows an odd number of backslashes."""
+    count = 0
+    while index > count and data[index - count - 1] == 0x5C:
+        count += 1
+    return count % 2 == 1
+
+
+def _last_break_escape(buffer: bytes) -> int | None:
+    r"""The position just after the last escaped line break (\n) in the buffer."""
+    index = buffer.rfind(b"\\n")
+    while index >= 0 and _escaped(buffer, index):
+        index = buffer.rfind(b"\\n", 0, index)
+    return index + 2 if index >= 0 else None
+
+
+def _string_end(buffer: bytes) -> int | None:
+    """Where the JSON string the buffer is inside of ends (its closing quote)."""
+    for match in _ESCAPE_OR_QUOTE.finditer(buffer):
+        if match.group() == b'"':
+            return match.start()
+    return None
+
+
+class _Lines:
+    """A JSON string's content, decoded piece by piece into lines and breaks."""
+
+    def __init__(self):
+        self.lines: list[str] = [""]
+        self.breaks: list[str] | None = None
+
+    def add(self, piece: bytes) -> bool:
+        """Decode a piece; False if it is not the inside of a JSON string."""
+        quoted = b'"' + piece + b'"'
+        try:
+            decoded = orjson.loads(quoted)
+        except orjson.JSONDecodeError:
+            try:
+                decoded = json.loads(quoted)  # lone surrogates (\\ud800), which orjson refuses
+            except ValueError:
+                return False
+        if not isinstance(decoded, str):
+            return False
+        if self.breaks is None and "\r" not in decoded:
+            parts = decoded.split("\n")
+        else:
+            if self.breaks is None:
+                self.breaks = ["\n"] * (len(self.lines) - 1)
+            parts = split_lines(decoded)
+            self.breaks.extend(_BREAKS.findall(decoded))
+        self.lines[-1] += parts[0]
+        self.lines.extend(parts[1:])
+        return True
+
+    def result(self) -> tuple[list[str], list[str] | None]:
+        return self.lines, self.breaks
+
+
+def _join(lines: list[str], breaks: list[str] | None) -> str:
+    if breaks is None:
+        return "\n".join(lines)
+    return "".join(line + brk for line, brk in zip(lines, breaks)) + lines[-1]
+
+
+def _put_back(value: Any, text: str) -> bool:
+    """Replace the placeholder with the text, wherever it is in the message."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if item == _PLACEHOLDER:
+            value[key] = text
+            return True
+        if isinstance(item, (dict, list)) and _put_back(item, text):
+            return True
+    return False
