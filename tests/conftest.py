@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fake_openai.fixtures import fake_openai  # noqa: F401  (a stateful fake OpenAI server)
+
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):

@@ -1,0 +1,145 @@
+"""Fine-tuning jobs: checked before they are made, made once even when a create call is
+retried, followed until they end (status, events, the metrics of the loss curve)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import openai
+
+from finetune_ls.api.ledger import Ledger
+from finetune_ls.core.catalog import ModelCatalog
+from finetune_ls.core.shapes import FORMAT_METHOD
+
+TAG_KEY = "finetune_ls_request"  # metadata key that marks the jobs this tool creates
+TERMINAL = ("succeeded", "failed", "cancelled")
+METHODS = ("supervised", "dpo", "reinforcement")
+CREATE_ATTEMPTS = 3
+RETRYABLE = (openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError)
+
+
+class JobRefused(Exception):
+    """The job would fail or cannot be made: the message says why and what to do."""
+
+
+@dataclass
+class JobRequest:
+    model: str
+    training_file: str
+    method: str = "supervised"
+    hyperparameters: dict = field(default_factory=dict)  # n_epochs, batch_size, learning_rate_multiplier, beta
+    suffix: str | None = None
+    seed: int | None = None
+    validation_file: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+    def body(self, tag: str) -> dict:
+        """The create call's arguments (the method object carries the hyperparameters)."""
+        method: dict = {"type": self.method}
+        if self.hyperparameters:
+            method[self.method] = {"hyperparameters": dict(self.hyperparameters)}
+        body = {"model": self.model, "training_file": self.training_file, "method": method,
+                "metadata": {**self.metadata, TAG_KEY: tag}}
+        for key in ("suffix", "seed", "validation_file"):
+            if getattr(self, key) is not None:
+                body[key] = getattr(self, key)
+        return body
+
+
+def refusal(request: JobRequest, catalog: ModelCatalog, today: date, file_format: str | None) -> str | None:
+    """Why the job would fail before it is made: a model that can no longer be trained,
+    or a file whose format does not fit the method. None when it looks right."""
+    if request.method not in METHODS:
+        return f"Unknown method {request.method!r}: use one of {', '.join(METHODS)}."
+    info = catalog.resolve(request.model)
+    if info is not None:
+        if not info.can_train(today):
+            return (f"{request.model} can no longer be fine-tuned (training ended {info.training_ends}); "
+                    "choose a model that can still be trained.")
+        if request.method not in info.methods:
+            return f"{request.model} cannot be trained with {request.method} (it takes: {', '.join(info.methods)})."
+    if file_format is not None and FORMAT_METHOD.get(file_format) not in (None, request.method):
+        return (f"The training file is {file_format} data, which {request.method} does not take "
+                f"(use method {FORMAT_METHOD[file_format]}).")
+    return None
+
+
+def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest) -> openai.types.fine_tuning.FineTuningJob:
+    """Create the job once. The SDK sends no idempotency key, so a create that timed out may
+    still have made a job: each attempt carries the same tag in `metadata`, and before
+    trying again the jobs with that tag are looked up."""
+    tag = uuid.uuid4().hex
+    ledger.record("job-request", tag, model=request.model, training_file=request.training_file,
+                  method=request.method)
+    once = client.with_options(max_retries=0)  # retries are ours, so each one is reconciled first
+    last_error: Exception | None = None
+    for attempt in range(CREATE_ATTEMPTS):
+        if attempt:
+            time.sleep(min(8.0, 0.5 * 2 ** attempt))
+            made = find_tagged(client, tag)
+            if made is not None:
+                ledger.record("job", made.id, model=made.model, training_file=request.training_file, tag=tag)
+                return made
+        try:
+            job = once.fine_tuning.jobs.create(**request.body(tag))
+        except RETRYABLE as error:
+            last_error = error
+            continue
+        ledger.record("job", job.id, model=job.model, training_file=request.training_file, tag=tag)
+        return job
+    made = find_tagged(client, tag)
+    if made is not None:
+        ledger.record("job", made.id, model=made.model, training_file=request.training_file, tag=tag)
+        return made
+    raise last_error
+
+
+def find_tagged(client: openai.OpenAI, tag: str):
+    page = client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10)
+    return next((job for job in page.data if (job.metadata or {}).get(TAG_KEY) == tag), None)
+
+
+def list_jobs(client: openai.OpenAI, limit: int = 20) -> list:
+    return list(client.fine_tuning.jobs.list(limit=limit).data)
+
+
+def events(client: openai.OpenAI, job_id: str, limit: int = 100) -> list:
+    """The job's events, oldest first (the API gives newest first)."""
+    return list(reversed(client.fine_tuning.jobs.list_events(job_id, limit=limit).data))
+
+
+def metrics_of(event) -> dict | None:
+    """The numbers of a metrics event (step, train_loss, valid_loss, train_mean_token_accuracy, ...)."""
+    data = getattr(event, "data", None)
+    if getattr(event, "type", None) != "metrics" or not isinstance(data, dict):
+        return None
+    return {key: value for key, value in data.items() if isinstance(value, (int, float)) and not isinstance(value, bool)}
+
+
+def follow(client: openai.OpenAI, job_id: str, *, on_event: Callable[[object], None] | None = None,
+           poll: float = 5.0, max_poll: float = 60.0, stop: Callable[[], bool] | None = None,
+           sleep: Callable[[float], None] = time.sleep) -> Iterator:
+    """Yield the job each time its status changes, calling `on_event` for every new
+    event in order, until it ends (or `stop` says so). Polls with back-off while nothing
+    happens. Statuses the API adds later are passed on as they are."""
+    seen: set[str] = set()
+    last_status = None
+    wait = poll
+    while True:
+        job = client.fine_tuning.jobs.retrieve(job_id)
+        fresh = [event for event in events(client, job_id) if event.id not in seen]
+        for event in fresh:
+            seen.add(event.id)
+            if on_event:
+                on_event(event)
+        if job.status != last_status:
+            last_status = job.status
+            yield job
+        if job.status in TERMINAL or (stop is not None and stop()):
+            return
+        wait = poll if fresh else min(max_poll, wait * 1.5)
+        sleep(wait)

@@ -1,0 +1,116 @@
+"""What every command that calls the API shares: the provider options, the client, the
+ledger, one-sentence errors, --json output and confirmations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+
+from finetune_ls.api.connection import PROVIDERS, MissingKey, Provider, make_client, resolve_key, service_name
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection (unset: the SDK's environment variables)")
+    group.add_argument("--provider", choices=PROVIDERS, default=os.environ.get("FINETUNE_LS_PROVIDER", "openai"))
+    group.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: OPENAI_BASE_URL or OpenAI)")
+    group.add_argument("--azure-endpoint", help="Azure OpenAI endpoint (default: AZURE_OPENAI_ENDPOINT)")
+    group.add_argument("--api-version", help="Azure OpenAI api-version (default: OPENAI_API_VERSION)")
+    group.add_argument("--organization", help="organization header (default: OPENAI_ORG_ID)")
+    group.add_argument("--project", help="project header (default: OPENAI_PROJECT_ID)")
+    group.add_argument("--key-file", metavar="FILE", help="a file holding the API key (after OPENAI_API_KEY)")
+    group.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default: 600)")
+    group.add_argument("--max-retries", type=int, default=2, help="retries of failed requests (default: 2)")
+    parser.add_argument("--workspace", default=".", help="where the ledger is kept (.finetune/ledger.jsonl; default: .)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def subcommands(parser: argparse.ArgumentParser):
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+    return actions
+
+
+def action(actions, name: str, helptext: str, run, *, confirm: str | None = None, **defaults):
+    """A subcommand that calls the API: its own arguments are added by the caller before
+    the connection options; `confirm` adds --yes (what is confirmed without asking)."""
+    parser = actions.add_parser(name, help=helptext)
+    if confirm:
+        parser.add_argument("--yes", action="store_true", help=f"{confirm} without asking (for scripts)")
+    parser.set_defaults(run=run, **defaults)
+    return parser
+
+
+def provider_of(args: argparse.Namespace) -> Provider:
+    return Provider(kind=args.provider, base_url=args.base_url, azure_endpoint=args.azure_endpoint,
+                    api_version=args.api_version, organization=args.organization, project=args.project,
+                    key_file=args.key_file, timeout=args.timeout, max_retries=args.max_retries)
+
+
+def run_api(args: argparse.Namespace, action: Callable) -> int:
+    """Run action(client, ledger); any failure is one sentence on stderr, exit status 1.
+    The SDK is imported only here, by the commands that call the API."""
+    import openai
+
+    from finetune_ls.api.errors import Cancelled, explain
+    from finetune_ls.api.ledger import Ledger
+
+    secret = None
+    service = "the API"
+    try:
+        provider = provider_of(args)
+        key = resolve_key(provider)
+        secret = key.reveal()
+        client = make_client(provider, key)
+        service = service_name(client)
+        return action(client, Ledger(args.workspace))
+    except (MissingKey, Cancelled, openai.OpenAIError) as error:
+        fail(explain(error, service, secret))
+        return 1
+    except ValueError as error:
+        fail(explain(error, service, secret))
+        return 2
+
+
+def fail(message: str) -> None:
+    print(f"finetune-ls: {message}", file=sys.stderr)
+
+
+def emit(args: argparse.Namespace, value: object, text: str) -> None:
+    """JSON for --json, else the text for people."""
+    if args.json:
+        print(json.dumps(_plain(value), ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(text)
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def confirmed(args: argparse.Namespace, question: str) -> bool:
+    """--yes, or a yes typed at a terminal; never implied in a script."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        fail(f"{question} Not confirmed: pass --yes to confirm in a script.")
+        return False
+    answer = input(f"{question} Type yes to confirm: ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def delete_after_asking(args: argparse.Namespace, identifier: str, question: str, delete: Callable[[], bool]) -> int:
+    """Ask (or take --yes), delete, and say whether it was deleted."""
+    if not confirmed(args, question):
+        return 1
+    deleted = delete()
+    emit(args, {"id": identifier, "deleted": deleted}, f"{identifier} {'deleted' if deleted else 'NOT deleted'}")
+    return 0 if deleted else 1

@@ -1,0 +1,178 @@
+"""`finetune-ls jobs create|list|show|events|cancel|pause|resume|checkpoints`.
+
+Exit status: 0 done (for `events --follow`: the job succeeded), 1 refused or failed,
+2 usage problem."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import date
+
+from finetune_ls.cli import connect
+from finetune_ls.core.catalog import bundled_catalog
+from finetune_ls.core.engine import CheckSettings, check_path
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("jobs", help="start, follow and stop fine-tuning jobs",
+                                 description="Fine-tuning jobs on OpenAI (or the configured provider).")
+    actions = connect.subcommands(parser)
+    create = connect.action(actions, "create", "check, estimate the cost, confirm, then start a job", run_create,
+                            confirm="start the job")
+    create.add_argument("training", metavar="TRAINING", help="a training file id (file-...) or a local path to upload")
+    create.add_argument("--model", required=True)
+    create.add_argument("--method", choices=("supervised", "dpo", "reinforcement"), default="supervised")
+    create.add_argument("--epochs", type=int, dest="n_epochs")
+    create.add_argument("--batch-size", type=int)
+    create.add_argument("--learning-rate-multiplier", type=float)
+    create.add_argument("--beta", type=float, help="DPO only")
+    create.add_argument("--suffix")
+    create.add_argument("--seed", type=int)
+    create.add_argument("--validation", metavar="FILE", help="a validation file id or a local path to upload")
+    create.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE")
+    listing = connect.action(actions, "list", "list jobs (with --offline, the ones in the ledger)", run_list)
+    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--offline", action="store_true", help="only the ledger: no network")
+    subs = [create, listing]
+    for name, helptext in (("show", "show one job"), ("cancel", "cancel a job"), ("pause", "pause a running job"),
+                           ("resume", "resume a paused job"), ("checkpoints", "list a job's checkpoints")):
+        sub = connect.action(actions, name, helptext, run_simple, simple=name)
+        sub.add_argument("job_id", metavar="JOB_ID")
+        subs.append(sub)
+    events = connect.action(actions, "events", "a job's events; --follow until it ends", run_events)
+    events.add_argument("job_id", metavar="JOB_ID")
+    events.add_argument("--follow", action="store_true")
+    events.add_argument("--poll", type=float, default=5.0, help="seconds between polls when following")
+    for sub in subs + [events]:
+        connect.add_options(sub)
+
+
+def _file_id(client, ledger, value: str, settings: CheckSettings, force: bool = False) -> tuple[str, str | None]:
+    """(file id, local path): a local path is checked and uploaded first; for a file id,
+    the path it was uploaded from, when the ledger knows it."""
+    from finetune_ls.api import files
+
+    if os.path.isfile(value):
+        return files.upload(client, value, ledger, settings=settings, force=force).file.id, value
+    path = next((e.get("path") for e in ledger.entries("file") if e.get("id") == value), None)
+    return value, path if path and os.path.isfile(path) else None
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from finetune_ls.api import files, jobs
+
+    metadata = {}
+    for item in args.metadata:
+        key, sep, value = item.partition("=")
+        if not sep:
+            connect.fail(f"--metadata takes KEY=VALUE, not {item!r}")
+            return 2
+        metadata[key] = value
+    hyperparameters = {key: getattr(args, key) for key in ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
+                       if getattr(args, key) is not None}
+    catalog = bundled_catalog()
+
+    def action(client, ledger) -> int:
+        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs)
+        try:
+            training, path = _file_id(client, ledger, args.training, settings)
+            validation = _file_id(client, ledger, args.validation, settings)[0] if args.validation else None
+        except files.CheckFailed as refused:
+            connect.fail(str(refused))
+            return 1
+        report = check_path(path, settings) if path else None
+        request = jobs.JobRequest(args.model, training, args.method, hyperparameters, args.suffix, args.seed,
+                                  validation, metadata)
+        problem = jobs.refusal(request, catalog, date.today(), report.format if report else None)
+        if problem:
+            connect.fail(problem)
+            return 1
+        cost = _cost_line(report)
+        if not connect.confirmed(args, f"Start a {args.method} job on {args.model} with {training}{cost}?"):
+            return 1
+        job = jobs.create_job(client, ledger, request)
+        connect.emit(args, job, f"{job.id}  {job.status}  {job.model}")
+        return 0
+
+    return connect.run_api(args, action)
+
+
+def _cost_line(report) -> str:
+    if report is None:
+        return " (no local copy of the file: no cost estimate)"
+    summary = report.summary
+    cost = summary.get("estimated_cost_usd")
+    tokens = summary.get("billed_tokens") or summary.get("trained_tokens") or summary.get("tokens")
+    return (f" ({summary.get('examples', 0):,} examples, {tokens or 0:,} billed tokens"
+            + (f", about ${cost:,.2f}" if cost is not None else "") + ")")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from finetune_ls.api import jobs
+
+    if args.offline:
+        from finetune_ls.api.ledger import Ledger
+        recorded = list(Ledger(args.workspace).entries("job"))
+        connect.emit(args, recorded, "\n".join(f"{e['id']}  {e.get('model', '')}  {e.get('time', '')}"
+                                               for e in recorded) or "no jobs in the ledger")
+        return 0
+
+    def action(client, ledger) -> int:
+        found = jobs.list_jobs(client, args.limit)
+        connect.emit(args, found, "\n".join(_job_line(job) for job in found) or "no jobs")
+        return 0
+
+    return connect.run_api(args, action)
+
+
+def _job_line(job) -> str:
+    made = time.strftime("%Y-%m-%d %H:%M", time.gmtime(job.created_at))
+    return f"{job.id}  {made}  {job.status:<16} {job.model}  {job.fine_tuned_model or ''}".rstrip()
+
+
+def run_simple(args: argparse.Namespace) -> int:
+    def action(client, ledger) -> int:
+        api = client.fine_tuning.jobs
+        if args.simple == "checkpoints":
+            found = list(api.checkpoints.list(args.job_id).data)
+            connect.emit(args, found, "\n".join(f"{c.id}  step {c.step_number}  {c.fine_tuned_model_checkpoint}"
+                                                for c in found) or "no checkpoints")
+            return 0
+        job = {"show": api.retrieve, "cancel": api.cancel, "pause": api.pause, "resume": api.resume}[args.simple](
+            args.job_id)
+        if args.simple != "show":
+            ledger.record(f"job-{args.simple}", job.id, status=job.status)
+        text = _job_line(job) + (f"\nerror: {job.error.message}" if job.error and job.error.message else "")
+        connect.emit(args, job, text)
+        return 0
+
+    return connect.run_api(args, action)
+
+
+def run_events(args: argparse.Namespace) -> int:
+    from finetune_ls.api import jobs
+
+    def show(event) -> None:
+        if args.json:
+            print(json.dumps(event.model_dump(mode="json"), ensure_ascii=False), flush=True)
+        else:
+            print(f"{time.strftime('%H:%M:%S', time.gmtime(event.created_at))}  {event.level:<5} {event.message}",
+                  flush=True)
+
+    def action(client, ledger) -> int:
+        if not args.follow:
+            for event in jobs.events(client, args.job_id):
+                show(event)
+            return 0
+        final = None
+        for final in jobs.follow(client, args.job_id, on_event=show, poll=args.poll):
+            if not args.json:
+                print(f"-- {final.status}", flush=True)
+        if final is not None and final.fine_tuned_model:
+            ledger.record("model", final.fine_tuned_model, job=final.id)
+        return 0 if final is not None and final.status == "succeeded" else 1
+
+    return connect.run_api(args, action)
