@@ -6,52 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from dataclasses import replace
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from finetune_ls.core.document import DocumentCheck
+from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
-from finetune_ls.core.engine import TRAINING, VALIDATION
+from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.server import LANGUAGES, FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
 from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker, tokens_of, with_tokens
 
 CHECK_FILE = "finetune.checkFile"
 RETRY_TOKENS_AFTER = 1.0  # seconds of quiet before counting tokens again after an edit
-
-
-class Progress:
-    """`$/progress` for one piece of work, when the client shows it."""
-
-    def __init__(self, ls: FinetuneServer, title: str):
-        self.ls, self.title, self.token = ls, title, None
-
-    async def __aenter__(self):
-        window = self.ls.client_capabilities.window
-        if window and window.work_done_progress:
-            self.token = str(uuid.uuid4())
-            try:
-                await self.ls.work_done_progress.create_async(self.token)
-                self.ls.work_done_progress.begin(self.token, types.WorkDoneProgressBegin(
-                    title=self.title, percentage=0, cancellable=False))
-            except Exception:  # noqa: BLE001 - a client that refuses progress still gets the work done
-                self.token = None
-        return self
-
-    def report(self, message: str, percentage: int) -> None:
-        if self.token:
-            self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(
-                message=message, percentage=max(0, min(100, percentage))))
-
-    async def __aexit__(self, *exc):
-        if self.token:
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message="done"))
-        return False
 
 
 def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:

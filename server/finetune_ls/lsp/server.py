@@ -39,6 +39,7 @@ class FinetuneServer(LanguageServer):
         self._reported_errors: set[str] = set()
         self.disk_files: set[str] = set()  # files checked from disk (not open): checked again when they change
         self.disk_summaries: dict[str, dict] = {}
+        self.api_key: str | None = None  # handed over by the editor (finetune.setApiKey); never logged
 
     # ------------------------------------------------------------ settings
     def apply_settings(self, value: object) -> None:
@@ -365,5 +366,5 @@ def shutdown(ls: FinetuneServer, *args) -> None:
     workers.shutdown()
 
 
-from finetune_ls.lsp import actions, editing, hints, load  # noqa: E402,F401  (register their features)
+from finetune_ls.lsp import actions, editing, hints, load, operations  # noqa: E402,F401  (register their features)
 from finetune_ls.lsp import messages, workers  # noqa: E402

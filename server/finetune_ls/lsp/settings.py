@@ -7,6 +7,7 @@ import fnmatch
 import os
 from dataclasses import dataclass, field, fields
 
+from finetune_ls.api.connection import Provider
 from finetune_ls.core.catalog import CatalogError, ModelCatalog, bundled_catalog
 from finetune_ls.core.engine import TRAINING, VALIDATION, CheckSettings
 
@@ -29,6 +30,15 @@ class ServerSettings:
     ignore: tuple[str, ...] = ()  # globs of files not to check
     max_file_mb: float = DEFAULT_MAX_FILE_MB  # bigger documents are checked for structure only
     max_diagnostics: int = PUBLISHED_PER_FILE
+    # Where fine-tuning calls go (the API key is never a setting: the client hands it over
+    # with the finetune.setApiKey command, or it comes from OPENAI_API_KEY or the key file).
+    base_url: str | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    organization: str | None = None
+    project: str | None = None
+    key_file: str | None = None
+    api_timeout: float = 600.0
 
     @classmethod
     def from_client(cls, value: object, base: ServerSettings | None = None) -> tuple[ServerSettings, list[str]]:
@@ -44,6 +54,10 @@ class ServerSettings:
         problems: list[str] = []
         for key, item in value.items():
             name = _snake(key)
+            if name in ("api_key", "key"):
+                problems.append(f"{SECTION}.{key}: the API key is not a setting (settings files are not secret); "
+                                "the editor hands it over at run time, or use OPENAI_API_KEY or keyFile")
+                continue
             if name not in known:
                 continue
             checked = _check(name, item)
@@ -65,6 +79,11 @@ class ServerSettings:
     def check_settings(self, catalog: ModelCatalog, role: str = TRAINING) -> CheckSettings:
         return CheckSettings(model=self.model, method=self.method, epochs=self.epochs, provider=self.provider,
                              catalog=catalog, role=role)
+
+    def provider_config(self) -> Provider:
+        return Provider(kind=self.provider, base_url=self.base_url, azure_endpoint=self.azure_endpoint,
+                        api_version=self.api_version, organization=self.organization, project=self.project,
+                        key_file=self.key_file, timeout=self.api_timeout)
 
     def ignored(self, path: str) -> bool:
         return any(fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern)
@@ -101,15 +120,18 @@ class _Problem:
         self.text = text
 
 
+_CONNECTION = ("base_url", "azure_endpoint", "api_version", "organization", "project", "key_file")
+
+
 def _snake(key: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
 
 
 def _check(name: str, value: object) -> object:
     """The value, converted, or a _Problem saying what is wrong with it."""
-    if name in ("model", "catalog", "method") and value in ("", None):
+    if name in ("model", "catalog", "method") + _CONNECTION and value in ("", None):
         return None
-    if name in ("model", "catalog", "validation_glob"):
+    if name in ("model", "catalog", "validation_glob") + _CONNECTION:
         return value if isinstance(value, str) else _Problem("must be a string")
     if name == "method":
         return value if value in ("supervised", "dpo", "reinforcement") else \
@@ -130,6 +152,9 @@ def _check(name: str, value: object) -> object:
     if name == "max_file_mb":
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else \
             _Problem("must be a positive number")
+    if name == "api_timeout":
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else \
+            _Problem("must be a positive number of seconds")
     if name == "max_diagnostics":
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else \
             _Problem("must be a positive integer")

@@ -1,0 +1,305 @@
+"""The fine-tuning loop as editor commands (`workspace/executeCommand`): upload, start and
+follow a job, list and delete models and files, try a model on an example. The calls run
+in a thread, so the server keeps answering; failures are one sentence shown to the user
+(and returned as {"error": ...}), with the key in none of them.
+
+A job being followed streams `finetune/jobStatus` and `finetune/jobMetrics`
+notifications, for the client's views and loss chart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from types import SimpleNamespace
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from finetune_ls.api.connection import MissingKey, make_client, resolve_key, service_name
+from finetune_ls.api.ledger import Ledger
+from finetune_ls.core.engine import CheckSettings, check_path
+from finetune_ls.lsp.progress import Progress
+from finetune_ls.lsp.server import FinetuneServer, server
+
+SET_API_KEY = "finetune.setApiKey"
+JOB_STATUS = "finetune/jobStatus"
+JOB_METRICS = "finetune/jobMetrics"
+FOLLOW_POLL_SECONDS = float(os.environ.get("FINETUNE_LS_FOLLOW_POLL", "5"))
+
+
+def _api() -> SimpleNamespace:
+    """The API modules, imported when a command first needs them: the SDK takes ~0.5 s to
+    import, which every start of the server would pay otherwise."""
+    import openai
+
+    from finetune_ls.api import complete, errors, files, jobs, models
+    return SimpleNamespace(openai=openai, complete=complete, errors=errors, files=files, jobs=jobs, models=models)
+
+
+class _Refused(Exception):
+    """Not done, for a reason the user is told (not an API failure)."""
+
+
+class _Session:
+    """A client for one command, and how to tell its failures without the key."""
+
+    def __init__(self, ls: FinetuneServer):
+        self.secret, self.service = None, "the API"
+        provider = ls.settings.provider_config()
+        key = resolve_key(provider, ls.api_key)
+        self.secret = key.reveal()
+        self.client = make_client(provider, key)
+        self.service = service_name(self.client)
+
+
+async def _run(ls: FinetuneServer, work, *args):
+    """Run `work(session, *args)` in a thread; its result, or {"error": sentence} after
+    showing the sentence."""
+    api = _api()
+    session = None
+    try:
+        session = _Session(ls)
+        return await asyncio.to_thread(work, session, *args)
+    except (MissingKey, api.errors.Cancelled, _Refused, api.files.CheckFailed, api.openai.OpenAIError, OSError,
+            ValueError) as error:
+        message = str(error) if isinstance(error, (_Refused, api.files.CheckFailed)) else \
+            api.errors.explain(error, session.service if session else "the API",
+                               session.secret if session else ls.api_key)
+        ls.show(f"finetune-ls: {message}", types.MessageType.Error)
+        return {"error": message}
+
+
+def _failed(result) -> bool:
+    """Whether `_run` gave a failure ({"error": sentence} and nothing else)."""
+    return isinstance(result, dict) and set(result) == {"error"}
+
+
+def _plain(value):
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _argument(args: tuple, index: int, name: str, default=None):
+    """An argument given in place (command arguments) or in an object at the first place."""
+    if args and isinstance(args[0], dict):
+        return args[0].get(name, default)
+    return args[index] if len(args) > index else default
+
+
+def _ledger(ls: FinetuneServer, path: str | None = None) -> Ledger:
+    root = ls.workspace.root_path if ls.workspace and ls.workspace.root_path else None
+    return Ledger(root or (os.path.dirname(path) if path else os.getcwd()))
+
+
+async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
+    """Ask with a message the user answers with a button; no answer is a no."""
+    try:
+        answer = await ls.window_show_message_request_async(types.ShowMessageRequestParams(
+            type=types.MessageType.Warning, message=question,
+            actions=[types.MessageActionItem(title=action), types.MessageActionItem(title="Cancel")]))
+    except Exception:  # noqa: BLE001 - a client without message requests cannot confirm
+        return False
+    return answer is not None and answer.title == action
+
+
+# ---------------------------------------------------------------- key
+@server.command(SET_API_KEY)
+def set_api_key(ls: FinetuneServer, *args) -> dict:
+    """The editor hands the key over at run time (it keeps it in its secret storage)."""
+    key = _argument(args, 0, "key")
+    ls.api_key = key.strip() if isinstance(key, str) and key.strip() else None
+    return {"ok": True, "hasKey": ls.api_key is not None}
+
+
+# ---------------------------------------------------------------- files
+@server.command("finetune.upload")
+async def upload(ls: FinetuneServer, *args) -> dict:
+    uri = _argument(args, 0, "uri")
+    force = bool(_argument(args, 1, "force", False))
+    path = to_fs_path(uri) if isinstance(uri, str) else None
+    if not path or not os.path.isfile(path):
+        return {"error": f"{uri} is not a file on disk."}
+    state = ls.documents.get(uri)
+    if state is not None and os.path.getsize(path) < 64_000_000:
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            if handle.read() != state.document.source:
+                ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
+                        types.MessageType.Warning)
+                return {"error": "unsaved changes"}
+    settings = CheckSettings(model=ls.settings.model, method=ls.settings.method, provider=ls.settings.provider)
+    async with Progress(ls, f"Uploading {os.path.basename(path)}", cancellable=True) as progress:
+        def sent(done: int, total: int) -> None:
+            progress.report(f"{done / 1e6:,.1f} of {total / 1e6:,.1f} MB", 100 * done // max(1, total))
+
+        def work(session: _Session) -> dict:
+            done = _api().files.upload(session.client, path, _ledger(ls, path), settings=settings, force=force,
+                                progress=sent, cancelled=progress.cancelled)
+            return {"file": _plain(done.file), "uploadId": done.upload_id}
+
+        return await _run(ls, work)
+
+
+@server.command("finetune.listFiles")
+async def list_files(ls: FinetuneServer, *args) -> list | dict:
+    return await _run(ls, lambda session: _plain(_api().files.list_files(session.client, "fine-tune")))
+
+
+@server.command("finetune.deleteFile")
+async def delete_file(ls: FinetuneServer, *args) -> dict:
+    file_id = _argument(args, 0, "id")
+    if not await _confirm(ls, f"Delete the file {file_id}? It cannot be undone.", "Delete"):
+        return {"id": file_id, "deleted": False, "cancelled": True}
+    return await _run(ls, lambda s: {"id": file_id,
+                                     "deleted": _api().files.delete_file(s.client, file_id, _ledger(ls))})
+
+
+# ---------------------------------------------------------------- jobs
+@server.command("finetune.createJob")
+async def create_job(ls: FinetuneServer, *args) -> dict:
+    """Arguments: {trainingFile (an id, or a document URI uploaded first), model, method,
+    hyperparameters, suffix, seed, validationFile, metadata}. The cost estimate and a
+    confirmation come before the job is made."""
+    options = args[0] if args and isinstance(args[0], dict) else {}
+    model = options.get("model") or ls.settings.model
+    if not model:
+        return {"error": "Which model? Give `model`, or set finetune.model."}
+    training = options.get("trainingFile")
+    path = to_fs_path(training) if isinstance(training, str) and training.startswith("file:") else None
+    method = options.get("method") or "supervised"
+
+    def prepare(session: _Session) -> tuple[jobs.JobRequest, str | None, dict | None]:
+        settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
+        ledger = _ledger(ls, path)
+        file_id, local = training, path
+        if path:
+            file_id = _api().files.upload(session.client, path, ledger, settings=settings).file.id
+        else:
+            local = next((e.get("path") for e in ledger.entries("file") if e.get("id") == training), None)
+        report = check_path(local, settings) if local and os.path.isfile(local) else None
+        request = _api().jobs.JobRequest(model, file_id, method, dict(options.get("hyperparameters") or {}),
+                                  options.get("suffix"), options.get("seed"), options.get("validationFile"),
+                                  dict(options.get("metadata") or {}))
+        problem = _api().jobs.refusal(request, ls.catalog, settings.resolved_today(),
+                                      report.format if report else None)
+        if problem:
+            raise _Refused(problem)
+        return request, local, report.summary if report else None
+
+    prepared = await _run(ls, prepare)
+    if _failed(prepared):
+        return prepared
+    request, local, summary = prepared
+    estimate = (f"{summary['examples']:,} examples, {summary.get('billed_tokens') or 0:,} billed tokens"
+                + (f", about ${summary['estimated_cost_usd']:,.2f}" if summary.get("estimated_cost_usd") is not None
+                   else "")) if summary else "no local copy of the file, so no cost estimate"
+    if not await _confirm(ls, f"Start a {method} fine-tuning job on {model} ({estimate})?", "Start job"):
+        return {"cancelled": True, "estimate": summary}
+    job = await _run(ls, lambda s: _plain(_api().jobs.create_job(s.client, _ledger(ls, local), request)))
+    return job if _failed(job) else {"job": job, "estimate": summary}
+
+
+@server.command("finetune.listJobs")
+async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
+    result = await _run(ls, lambda session: _plain(_api().jobs.list_jobs(session.client)))
+    if _failed(result):  # offline: the ledger still knows them
+        return {**result, "ledger": list(_ledger(ls).entries("job"))}
+    return result
+
+
+@server.command("finetune.followJob")
+async def follow_job(ls: FinetuneServer, *args) -> dict:
+    """Follow a job until it ends: its status and every metrics point go to the client as
+    notifications; the answer is the job as it ended."""
+    job_id = _argument(args, 0, "id")
+    loop = asyncio.get_running_loop()
+
+    def tell(method: str, params: dict) -> None:
+        loop.call_soon_threadsafe(ls.protocol.notify, method, params)
+
+    def on_event(event) -> None:
+        metrics = _api().jobs.metrics_of(event)
+        if metrics:
+            tell(JOB_METRICS, {"jobId": job_id, **metrics})
+
+    def work(session: _Session) -> dict:
+        final = None
+        for final in _api().jobs.follow(session.client, job_id, on_event=on_event, poll=FOLLOW_POLL_SECONDS):
+            tell(JOB_STATUS, {"jobId": job_id, "status": final.status, "job": _plain(final)})
+        if final is not None and final.fine_tuned_model:
+            _ledger(ls).record("model", final.fine_tuned_model, job=final.id)
+        return _plain(final)
+
+    return await _run(ls, work)
+
+
+def _job_action(name: str, confirm: str | None = None):
+    async def act(ls: FinetuneServer, *args) -> dict:
+        job_id = _argument(args, 0, "id")
+        if confirm and not await _confirm(ls, confirm.format(job_id), name.capitalize() + " job"):
+            return {"id": job_id, "cancelled": True}
+
+        def work(session: _Session) -> dict:
+            job = getattr(session.client.fine_tuning.jobs, name)(job_id)
+            if name != "retrieve":
+                _ledger(ls).record(f"job-{name}", job.id, status=job.status)
+            return _plain(job)
+
+        return await _run(ls, work)
+    return act
+
+
+server.command("finetune.showJob")(_job_action("retrieve"))
+server.command("finetune.cancelJob")(_job_action("cancel", "Cancel the fine-tuning job {}? It cannot be resumed."))
+server.command("finetune.pauseJob")(_job_action("pause"))
+server.command("finetune.resumeJob")(_job_action("resume"))
+
+
+@server.command("finetune.jobEvents")
+async def job_events(ls: FinetuneServer, *args) -> list | dict:
+    job_id = _argument(args, 0, "id")
+    return await _run(ls, lambda session: _plain(_api().jobs.events(session.client, job_id)))
+
+
+# ---------------------------------------------------------------- models
+@server.command("finetune.listModels")
+async def list_models(ls: FinetuneServer, *args) -> list | dict:
+    return await _run(ls, lambda s: [m.__dict__ for m in _api().models.list_fine_tuned(s.client, ls.catalog)])
+
+
+@server.command("finetune.deleteModel")
+async def delete_model(ls: FinetuneServer, *args) -> dict:
+    model = _argument(args, 0, "id")
+    if not isinstance(model, str) or not model:
+        return {"error": "Which model? Give its id."}
+    if not await _confirm(ls, f"Delete the model {model}? It cannot be undone.", f"Delete {model}"):
+        return {"id": model, "deleted": False, "cancelled": True}
+    return await _run(ls, lambda s: {"id": model,
+                                     "deleted": _api().models.delete_model(s.client, model, _ledger(ls))})
+
+
+@server.command("finetune.tryModel")
+async def try_model(ls: FinetuneServer, *args) -> dict:
+    """The example on a line of an open document, sent to a model: its answer beside the
+    expected one (also shown to the user)."""
+    uri, line, model = _argument(args, 0, "uri"), _argument(args, 1, "line"), _argument(args, 2, "model")
+    state = ls.documents.get(uri)
+    if state is None or not isinstance(line, int) or not 0 <= line < len(state.document.contents):
+        return {"error": "Open the file and put the cursor on an example."}
+    try:
+        example = json.loads(state.document.contents[line].lstrip("\ufeff"))
+        if not isinstance(example, dict):
+            raise ValueError("not a JSON object")
+        _api().complete.split_example(example)
+    except ValueError as error:
+        return {"error": f"Line {line + 1} cannot be sent: {error}."}
+    model = model or ls.settings.model
+    if not model:
+        return {"error": "Which model? Give `model` (a fine-tuned model id)."}
+    result = await _run(ls, lambda s: _api().complete.try_model(s.client, model, example).__dict__)
+    if not _failed(result):
+        ls.show(f"{model} on line {line + 1}:\nexpected: {result['expected']}\nanswer: {result['answer']}")
+    return result

@@ -1,0 +1,118 @@
+"""The fine-tuning loop as editor commands, over stdio with a real LSP client, against the
+project's stateful fake OpenAI server: upload with progress, a job started after a
+confirmation, followed with status and metrics notifications, the model tried on an
+example and deleted after a confirmation naming it; failures as one message; the key in
+no message, log or notification."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from fake_openai import SENTINEL_KEY
+from lsp.session import answer_refreshes, capabilities_of, diagnostics, open_document
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
+TEXT = "".join(CHAT % (i, i) for i in range(12))
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "finetune_ls", "serve", "--log-level", "debug"],
+    server_env={**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
+                "FINETUNE_LS_FOLLOW_POLL": "0.05"}))
+async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
+    answer_refreshes(lsp_client)
+    lsp_client.answers, lsp_client.asked, lsp_client.notes = [], [], []
+
+    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def _ask(params: types.ShowMessageRequestParams):
+        lsp_client.asked.append(params.message)
+        choice = lsp_client.answers.pop(0) if lsp_client.answers else None
+        return next((a for a in params.actions or [] if a.title == choice), None)
+
+    for method in ("finetune/jobStatus", "finetune/jobMetrics"):
+        lsp_client.feature(method)(lambda params, method=method: lsp_client.notes.append((method, params)))
+    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
+        initialization_options={"model": "gpt-4.1-mini-2025-04-14", "baseUrl": fake_openai.base_url,
+                                "apiTimeout": 5}))
+    lsp_client.work_dir = tmp_path
+    yield
+    await lsp_client.shutdown_session()
+    said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages]) + repr(lsp_client.notes) \
+        + repr(lsp_client.asked)
+    ledger = tmp_path / ".finetune" / "ledger.jsonl"
+    assert SENTINEL_KEY not in said + (ledger.read_text() if ledger.exists() else "")
+
+
+async def command(client: LanguageClient, name: str, *arguments):
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
+                                                                                   arguments=list(arguments)))
+
+
+async def test_the_whole_loop_from_the_editor(client, fake_openai):
+    assert (await command(client, "finetune.setApiKey", SENTINEL_KEY))["hasKey"] is True
+    uri = await open_document(client, "train.jsonl", TEXT)
+    await diagnostics(client, uri)
+    uploaded = await command(client, "finetune.upload", uri)
+    file_id = uploaded["file"]["id"]
+    kinds = [r.kind for reports in client.progress_reports.values() for r in reports]
+    assert "begin" in kinds and "end" in kinds
+    client.answers.append("Cancel")
+    declined = await command(client, "finetune.createJob", {"trainingFile": file_id, "suffix": "demo"})
+    assert declined["cancelled"] is True and not fake_openai.requests_to("POST /v1/fine_tuning/jobs")
+    assert "12 examples" in client.asked[-1] and "$" in client.asked[-1]  # the estimate, from the ledger's path
+    client.answers.append("Start job")
+    started = await command(client, "finetune.createJob", {"trainingFile": file_id, "suffix": "demo",
+                                                            "hyperparameters": {"n_epochs": 2}})
+    job_id = started["job"]["id"]
+    fake_openai.auto_advance = True  # one step per poll
+    ended = await command(client, "finetune.followJob", job_id)
+    assert ended["status"] == "succeeded"
+    statuses = [params.status for method, params in client.notes if method == "finetune/jobStatus"]
+    assert statuses[0] != "succeeded" and statuses[-1] == "succeeded"
+    steps = [params.step for method, params in client.notes if method == "finetune/jobMetrics"]
+    assert steps and steps == sorted(steps)
+    model = ended["fine_tuned_model"]
+    assert [m["id"] for m in await command(client, "finetune.listModels")] == [model]
+    trial = await command(client, "finetune.tryModel", uri, 3, model)
+    assert trial["expected"] == "a3" and trial["answer"]
+    client.answers.append("Cancel")
+    kept = await command(client, "finetune.deleteModel", model)
+    assert kept["deleted"] is False and model in client.asked[-1]
+    client.answers.append(f"Delete {model}")
+    assert (await command(client, "finetune.deleteModel", model))["deleted"] is True
+    ledger = [json.loads(line) for line in (client.work_dir / ".finetune" / "ledger.jsonl").read_text().splitlines()]
+    assert {("file", file_id), ("job", job_id), ("model", model), ("model-deleted", model)} <= \
+        {(entry["kind"], entry["id"]) for entry in ledger}
+
+
+async def test_failures_are_one_message_and_ids_are_kept(client, fake_openai):
+    missing = await command(client, "finetune.listJobs")
+    assert "No API key" in missing["error"], missing
+    await command(client, "finetune.setApiKey", SENTINEL_KEY)
+    fake_openai.fail_next("GET /v1/fine_tuning/jobs", 429, code="insufficient_quota", times=3)  # the SDK retries twice
+    assert "Out of credit" in (await command(client, "finetune.listJobs"))["error"]
+    assert any("Out of credit" in m.message for m in client.messages)
+    broken = await open_document(client, "broken.jsonl", '{"messages":[{"role":"bot","content":"x"}]}\n' * 12)
+    refused = await command(client, "finetune.upload", broken)
+    assert "error" in refused["error"] and not fake_openai.requests_to("POST /v1/files")
+    old = await command(client, "finetune.createJob", {"trainingFile": "file-x", "model": "gpt-3.5-turbo-0125"})
+    assert "can no longer be fine-tuned" in old["error"]
+
+
+async def test_a_key_in_the_settings_is_refused_and_not_repeated(client):
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"finetune": {"apiKey": SENTINEL_KEY}}))
+    for _ in range(50):
+        if any("not a setting" in m.message for m in client.messages):
+            break
+        await __import__("asyncio").sleep(0.05)
+    assert any("not a setting" in m.message for m in client.messages)
