@@ -108,6 +108,16 @@ async def test_failures_are_one_message_and_ids_are_kept(client, fake_openai):
     assert "can no longer be fine-tuned" in old["error"]
 
 
+async def test_the_models_a_job_can_start_on(client, fake_openai):
+    offline = await command(client, "finetune.trainableModels", {"format": "chat"})
+    assert "No API key" in offline["note"] and "gpt-4.1-mini-2025-04-14" in offline["models"]
+    assert "gpt-3.5-turbo-0125" not in offline["models"]  # its training ended
+    await command(client, "finetune.setApiKey", SENTINEL_KEY)
+    online = await command(client, "finetune.trainableModels", {"format": "chat"})
+    assert set(online["models"]) <= set(offline["models"]) and "gpt-4.1-mini-2025-04-14" in online["models"]
+    assert await command(client, "finetune.trainableModels", {"format": "prompt-completion"}) == {"models": []}  # babbage-002 and davinci-002 are gone
+
+
 async def test_a_key_in_the_settings_is_refused_and_not_repeated(client):
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"finetune": {"apiKey": SENTINEL_KEY}}))
@@ -116,3 +126,35 @@ async def test_a_key_in_the_settings_is_refused_and_not_repeated(client):
             break
         await __import__("asyncio").sleep(0.05)
     assert any("not a setting" in m.message for m in client.messages)
+
+
+async def test_ghost_text_from_the_fine_tuned_model_in_an_assistant_slot(client, fake_openai):
+    await command(client, "finetune.setApiKey", SENTINEL_KEY)
+    model = "ft:gpt-4.1-mini-2025-04-14:fake-org:demo:abc"
+    fake_openai.add_model(model, owned_by="fake-org")
+    fake_openai.set_answer(model, 'Paris, "of course".')
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"finetune": {"model": "gpt-4.1-mini-2025-04-14", "baseUrl": fake_openai.base_url,
+                               "inlineModel": model}}))
+    line = '{"messages":[{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Par'
+    uri = await open_document(client, "t.jsonl", line + "\n")
+    at = types.Position(0, len(line))
+
+    async def ask(kind):
+        return await client.text_document_inline_completion_async(types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=at,
+            context=types.InlineCompletionContext(trigger_kind=kind)))
+
+    assert await ask(types.InlineCompletionTriggerKind.Automatic) is None  # only when asked for, by default
+    assert not fake_openai.requests_to("POST /v1/chat/completions")
+    offered = await ask(types.InlineCompletionTriggerKind.Invoked)
+    [item] = offered.items
+    assert item.insert_text == 'Paris, \\"of course\\".' and item.filter_text == "Par"
+    assert (item.range.start.character, item.range.end.character) == (len(line) - 3, len(line))
+    assert "$" in item.command.title and "tokens" in item.command.title
+    sent = fake_openai.requests_to("POST /v1/chat/completions")[-1].json
+    assert sent["model"] == model and sent["messages"] == [{"role": "user", "content": "Capital of France?"}]
+    elsewhere = await client.text_document_inline_completion_async(types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, 20),
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)))
+    assert elsewhere is None  # in the user's content: nothing to suggest

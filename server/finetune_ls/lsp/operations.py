@@ -202,6 +202,19 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     return job if _failed(job) else {"job": job, "estimate": summary}
 
 
+@server.command("finetune.trainableModels")
+async def trainable_models(ls: FinetuneServer, *args) -> dict:
+    """The models a job can start on: those of the catalog that can still be trained for
+    the format (chat by default), and that the account sees in models.list (without a
+    connection: the catalog's, with a note)."""
+    fmt = _argument(args, 0, "format") or "chat"
+    known = ls.catalog.trainable(fmt, CheckSettings().resolved_today())
+    listed = await _run(ls, lambda session: {model.id for model in session.client.models.list().data})
+    if _failed(listed):
+        return {"models": [m.id for m in known], "note": listed["error"]}
+    return {"models": [m.id for m in known if m.id in listed or listed & set(m.aliases)]}
+
+
 @server.command("finetune.listJobs")
 async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
     result = await _run(ls, lambda session: _plain(_api().jobs.list_jobs(session.client)))

@@ -224,6 +224,17 @@ def for_document(action: str, default=None):
     """Decorator for a request about one document: the handler gets the open document's
     state with the params, never raises, and the default answers for documents not served."""
     def wrap(handler):
+        if inspect.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def run_async(server: FinetuneServer, params):
+                state = server.documents.get(params.text_document.uri)
+                if state is None:
+                    return default
+                with server.guard(action):
+                    return await handler(server, state, params)
+                return default
+            return run_async
+
         @functools.wraps(handler)
         def run(server: FinetuneServer, params):
             state = server.documents.get(params.text_document.uri)
@@ -366,5 +377,5 @@ def shutdown(ls: FinetuneServer, *args) -> None:
     workers.shutdown()
 
 
-from finetune_ls.lsp import actions, editing, hints, load, operations  # noqa: E402,F401  (register their features)
+from finetune_ls.lsp import actions, editing, hints, inline, load, operations  # noqa: E402,F401  (their features)
 from finetune_ls.lsp import messages, workers  # noqa: E402

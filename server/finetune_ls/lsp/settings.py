@@ -39,6 +39,9 @@ class ServerSettings:
     project: str | None = None
     key_file: str | None = None
     api_timeout: float = 600.0
+    # Ghost text from a fine-tuned model in assistant slots: "invoked" (on request), "automatic", "off".
+    inline_completion: str = "invoked"
+    inline_model: str | None = None  # default: the last fine-tuned model in the workspace's ledger
 
     @classmethod
     def from_client(cls, value: object, base: ServerSettings | None = None) -> tuple[ServerSettings, list[str]]:
@@ -120,7 +123,7 @@ class _Problem:
         self.text = text
 
 
-_CONNECTION = ("base_url", "azure_endpoint", "api_version", "organization", "project", "key_file")
+_CONNECTION = ("base_url", "azure_endpoint", "api_version", "organization", "project", "key_file", "inline_model")
 
 
 def _snake(key: str) -> str:
@@ -152,6 +155,8 @@ def _check(name: str, value: object) -> object:
     if name == "max_file_mb":
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else \
             _Problem("must be a positive number")
+    if name == "inline_completion":
+        return value if value in ("invoked", "automatic", "off") else _Problem("must be invoked, automatic or off")
     if name == "api_timeout":
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else \
             _Problem("must be a positive number of seconds")
