@@ -32,11 +32,13 @@ class Cli:
         self.fake, self.workspace, self.outputs = fake, workspace, []
         self.base_url = fake.base_url  # still the address once the fake is stopped (connection refused)
 
-    def __call__(self, *args: str, key: str | None = SENTINEL_KEY, retries: int = 0, timeout: float = 10.0):
+    def __call__(self, *args: str, key: str | None = SENTINEL_KEY, retries: int = 0, timeout: float = 10.0,
+                 key_variable: str = "OPENAI_API_KEY"):
         env = {**os.environ, "OPENAI_BASE_URL": self.base_url, "FINETUNE_LS_DEBUG": ""}
         env.pop("OPENAI_API_KEY", None)
+        env.pop("AZURE_OPENAI_API_KEY", None)
         if key is not None:
-            env["OPENAI_API_KEY"] = key
+            env[key_variable] = key
         command = [sys.executable, "-m", "finetune_ls", *args, "--max-retries", str(retries),
                    "--timeout", str(timeout)]
         done = subprocess.run(command, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120,
@@ -158,3 +160,35 @@ def test_files_are_listed_and_deleted_only_when_confirmed(cli, fake_openai, work
     assert cli.json("files", "delete", file_id, "--yes") == {"id": file_id, "deleted": True}
     assert cli.json("files", "list") == []
     assert ("file-deleted", file_id) in [(e["kind"], e["id"]) for e in Ledger(str(workspace)).entries()]
+
+
+def test_a_job_paused_resumed_and_cancelled_keeps_every_step_in_the_ledger(cli, fake_openai, workspace):
+    file_id = cli.json("files", "upload", "train.jsonl")["file"]["id"]
+    job = cli.json("jobs", "create", file_id, "--model", "gpt-4.1-mini-2025-04-14", "--yes")
+    fake_openai.advance(job["id"], to="running")
+    assert cli.json("jobs", "pause", job["id"])["status"] == "paused"  # not in the spec's enum: shown as it is
+    assert "paused" in cli("jobs", "show", job["id"]).stdout
+    assert cli.json("jobs", "resume", job["id"])["status"] == "running"
+    assert cli.json("jobs", "cancel", job["id"])["status"] == "cancelled"
+    refused = cli("jobs", "resume", job["id"])  # a cancelled job cannot be resumed: the API says why
+    assert refused.returncode == 1 and "refused (400" in refused.stderr
+    kinds = [e["kind"] for e in Ledger(str(workspace)).entries() if e["id"] == job["id"]]
+    assert kinds == ["job", "job-pause", "job-resume", "job-cancel"]
+
+
+def test_azure_openai_with_a_deployment_for_inference(cli, fake_openai, workspace):
+    azure = ("--provider", "azure", "--azure-endpoint", cli.base_url[:-len("/v1")], "--api-version", "2025-04-01-preview")
+    done = cli("files", "upload", "train.jsonl", *azure, "--json", key_variable="AZURE_OPENAI_API_KEY")
+    assert done.returncode == 0, done.stderr
+    upload = fake_openai.requests_to("POST /v1/files")[-1]
+    assert upload.query.get("api-version") == ["2025-04-01-preview"] and upload.headers.get("api-key") == "<redacted>"
+    fake_openai.add_model("ft-deployment-1")
+    fake_openai.set_answer("ft-deployment-1", "from Azure")
+    trial = cli("complete", "ft:gpt-4.1-mini-2025-04-14:org:demo:abc", "train.jsonl", *azure, "--json",
+                "--deployment", "ft:gpt-4.1-mini-2025-04-14:org:demo:abc=ft-deployment-1",
+                key_variable="AZURE_OPENAI_API_KEY")
+    assert trial.returncode == 0, trial.stderr
+    assert json.loads(trial.stdout)["answer"] == "from Azure"
+    assert fake_openai.requests_to("POST /v1/chat/completions")[-1].json["model"] == "ft-deployment-1"
+    missing = cli("files", "list", *azure, key_variable="OPENAI_API_KEY")  # Azure reads its own variable
+    assert missing.returncode == 1 and "AZURE_OPENAI_API_KEY" in missing.stderr

@@ -59,7 +59,7 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
         request = Request(
             self.command, url.path, parse_qs(url.query, keep_blank_values=True), headers, self._read_body()
         )
-        secret = bearer_token(headers) or headers.get("authorization")
+        secret = bearer_token(headers) or headers.get("api-key") or headers.get("authorization")
         response = self.server.fake._answer(request, secret)
         try:
             self._send(response, secret)

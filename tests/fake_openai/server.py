@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from . import files_api, job_lifecycle, jobs_api, models_api, uploads_api
+from . import azure, files_api, job_lifecycle, jobs_api, models_api, uploads_api
 from .errors import ApiError, default_error_body
 from .faults import FaultPlan, RouteMatcher
 from .http_handler import LoopbackServer
@@ -210,8 +210,10 @@ class FakeOpenAI:
         return f"req_fake{next(self._request_ids):06d}"
 
     def _answer(self, request: Request, secret: str | None) -> Response:
+        request = azure.as_openai(request)
+        secret = secret or azure.key_of(request)
         record = self._record(request, secret)
-        response = self._respond(request, bearer_token(request.headers))
+        response = self._respond(request, bearer_token(request.headers) or azure.key_of(request))
         record.status = response.status
         return response
 

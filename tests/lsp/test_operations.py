@@ -158,3 +158,18 @@ async def test_ghost_text_from_the_fine_tuned_model_in_an_assistant_slot(client,
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, 20),
         context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)))
     assert elsewhere is None  # in the user's content: nothing to suggest
+
+
+async def test_a_timeout_and_a_refused_connection_are_one_message_each(client, fake_openai):
+    await command(client, "finetune.setApiKey", SENTINEL_KEY)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"finetune": {"model": "gpt-4.1-mini-2025-04-14", "baseUrl": fake_openai.base_url,
+                               "apiTimeout": 0.3}}))
+    fake_openai.delay_next("GET /v1/files", 2.0, times=3)  # the SDK retries a time-out twice
+    slow = await command(client, "finetune.listFiles")
+    assert "did not answer in time" in slow["error"]
+    fake_openai.stop()
+    refused = await command(client, "finetune.listModels")
+    assert "Could not connect" in refused["error"] and "connection refused" in refused["error"]
+    assert [m.message for m in client.messages if m.type == types.MessageType.Error][-2:] == \
+        ["finetune-ls: " + slow["error"], "finetune-ls: " + refused["error"]]

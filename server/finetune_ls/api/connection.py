@@ -44,8 +44,16 @@ class Provider:
     organization: str | None = None  # None: OPENAI_ORG_ID
     project: str | None = None  # None: OPENAI_PROJECT_ID
     key_file: str | None = None
+    deployments: tuple[tuple[str, str], ...] = ()  # azure: (model, deployment) for inference
     timeout: float = 600.0  # the SDK's default
     max_retries: int = 2  # the SDK's default: connection errors, timeouts, 408, 409, 429, 5xx
+
+    def deployment(self, model: str) -> str:
+        """What a request names as its model: on Azure, the model's deployment (when one is
+        given; else the name as it is, which may be a deployment name already)."""
+        if self.kind != "azure":
+            return model
+        return dict(self.deployments).get(model, model)
 
     def key_variable(self) -> str:
         return "AZURE_OPENAI_API_KEY" if self.kind == "azure" else "OPENAI_API_KEY"

@@ -18,6 +18,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: OPENAI_BASE_URL or OpenAI)")
     group.add_argument("--azure-endpoint", help="Azure OpenAI endpoint (default: AZURE_OPENAI_ENDPOINT)")
     group.add_argument("--api-version", help="Azure OpenAI api-version (default: OPENAI_API_VERSION)")
+    group.add_argument("--deployment", action="append", default=[], metavar="MODEL=DEPLOYMENT",
+                       help="Azure OpenAI: the deployment that serves a model, for inference")
     group.add_argument("--organization", help="organization header (default: OPENAI_ORG_ID)")
     group.add_argument("--project", help="project header (default: OPENAI_PROJECT_ID)")
     group.add_argument("--key-file", metavar="FILE", help="a file holding the API key (after OPENAI_API_KEY)")
@@ -44,9 +46,16 @@ def action(actions, name: str, helptext: str, run, *, confirm: str | None = None
 
 
 def provider_of(args: argparse.Namespace) -> Provider:
+    deployments = []
+    for item in args.deployment:
+        model, sep, deployment = item.partition("=")
+        if not sep or not model or not deployment:
+            raise ValueError(f"--deployment takes MODEL=DEPLOYMENT, not {item!r}")
+        deployments.append((model, deployment))
     return Provider(kind=args.provider, base_url=args.base_url, azure_endpoint=args.azure_endpoint,
                     api_version=args.api_version, organization=args.organization, project=args.project,
-                    key_file=args.key_file, timeout=args.timeout, max_retries=args.max_retries)
+                    key_file=args.key_file, deployments=tuple(deployments), timeout=args.timeout,
+                    max_retries=args.max_retries)
 
 
 def run_api(args: argparse.Namespace, action: Callable) -> int:

@@ -77,7 +77,8 @@ def run_complete(args: argparse.Namespace) -> int:
         return 2
 
     def action(client, ledger) -> int:
-        trial = complete.try_model(client, args.model, example, args.max_tokens)
+        trial = complete.try_model(client, connect.provider_of(args).deployment(args.model), example,
+                                   args.max_tokens)
         connect.emit(args, trial.__dict__, f"expected: {trial.expected}\nanswer:   {trial.answer}\n"
                                            f"({trial.prompt_tokens} prompt + {trial.completion_tokens} completion tokens)")
         return 0

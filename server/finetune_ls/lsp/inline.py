@@ -73,7 +73,8 @@ async def inline_completion(ls: FinetuneServer, state, params: types.InlineCompl
         return None
     messages, typed, start = slot
     example = {"messages": messages + [{"role": "assistant", "content": ""}]}
-    trial = await _run(ls, lambda session: _api().complete.try_model(session.client, model, example))
+    deployment = ls.settings.provider_config().deployment(model)
+    trial = await _run(ls, lambda session: _api().complete.try_model(session.client, deployment, example))
     if _failed(trial) or not trial.answer:
         return None
     cost = cost_line(ls, model, trial.prompt_tokens, trial.completion_tokens)

@@ -312,7 +312,8 @@ async def try_model(ls: FinetuneServer, *args) -> dict:
     model = model or ls.settings.model
     if not model:
         return {"error": "Which model? Give `model` (a fine-tuned model id)."}
-    result = await _run(ls, lambda s: _api().complete.try_model(s.client, model, example).__dict__)
+    deployment = ls.settings.provider_config().deployment(model)
+    result = await _run(ls, lambda s: _api().complete.try_model(s.client, deployment, example).__dict__)
     if not _failed(result):
         ls.show(f"{model} on line {line + 1}:\nexpected: {result['expected']}\nanswer: {result['answer']}")
     return result

@@ -39,6 +39,7 @@ class ServerSettings:
     project: str | None = None
     key_file: str | None = None
     api_timeout: float = 600.0
+    azure_deployments: dict = field(default_factory=dict)  # model -> deployment, for inference on Azure
     # Ghost text from a fine-tuned model in assistant slots: "invoked" (on request), "automatic", "off".
     inline_completion: str = "invoked"
     inline_model: str | None = None  # default: the last fine-tuned model in the workspace's ledger
@@ -86,7 +87,8 @@ class ServerSettings:
     def provider_config(self) -> Provider:
         return Provider(kind=self.provider, base_url=self.base_url, azure_endpoint=self.azure_endpoint,
                         api_version=self.api_version, organization=self.organization, project=self.project,
-                        key_file=self.key_file, timeout=self.api_timeout)
+                        key_file=self.key_file, deployments=tuple(self.azure_deployments.items()),
+                        timeout=self.api_timeout)
 
     def ignored(self, path: str) -> bool:
         return any(fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern)
@@ -146,6 +148,9 @@ def _check(name: str, value: object) -> object:
             return None
         return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50 else \
             _Problem("must be an integer from 1 to 50, or \"auto\"")
+    if name == "azure_deployments":
+        ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        return dict(value) if ok else _Problem("must map model names to Azure deployment names")
     if name == "validation_pairs":
         ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         return dict(value) if ok else _Problem("must map training file paths to validation file paths")
