@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from finetune_ls.api import complete, files, jobs, models
+from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.catalog import bundled_catalog
 
@@ -41,6 +42,9 @@ def test_files(steady_client, checked, training_file, tmp_path, monkeypatch):
         files.upload(steady_client, str(training_file), ledger, wait=False)
     kinds = [entry["kind"] for entry in ledger.entries()]
     assert kinds[0] == "file" and kinds[-1] == "upload"  # the upload's id is kept even though it failed
+    with pytest.raises(Cancelled):  # cancelled before its first part: uploads.cancel
+        files.upload(steady_client, str(training_file), ledger, wait=False, cancelled=lambda: True)
+    assert [entry["kind"] for entry in ledger.entries()][-2:] == ["upload", "upload-cancelled"]
 
 
 def test_jobs(steady_client, checked, tmp_path):

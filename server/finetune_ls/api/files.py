@@ -16,8 +16,9 @@ from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings, FileReport, check_path
 
-FILES_API_LIMIT = 512 * 1024 * 1024  # bytes: the Files API's limit per request
-PART_BYTES = 64 * 1024 * 1024  # the Uploads API's limit per part
+# Bytes: the Files API's limit per request, and the Uploads API's per part (tests lower them).
+FILES_API_LIMIT = int(os.environ.get("FINETUNE_LS_FILES_API_LIMIT", 512 * 1024 * 1024))
+PART_BYTES = int(os.environ.get("FINETUNE_LS_UPLOAD_PART_BYTES", 64 * 1024 * 1024))
 PROCESSING_TIMEOUT = 1800.0  # seconds, as the SDK's wait_for_processing
 
 Progress = Callable[[int, int], None]  # (bytes sent, bytes in all)
