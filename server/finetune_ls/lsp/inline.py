@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from finetune_ls.core.catalog import base_model
 from finetune_ls.lsp.document import from_code_points, to_code_points
-from finetune_ls.lsp.operations import _api, _failed, _ledger, _run
+from finetune_ls.lsp.operations import api_modules, failed, ledger_for, run_call
 from finetune_ls.lsp.server import FinetuneServer, for_document, server
 
 log = logging.getLogger("finetune_ls.lsp")
@@ -42,7 +42,7 @@ def assistant_slot(prefix: str) -> tuple[list[dict], str, int] | None:
 def _model(ls: FinetuneServer) -> str | None:
     if ls.settings.inline_model:
         return ls.settings.inline_model
-    latest = _ledger(ls).latest("model")
+    latest = ledger_for(ls).latest("model")
     return latest["id"] if latest else None
 
 
@@ -74,8 +74,8 @@ async def inline_completion(ls: FinetuneServer, state, params: types.InlineCompl
     messages, typed, start = slot
     example = {"messages": messages + [{"role": "assistant", "content": ""}]}
     deployment = ls.settings.provider_config().deployment(model)
-    trial = await _run(ls, lambda session: _api().complete.try_model(session.client, deployment, example))
-    if _failed(trial) or not trial.answer:
+    trial = await run_call(ls, lambda session: api_modules().complete.try_model(session.client, deployment, example))
+    if failed(trial) or not trial.answer:
         return None
     cost = cost_line(ls, model, trial.prompt_tokens, trial.completion_tokens)
     log.info("inline completion from %s", cost)

@@ -12,12 +12,11 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from finetune_ls.core.document import DocumentCheck
-from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.server import LANGUAGES, FinetuneServer, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
 from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker, tokens_of, with_tokens
 
@@ -81,12 +80,9 @@ def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: l
     the document is open; load() then has the same findings ready."""
     with ls.guard("checking the first lines"):
         path = to_fs_path(uri) or uri
-        if ls.pulls_diagnostics or ls.settings.ignored(path) or not (
-                language_id in LANGUAGES or path.lower().endswith(".jsonl")):
+        if ls.pulls_diagnostics or not ls.serves_path(path, language_id):
             return
-        paths = [state.path for state in ls.documents.values()]
-        role = VALIDATION if ls.settings.is_validation(path, paths) else TRAINING
-        check = DocumentCheck(path, replace(ls._check_settings(role), count_tokens=False))
+        check = DocumentCheck(path, replace(ls._check_settings(ls.role_of(path)), count_tokens=False))
         check.open(head, entries=[])
         entries = entries_of((head, check.plan.context))
         diagnostics = line_diagnostics(entries, uri, head, ls.workspace.position_encoding, ls.settings.max_diagnostics)

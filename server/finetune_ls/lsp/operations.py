@@ -28,7 +28,7 @@ JOB_METRICS = "finetune/jobMetrics"
 FOLLOW_POLL_SECONDS = float(os.environ.get("FINETUNE_LS_FOLLOW_POLL", "5"))
 
 
-def _api() -> SimpleNamespace:
+def api_modules() -> SimpleNamespace:
     """The API modules, imported when a command first needs them: the SDK takes ~0.5 s to
     import, which every start of the server would pay otherwise."""
     import openai
@@ -53,10 +53,10 @@ class _Session:
         self.service = service_name(self.client)
 
 
-async def _run(ls: FinetuneServer, work, *args):
+async def run_call(ls: FinetuneServer, work, *args):
     """Run `work(session, *args)` in a thread; its result, or {"error": sentence} after
     showing the sentence."""
-    api = _api()
+    api = api_modules()
     session = None
     try:
         session = _Session(ls)
@@ -70,7 +70,7 @@ async def _run(ls: FinetuneServer, work, *args):
         return {"error": message}
 
 
-def _failed(result) -> bool:
+def failed(result) -> bool:
     """Whether `_run` gave a failure ({"error": sentence} and nothing else)."""
     return isinstance(result, dict) and set(result) == {"error"}
 
@@ -90,7 +90,7 @@ def _argument(args: tuple, index: int, name: str, default=None):
     return args[index] if len(args) > index else default
 
 
-def _ledger(ls: FinetuneServer, path: str | None = None) -> Ledger:
+def ledger_for(ls: FinetuneServer, path: str | None = None) -> Ledger:
     root = ls.workspace.root_path if ls.workspace and ls.workspace.root_path else None
     return Ledger(root or (os.path.dirname(path) if path else os.getcwd()))
 
@@ -136,16 +136,16 @@ async def upload(ls: FinetuneServer, *args) -> dict:
             progress.report(f"{done / 1e6:,.1f} of {total / 1e6:,.1f} MB", 100 * done // max(1, total))
 
         def work(session: _Session) -> dict:
-            done = _api().files.upload(session.client, path, _ledger(ls, path), settings=settings, force=force,
+            done = api_modules().files.upload(session.client, path, ledger_for(ls, path), settings=settings, force=force,
                                 progress=sent, cancelled=progress.cancelled)
             return {"file": _plain(done.file), "uploadId": done.upload_id}
 
-        return await _run(ls, work)
+        return await run_call(ls, work)
 
 
 @server.command("finetune.listFiles")
 async def list_files(ls: FinetuneServer, *args) -> list | dict:
-    return await _run(ls, lambda session: _plain(_api().files.list_files(session.client, "fine-tune")))
+    return await run_call(ls, lambda session: _plain(api_modules().files.list_files(session.client, "fine-tune")))
 
 
 @server.command("finetune.deleteFile")
@@ -153,8 +153,8 @@ async def delete_file(ls: FinetuneServer, *args) -> dict:
     file_id = _argument(args, 0, "id")
     if not await _confirm(ls, f"Delete the file {file_id}? It cannot be undone.", "Delete"):
         return {"id": file_id, "deleted": False, "cancelled": True}
-    return await _run(ls, lambda s: {"id": file_id,
-                                     "deleted": _api().files.delete_file(s.client, file_id, _ledger(ls))})
+    return await run_call(ls, lambda s: {"id": file_id,
+                                     "deleted": api_modules().files.delete_file(s.client, file_id, ledger_for(ls))})
 
 
 # ---------------------------------------------------------------- jobs
@@ -173,24 +173,24 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
 
     def prepare(session: _Session) -> tuple[jobs.JobRequest, str | None, dict | None]:
         settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
-        ledger = _ledger(ls, path)
+        ledger = ledger_for(ls, path)
         file_id, local = training, path
         if path:
-            file_id = _api().files.upload(session.client, path, ledger, settings=settings).file.id
+            file_id = api_modules().files.upload(session.client, path, ledger, settings=settings).file.id
         else:
             local = next((e.get("path") for e in ledger.entries("file") if e.get("id") == training), None)
         report = check_path(local, settings) if local and os.path.isfile(local) else None
-        request = _api().jobs.JobRequest(model, file_id, method, dict(options.get("hyperparameters") or {}),
+        request = api_modules().jobs.JobRequest(model, file_id, method, dict(options.get("hyperparameters") or {}),
                                   options.get("suffix"), options.get("seed"), options.get("validationFile"),
                                   dict(options.get("metadata") or {}))
-        problem = _api().jobs.refusal(request, ls.catalog, settings.resolved_today(),
+        problem = api_modules().jobs.refusal(request, ls.catalog, settings.resolved_today(),
                                       report.format if report else None)
         if problem:
             raise _Refused(problem)
         return request, local, report.summary if report else None
 
-    prepared = await _run(ls, prepare)
-    if _failed(prepared):
+    prepared = await run_call(ls, prepare)
+    if failed(prepared):
         return prepared
     request, local, summary = prepared
     estimate = (f"{summary['examples']:,} examples, {summary.get('billed_tokens') or 0:,} billed tokens"
@@ -198,8 +198,8 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
                    else "")) if summary else "no local copy of the file, so no cost estimate"
     if not await _confirm(ls, f"Start a {method} fine-tuning job on {model} ({estimate})?", "Start job"):
         return {"cancelled": True, "estimate": summary}
-    job = await _run(ls, lambda s: _plain(_api().jobs.create_job(s.client, _ledger(ls, local), request)))
-    return job if _failed(job) else {"job": job, "estimate": summary}
+    job = await run_call(ls, lambda s: _plain(api_modules().jobs.create_job(s.client, ledger_for(ls, local), request)))
+    return job if failed(job) else {"job": job, "estimate": summary}
 
 
 @server.command("finetune.trainableModels")
@@ -209,17 +209,17 @@ async def trainable_models(ls: FinetuneServer, *args) -> dict:
     connection: the catalog's, with a note)."""
     fmt = _argument(args, 0, "format") or "chat"
     known = ls.catalog.trainable(fmt, CheckSettings().resolved_today())
-    listed = await _run(ls, lambda session: {model.id for model in session.client.models.list().data})
-    if _failed(listed):
+    listed = await run_call(ls, lambda session: {model.id for model in session.client.models.list().data})
+    if failed(listed):
         return {"models": [m.id for m in known], "note": listed["error"]}
     return {"models": [m.id for m in known if m.id in listed or listed & set(m.aliases)]}
 
 
 @server.command("finetune.listJobs")
 async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
-    result = await _run(ls, lambda session: _plain(_api().jobs.list_jobs(session.client)))
-    if _failed(result):  # offline: the ledger still knows them
-        return {**result, "ledger": list(_ledger(ls).entries("job"))}
+    result = await run_call(ls, lambda session: _plain(api_modules().jobs.list_jobs(session.client)))
+    if failed(result):  # offline: the ledger still knows them
+        return {**result, "ledger": list(ledger_for(ls).entries("job"))}
     return result
 
 
@@ -234,19 +234,19 @@ async def follow_job(ls: FinetuneServer, *args) -> dict:
         loop.call_soon_threadsafe(ls.protocol.notify, method, params)
 
     def on_event(event) -> None:
-        metrics = _api().jobs.metrics_of(event)
+        metrics = api_modules().jobs.metrics_of(event)
         if metrics:
             tell(JOB_METRICS, {"jobId": job_id, **metrics})
 
     def work(session: _Session) -> dict:
         final = None
-        for final in _api().jobs.follow(session.client, job_id, on_event=on_event, poll=FOLLOW_POLL_SECONDS):
+        for final in api_modules().jobs.follow(session.client, job_id, on_event=on_event, poll=FOLLOW_POLL_SECONDS):
             tell(JOB_STATUS, {"jobId": job_id, "status": final.status, "job": _plain(final)})
         if final is not None and final.fine_tuned_model:
-            _ledger(ls).record("model", final.fine_tuned_model, job=final.id)
+            ledger_for(ls).record("model", final.fine_tuned_model, job=final.id)
         return _plain(final)
 
-    return await _run(ls, work)
+    return await run_call(ls, work)
 
 
 def _job_action(name: str, confirm: str | None = None):
@@ -258,10 +258,10 @@ def _job_action(name: str, confirm: str | None = None):
         def work(session: _Session) -> dict:
             job = getattr(session.client.fine_tuning.jobs, name)(job_id)
             if name != "retrieve":
-                _ledger(ls).record(f"job-{name}", job.id, status=job.status)
+                ledger_for(ls).record(f"job-{name}", job.id, status=job.status)
             return _plain(job)
 
-        return await _run(ls, work)
+        return await run_call(ls, work)
     return act
 
 
@@ -274,13 +274,13 @@ server.command("finetune.resumeJob")(_job_action("resume"))
 @server.command("finetune.jobEvents")
 async def job_events(ls: FinetuneServer, *args) -> list | dict:
     job_id = _argument(args, 0, "id")
-    return await _run(ls, lambda session: _plain(_api().jobs.events(session.client, job_id)))
+    return await run_call(ls, lambda session: _plain(api_modules().jobs.events(session.client, job_id)))
 
 
 # ---------------------------------------------------------------- models
 @server.command("finetune.listModels")
 async def list_models(ls: FinetuneServer, *args) -> list | dict:
-    return await _run(ls, lambda s: [m.__dict__ for m in _api().models.list_fine_tuned(s.client, ls.catalog)])
+    return await run_call(ls, lambda s: [m.__dict__ for m in api_modules().models.list_fine_tuned(s.client, ls.catalog)])
 
 
 @server.command("finetune.deleteModel")
@@ -290,8 +290,8 @@ async def delete_model(ls: FinetuneServer, *args) -> dict:
         return {"error": "Which model? Give its id."}
     if not await _confirm(ls, f"Delete the model {model}? It cannot be undone.", f"Delete {model}"):
         return {"id": model, "deleted": False, "cancelled": True}
-    return await _run(ls, lambda s: {"id": model,
-                                     "deleted": _api().models.delete_model(s.client, model, _ledger(ls))})
+    return await run_call(ls, lambda s: {"id": model,
+                                     "deleted": api_modules().models.delete_model(s.client, model, ledger_for(ls))})
 
 
 @server.command("finetune.tryModel")
@@ -306,14 +306,14 @@ async def try_model(ls: FinetuneServer, *args) -> dict:
         example = json.loads(state.document.contents[line].lstrip("\ufeff"))
         if not isinstance(example, dict):
             raise ValueError("not a JSON object")
-        _api().complete.split_example(example)
+        api_modules().complete.split_example(example)
     except ValueError as error:
         return {"error": f"Line {line + 1} cannot be sent: {error}."}
     model = model or ls.settings.model
     if not model:
         return {"error": "Which model? Give `model` (a fine-tuned model id)."}
     deployment = ls.settings.provider_config().deployment(model)
-    result = await _run(ls, lambda s: _api().complete.try_model(s.client, deployment, example).__dict__)
-    if not _failed(result):
+    result = await run_call(ls, lambda s: api_modules().complete.try_model(s.client, deployment, example).__dict__)
+    if not failed(result):
         ls.show(f"{model} on line {line + 1}:\nexpected: {result['expected']}\nanswer: {result['answer']}")
     return result

@@ -73,15 +73,20 @@ class FinetuneServer(LanguageServer):
 
     # ------------------------------------------------------------ documents
     def serves(self, document: LineDocument) -> bool:
-        path = document.path or ""
-        return (document.language_id in LANGUAGES or path.lower().endswith(".jsonl")) \
-            and not self.settings.ignored(path)
+        return self.serves_path(document.path or "", document.language_id)
+
+    def serves_path(self, path: str, language_id: str | None) -> bool:
+        return (language_id in LANGUAGES or path.lower().endswith(".jsonl")) and not self.settings.ignored(path)
+
+    def role_of(self, path: str) -> str:
+        """Validation when an open document names this file as its validation file."""
+        paths = [state.path for state in self.documents.values()]
+        return VALIDATION if self.settings.is_validation(path, paths) else TRAINING
 
     def open(self, document: LineDocument, check_lines: bool = True) -> OpenDocument:
         """Start serving a document. Its lines are checked here unless `check_lines` is False
         (big documents: load.py checks them in the background)."""
-        paths = [state.path for state in self.documents.values()]
-        role = VALIDATION if self.settings.is_validation(document.path, paths) else TRAINING
+        role = self.role_of(document.path)
         state = OpenDocument(document.uri, document, DocumentCheck(document.path, self._check_settings(role)), role)
         self.documents[document.uri] = state
         if check_lines:
