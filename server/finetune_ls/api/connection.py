@@ -97,6 +97,26 @@ def make_client(provider: Provider, key: ApiKey) -> openai.OpenAI:
     return openai.OpenAI(base_url=provider.base_url, **common)
 
 
+@dataclass
+class Connection:
+    """A client, and what its failures may name (where it calls) and must hide (the key)."""
+    client: openai.OpenAI
+    secret: str
+    service: str
+
+    def context(self) -> tuple[str, str]:
+        return self.service, self.secret
+
+    def __repr__(self) -> str:
+        return f"Connection({self.service})"
+
+
+def connect(provider: Provider, runtime_key: str | None = None) -> Connection:
+    key = resolve_key(provider, runtime_key)
+    client = make_client(provider, key)
+    return Connection(client, key.reveal(), service_name(client))
+
+
 def service_name(client: openai.OpenAI) -> str:
     """Where requests go, for messages (no credentials: only scheme, host and path)."""
     url = client.base_url

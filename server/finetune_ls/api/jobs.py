@@ -3,16 +3,19 @@ retried, followed until they end (status, events, the metrics of the loss curve)
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import openai
 
+from finetune_ls.api import files
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.catalog import ModelCatalog
+from finetune_ls.core.engine import CheckSettings, check_path
 from finetune_ls.core.shapes import FORMAT_METHOD
 
 TAG_KEY = "finetune_ls_request"  # metadata key that marks the jobs this tool creates
@@ -66,6 +69,44 @@ def refusal(request: JobRequest, catalog: ModelCatalog, today: date, file_format
         return (f"The training file is {file_format} data, which {request.method} does not take "
                 f"(use method {FORMAT_METHOD[file_format]}).")
     return None
+
+
+@dataclass
+class PlannedJob:
+    request: JobRequest  # with file ids only
+    summary: dict | None  # the engine's summary of the local training file, for the estimate
+
+
+def file_id_of(client: openai.OpenAI, ledger: Ledger, value: str, settings: CheckSettings) -> tuple[str, str | None]:
+    """(file id, local path): a local path is checked and uploaded first; for a file id,
+    the path it was uploaded from, when the ledger knows it."""
+    if os.path.isfile(value):
+        return files.upload(client, value, ledger, settings=settings).file.id, value
+    return value, ledger.path_of(value)
+
+
+def plan(client: openai.OpenAI, ledger: Ledger, catalog: ModelCatalog, settings: CheckSettings,
+         request: JobRequest) -> PlannedJob:
+    """The job as it will be made: local files uploaded (checked first), the training
+    file's summary for the cost estimate, and JobRefused for a job that would fail."""
+    training, local = file_id_of(client, ledger, request.training_file, settings)
+    validation = file_id_of(client, ledger, request.validation_file, settings)[0] if request.validation_file else None
+    report = check_path(local, settings) if local else None
+    request = replace(request, training_file=training, validation_file=validation)
+    problem = refusal(request, catalog, settings.resolved_today(), report.format if report else None)
+    if problem:
+        raise JobRefused(problem)
+    return PlannedJob(request, report.summary if report else None)
+
+
+def estimate(summary: dict | None) -> str:
+    """The cost estimate shown before a job is started."""
+    if summary is None:
+        return "no local copy of the file, so no cost estimate"
+    cost = summary.get("estimated_cost_usd")
+    tokens = summary.get("billed_tokens") or summary.get("trained_tokens") or summary.get("tokens")
+    return (f"{summary.get('examples', 0):,} examples, {tokens or 0:,} billed tokens"
+            + (f", about ${cost:,.2f}" if cost is not None else ""))
 
 
 def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest) -> openai.types.fine_tuning.FineTuningJob:

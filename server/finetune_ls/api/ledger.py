@@ -41,6 +41,11 @@ class Ledger:
         except FileNotFoundError:
             return
 
+    def path_of(self, file_id: str) -> str | None:
+        """The local file an uploaded file was made from, while it is still there."""
+        path = next((entry.get("path") for entry in self.entries("file") if entry.get("id") == file_id), None)
+        return path if isinstance(path, str) and os.path.isfile(path) else None
+
     def latest(self, kind: str) -> dict | None:
         last = None
         for last in self.entries(kind):

@@ -9,7 +9,8 @@ import os
 import sys
 from collections.abc import Callable
 
-from finetune_ls.api.connection import PROVIDERS, MissingKey, Provider, make_client, resolve_key, service_name
+from finetune_ls.api import plain
+from finetune_ls.api.connection import PROVIDERS, MissingKey, Provider, connect
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -64,22 +65,23 @@ def run_api(args: argparse.Namespace, action: Callable) -> int:
     import openai
 
     from finetune_ls.api.errors import Cancelled, explain
+    from finetune_ls.api.files import CheckFailed
     from finetune_ls.api.ledger import Ledger
 
-    secret = None
-    service = "the API"
+    from finetune_ls.api.jobs import JobRefused
+
+    connection = None
     try:
-        provider = provider_of(args)
-        key = resolve_key(provider)
-        secret = key.reveal()
-        client = make_client(provider, key)
-        service = service_name(client)
-        return action(client, Ledger(args.workspace))
+        connection = connect(provider_of(args))
+        return action(connection.client, Ledger(args.workspace))
+    except (JobRefused, CheckFailed) as refused:
+        fail(str(refused))
+        return 1
     except (MissingKey, Cancelled, openai.OpenAIError) as error:
-        fail(explain(error, service, secret))
+        fail(explain(error, *connection.context() if connection else ()))
         return 1
     except ValueError as error:
-        fail(explain(error, service, secret))
+        fail(explain(error, *connection.context() if connection else ()))
         return 2
 
 
@@ -90,19 +92,9 @@ def fail(message: str) -> None:
 def emit(args: argparse.Namespace, value: object, text: str) -> None:
     """JSON for --json, else the text for people."""
     if args.json:
-        print(json.dumps(_plain(value), ensure_ascii=False, indent=2, sort_keys=True))
+        print(json.dumps(plain(value), ensure_ascii=False, indent=2, sort_keys=True))
     else:
         print(text)
-
-
-def _plain(value: object) -> object:
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
 
 
 def confirmed(args: argparse.Namespace, question: str) -> bool:

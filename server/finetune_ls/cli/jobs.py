@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
-from datetime import date
 
 from finetune_ls.cli import connect
 from finetune_ls.core.catalog import bundled_catalog
-from finetune_ls.core.engine import CheckSettings, check_path
+from finetune_ls.core.engine import CheckSettings
 
 
 def add_parser(commands) -> None:
@@ -50,19 +48,8 @@ def add_parser(commands) -> None:
         connect.add_options(sub)
 
 
-def _file_id(client, ledger, value: str, settings: CheckSettings, force: bool = False) -> tuple[str, str | None]:
-    """(file id, local path): a local path is checked and uploaded first; for a file id,
-    the path it was uploaded from, when the ledger knows it."""
-    from finetune_ls.api import files
-
-    if os.path.isfile(value):
-        return files.upload(client, value, ledger, settings=settings, force=force).file.id, value
-    path = next((e.get("path") for e in ledger.entries("file") if e.get("id") == value), None)
-    return value, path if path and os.path.isfile(path) else None
-
-
 def run_create(args: argparse.Namespace) -> int:
-    from finetune_ls.api import files, jobs
+    from finetune_ls.api import jobs
 
     metadata = {}
     for item in args.metadata:
@@ -73,41 +60,21 @@ def run_create(args: argparse.Namespace) -> int:
         metadata[key] = value
     hyperparameters = {key: getattr(args, key) for key in ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
                        if getattr(args, key) is not None}
-    catalog = bundled_catalog()
+    request = jobs.JobRequest(args.model, args.training, args.method, hyperparameters, args.suffix, args.seed,
+                              args.validation, metadata)
 
     def action(client, ledger) -> int:
         settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs)
-        try:
-            training, path = _file_id(client, ledger, args.training, settings)
-            validation = _file_id(client, ledger, args.validation, settings)[0] if args.validation else None
-        except files.CheckFailed as refused:
-            connect.fail(str(refused))
+        planned = jobs.plan(client, ledger, bundled_catalog(), settings, request)
+        question = (f"Start a {args.method} job on {args.model} with {planned.request.training_file} "
+                    f"({jobs.estimate(planned.summary)})?")
+        if not connect.confirmed(args, question):
             return 1
-        report = check_path(path, settings) if path else None
-        request = jobs.JobRequest(args.model, training, args.method, hyperparameters, args.suffix, args.seed,
-                                  validation, metadata)
-        problem = jobs.refusal(request, catalog, date.today(), report.format if report else None)
-        if problem:
-            connect.fail(problem)
-            return 1
-        cost = _cost_line(report)
-        if not connect.confirmed(args, f"Start a {args.method} job on {args.model} with {training}{cost}?"):
-            return 1
-        job = jobs.create_job(client, ledger, request)
+        job = jobs.create_job(client, ledger, planned.request)
         connect.emit(args, job, f"{job.id}  {job.status}  {job.model}")
         return 0
 
     return connect.run_api(args, action)
-
-
-def _cost_line(report) -> str:
-    if report is None:
-        return " (no local copy of the file: no cost estimate)"
-    summary = report.summary
-    cost = summary.get("estimated_cost_usd")
-    tokens = summary.get("billed_tokens") or summary.get("trained_tokens") or summary.get("tokens")
-    return (f" ({summary.get('examples', 0):,} examples, {tokens or 0:,} billed tokens"
-            + (f", about ${cost:,.2f}" if cost is not None else "") + ")")
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -16,9 +16,10 @@ from types import SimpleNamespace
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from finetune_ls.api.connection import MissingKey, make_client, resolve_key, service_name
+from finetune_ls.api import plain
+from finetune_ls.api.connection import Connection, MissingKey, connect
 from finetune_ls.api.ledger import Ledger
-from finetune_ls.core.engine import CheckSettings, check_path
+from finetune_ls.core.engine import CheckSettings
 from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, server
 
@@ -37,35 +38,18 @@ def api_modules() -> SimpleNamespace:
     return SimpleNamespace(openai=openai, complete=complete, errors=errors, files=files, jobs=jobs, models=models)
 
 
-class _Refused(Exception):
-    """Not done, for a reason the user is told (not an API failure)."""
-
-
-class _Session:
-    """A client for one command, and how to tell its failures without the key."""
-
-    def __init__(self, ls: FinetuneServer):
-        self.secret, self.service = None, "the API"
-        provider = ls.settings.provider_config()
-        key = resolve_key(provider, ls.api_key)
-        self.secret = key.reveal()
-        self.client = make_client(provider, key)
-        self.service = service_name(self.client)
-
-
 async def run_call(ls: FinetuneServer, work, *args):
-    """Run `work(session, *args)` in a thread; its result, or {"error": sentence} after
+    """Run `work(connection, *args)` in a thread; its result, or {"error": sentence} after
     showing the sentence."""
     api = api_modules()
     session = None
     try:
-        session = _Session(ls)
+        session = connect(ls.settings.provider_config(), ls.api_key)
         return await asyncio.to_thread(work, session, *args)
-    except (MissingKey, api.errors.Cancelled, _Refused, api.files.CheckFailed, api.openai.OpenAIError, OSError,
-            ValueError) as error:
-        message = str(error) if isinstance(error, (_Refused, api.files.CheckFailed)) else \
-            api.errors.explain(error, session.service if session else "the API",
-                               session.secret if session else ls.api_key)
+    except (MissingKey, api.errors.Cancelled, api.jobs.JobRefused, api.files.CheckFailed, api.openai.OpenAIError,
+            OSError, ValueError) as error:
+        message = str(error) if isinstance(error, (api.jobs.JobRefused, api.files.CheckFailed)) else \
+            api.errors.explain(error, *session.context() if session else ("the API", ls.api_key))
         ls.show(f"finetune-ls: {message}", types.MessageType.Error)
         return {"error": message}
 
@@ -73,14 +57,6 @@ async def run_call(ls: FinetuneServer, work, *args):
 def failed(result) -> bool:
     """Whether `_run` gave a failure ({"error": sentence} and nothing else)."""
     return isinstance(result, dict) and set(result) == {"error"}
-
-
-def _plain(value):
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _argument(args: tuple, index: int, name: str, default=None):
@@ -135,17 +111,17 @@ async def upload(ls: FinetuneServer, *args) -> dict:
         def sent(done: int, total: int) -> None:
             progress.report(f"{done / 1e6:,.1f} of {total / 1e6:,.1f} MB", 100 * done // max(1, total))
 
-        def work(session: _Session) -> dict:
+        def work(session: Connection) -> dict:
             done = api_modules().files.upload(session.client, path, ledger_for(ls, path), settings=settings, force=force,
                                 progress=sent, cancelled=progress.cancelled)
-            return {"file": _plain(done.file), "uploadId": done.upload_id}
+            return {"file": plain(done.file), "uploadId": done.upload_id}
 
         return await run_call(ls, work)
 
 
 @server.command("finetune.listFiles")
 async def list_files(ls: FinetuneServer, *args) -> list | dict:
-    return await run_call(ls, lambda session: _plain(api_modules().files.list_files(session.client, "fine-tune")))
+    return await run_call(ls, lambda session: plain(api_modules().files.list_files(session.client, "fine-tune")))
 
 
 @server.command("finetune.deleteFile")
@@ -170,36 +146,20 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     training = options.get("trainingFile")
     path = to_fs_path(training) if isinstance(training, str) and training.startswith("file:") else None
     method = options.get("method") or "supervised"
-
-    def prepare(session: _Session) -> tuple[jobs.JobRequest, str | None, dict | None]:
-        settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
-        ledger = ledger_for(ls, path)
-        file_id, local = training, path
-        if path:
-            file_id = api_modules().files.upload(session.client, path, ledger, settings=settings).file.id
-        else:
-            local = next((e.get("path") for e in ledger.entries("file") if e.get("id") == training), None)
-        report = check_path(local, settings) if local and os.path.isfile(local) else None
-        request = api_modules().jobs.JobRequest(model, file_id, method, dict(options.get("hyperparameters") or {}),
-                                  options.get("suffix"), options.get("seed"), options.get("validationFile"),
-                                  dict(options.get("metadata") or {}))
-        problem = api_modules().jobs.refusal(request, ls.catalog, settings.resolved_today(),
-                                      report.format if report else None)
-        if problem:
-            raise _Refused(problem)
-        return request, local, report.summary if report else None
-
-    prepared = await run_call(ls, prepare)
-    if failed(prepared):
-        return prepared
-    request, local, summary = prepared
-    estimate = (f"{summary['examples']:,} examples, {summary.get('billed_tokens') or 0:,} billed tokens"
-                + (f", about ${summary['estimated_cost_usd']:,.2f}" if summary.get("estimated_cost_usd") is not None
-                   else "")) if summary else "no local copy of the file, so no cost estimate"
-    if not await _confirm(ls, f"Start a {method} fine-tuning job on {model} ({estimate})?", "Start job"):
-        return {"cancelled": True, "estimate": summary}
-    job = await run_call(ls, lambda s: _plain(api_modules().jobs.create_job(s.client, ledger_for(ls, local), request)))
-    return job if failed(job) else {"job": job, "estimate": summary}
+    jobs = api_modules().jobs
+    request = jobs.JobRequest(model, path or training, method, dict(options.get("hyperparameters") or {}),
+                              options.get("suffix"), options.get("seed"), options.get("validationFile"),
+                              dict(options.get("metadata") or {}))
+    settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
+    ledger = ledger_for(ls, path)
+    planned = await run_call(ls, lambda session: jobs.plan(session.client, ledger, ls.catalog, settings, request))
+    if failed(planned):
+        return planned
+    question = f"Start a {method} fine-tuning job on {model} ({jobs.estimate(planned.summary)})?"
+    if not await _confirm(ls, question, "Start job"):
+        return {"cancelled": True, "estimate": planned.summary}
+    job = await run_call(ls, lambda session: plain(jobs.create_job(session.client, ledger, planned.request)))
+    return job if failed(job) else {"job": job, "estimate": planned.summary}
 
 
 @server.command("finetune.trainableModels")
@@ -217,7 +177,7 @@ async def trainable_models(ls: FinetuneServer, *args) -> dict:
 
 @server.command("finetune.listJobs")
 async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
-    result = await run_call(ls, lambda session: _plain(api_modules().jobs.list_jobs(session.client)))
+    result = await run_call(ls, lambda session: plain(api_modules().jobs.list_jobs(session.client)))
     if failed(result):  # offline: the ledger still knows them
         return {**result, "ledger": list(ledger_for(ls).entries("job"))}
     return result
@@ -238,13 +198,13 @@ async def follow_job(ls: FinetuneServer, *args) -> dict:
         if metrics:
             tell(JOB_METRICS, {"jobId": job_id, **metrics})
 
-    def work(session: _Session) -> dict:
+    def work(session: Connection) -> dict:
         final = None
         for final in api_modules().jobs.follow(session.client, job_id, on_event=on_event, poll=FOLLOW_POLL_SECONDS):
-            tell(JOB_STATUS, {"jobId": job_id, "status": final.status, "job": _plain(final)})
+            tell(JOB_STATUS, {"jobId": job_id, "status": final.status, "job": plain(final)})
         if final is not None and final.fine_tuned_model:
             ledger_for(ls).record("model", final.fine_tuned_model, job=final.id)
-        return _plain(final)
+        return plain(final)
 
     return await run_call(ls, work)
 
@@ -255,11 +215,11 @@ def _job_action(name: str, confirm: str | None = None):
         if confirm and not await _confirm(ls, confirm.format(job_id), name.capitalize() + " job"):
             return {"id": job_id, "cancelled": True}
 
-        def work(session: _Session) -> dict:
+        def work(session: Connection) -> dict:
             job = getattr(session.client.fine_tuning.jobs, name)(job_id)
             if name != "retrieve":
                 ledger_for(ls).record(f"job-{name}", job.id, status=job.status)
-            return _plain(job)
+            return plain(job)
 
         return await run_call(ls, work)
     return act
@@ -274,7 +234,7 @@ server.command("finetune.resumeJob")(_job_action("resume"))
 @server.command("finetune.jobEvents")
 async def job_events(ls: FinetuneServer, *args) -> list | dict:
     job_id = _argument(args, 0, "id")
-    return await run_call(ls, lambda session: _plain(api_modules().jobs.events(session.client, job_id)))
+    return await run_call(ls, lambda session: plain(api_modules().jobs.events(session.client, job_id)))
 
 
 # ---------------------------------------------------------------- models
