@@ -11,7 +11,7 @@ from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import edit_range, fix_from_data
 from finetune_ls.lsp.document import from_code_points
-from finetune_ls.lsp.server import LARGE_LINES, FinetuneServer, for_document, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
 
 FIX_ALL = types.CodeActionKind.SourceFixAll + ".finetune"
@@ -118,7 +118,7 @@ def fix_all_edit(state: OpenDocument) -> types.WorkspaceEdit | None:
     """One edit over the changed lines, so the editor applies (and undoes) it at once."""
     if state.loading:
         return None
-    if len(state.check.entries) > LARGE_LINES:
+    if state.large:
         return _one_round(state)
     before = state.document.source
     after = fix_all_text(state.check, before)

@@ -10,7 +10,6 @@ import asyncio
 import functools
 import inspect
 import logging
-import os
 import traceback
 
 from lsprotocol import types
@@ -133,7 +132,7 @@ class FinetuneServer(LanguageServer):
         state = self.documents.get(uri)
         if state is None or state.loading:
             return
-        if len(state.check.entries) > LARGE_LINES and state.check._report is None:
+        if state.large and state.check._report is None:
             asyncio.ensure_future(self._fold_elsewhere(state))
             return
         with self.guard("publishing diagnostics"):
@@ -338,8 +337,7 @@ def did_change(ls: FinetuneServer, params: types.DidChangeTextDocumentParams) ->
         return
     state.apply_changes(ls.settings.max_diagnostics)
     ls.send_diagnostics(state)  # the edited lines' own findings, at once
-    large = len(state.check.entries) > LARGE_LINES
-    ls.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS if large else DEBOUNCE_SECONDS)
+    ls.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS if state.large else DEBOUNCE_SECONDS)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

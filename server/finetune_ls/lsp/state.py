@@ -87,10 +87,15 @@ class OpenDocument:
         self.diagnostics = diagnostics
         self.result_id = next(_RESULT_IDS)
 
+    @property
+    def large(self) -> bool:
+        """Checked in the background, its report made off the event loop after a pause."""
+        return len(self.check.entries) > LARGE_LINES
+
     def current_report(self) -> FileReport:
         """The report for views (lens, summary): for a big document, the last one made,
         since making it takes a while and is done off the event loop after a pause."""
-        if len(self.check.entries) > LARGE_LINES:
+        if self.large:
             return self.check.latest_report()
         return self.check.report()
 
