@@ -134,7 +134,10 @@ class DocumentCheck:
     def snapshot(self) -> DocumentCheck:
         """A copy whose report can be made in another thread while this one is edited."""
         copy = DocumentCheck(self.path, self.settings)
-        copy.plan, copy.entries, copy.contents = self.plan, list(self.entries), list(self.contents)
+        # The contents' own copy: the language server's lines are stored compactly, and
+        # list() would turn every one of them back into text.
+        contents = self.contents.copy() if hasattr(self.contents, "copy") else list(self.contents)
+        copy.plan, copy.entries, copy.contents = self.plan, list(self.entries), contents
         return copy
 
     def follows(self, previous: DocumentCheck) -> None:

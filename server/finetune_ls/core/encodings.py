@@ -57,7 +57,18 @@ def _construct(name: str) -> tiktoken.Encoding:
         {**vars(openai_public), "load_tiktoken_bpe": _bundled_ranks},
         constructor.__name__,
     )
-    return tiktoken.Encoding(**offline())
+    encoding = _LeanEncoding(**offline())
+    # tiktoken keeps the ranks as a Python dict only to pickle the encoding; its Rust core
+    # has its own copy. The dict is 28 MB for o200k, in the server and in every worker.
+    encoding._mergeable_ranks = None
+    return encoding
+
+
+class _LeanEncoding(tiktoken.Encoding):
+    """An encoding without tiktoken's Python copy of its ranks, pickled by name."""
+
+    def __reduce__(self):
+        return get_encoding, (self.name,)
 
 
 def get_encoding(name: str) -> tiktoken.Encoding:

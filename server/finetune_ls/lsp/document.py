@@ -19,6 +19,7 @@ from pygls.workspace import Workspace
 from pygls.workspace.text_document import TextDocument
 
 from finetune_ls.core.lines import column_from_utf16, utf16_column
+from finetune_ls.lsp.compact_lines import CompactLines
 from finetune_ls.lsp.messages import take_lines
 
 _BREAKS = re.compile(r"\r\n|\r|\n")
@@ -70,24 +71,25 @@ class LineDocument(TextDocument):
                  sync_kind: types.TextDocumentSyncKind = types.TextDocumentSyncKind.Incremental,
                  position_codec=None):
         super().__init__(uri, None, version, language_id, local, sync_kind, position_codec)
-        self._lines: list[str] = []
+        self._lines = CompactLines()
         self._breaks: list[str] | None = None  # the break after each line but the last; None: all \n
         self._set_text(source or "")
         self.changes: list[tuple[int, int, int]] = []  # (start, old end, new count), not yet checked
 
     @classmethod
-    def from_lines(cls, uri: str, lines: list[str], breaks: list[str] | None, **options) -> LineDocument:
+    def from_lines(cls, uri: str, lines: CompactLines | list[str], breaks: list[str] | None,
+                   **options) -> LineDocument:
         """A document from its lines already split (messages.py reads big texts so)."""
         document = cls(uri, "", **options)
-        document._lines, document._breaks = lines, breaks
+        document._lines = lines if isinstance(lines, CompactLines) else CompactLines(lines)
+        document._breaks = breaks
         return document
 
     def _set_text(self, text: str) -> None:
         if "\r" not in text:
-            self._lines, self._breaks = text.split("\n"), None
+            self._lines, self._breaks = CompactLines(text.split("\n")), None
             return
-        pieces = _BREAKS.split(text)
-        self._lines = pieces
+        self._lines = CompactLines(_BREAKS.split(text))
         self._breaks = _BREAKS.findall(text)
 
     # pygls reads these
@@ -103,7 +105,7 @@ class LineDocument(TextDocument):
         return split_keeping_breaks(self.source)
 
     @property
-    def contents(self) -> list[str]:
+    def contents(self) -> CompactLines:
         """The lines without their breaks: the list itself, which edits change in place."""
         return self._lines
 

@@ -49,15 +49,15 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
     applied to the lines once they are checked."""
     full_settings = ls._check_settings(state.role, state.overrides)
     structure_settings = replace(full_settings, count_tokens=False)
-    big = sum(map(len, state.document.contents)) > ls.settings.max_file_mb * 1_000_000
-    snapshot = list(state.document.contents)  # a shallow copy: the lines themselves are shared
+    big = state.document.contents.size() > ls.settings.max_file_mb * 1_000_000
+    snapshot = state.document.contents.copy()  # a shallow copy: the lines themselves are shared
     state.document.take_changes()  # edits so far are in the snapshot; later ones are applied after
     check = DocumentCheck(state.path, structure_settings)
     check.open(snapshot, entries=[])
     state.check, state.loading = check, True  # before any await: requests meanwhile see a loading document
     async with Progress(ls, f"Checking {state.name}") as progress:
         entries: list[tuple] = []
-        async for start, chunk in map_chunks(entries_of, snapshot, check.plan.context, first_here=True):
+        async for start, chunk in map_chunks(entries_of, snapshot.items, check.plan.context, first_here=True):
             entries.extend(chunk)
             progress.report(f"{len(entries):,} of {len(snapshot):,} lines", 50 * len(entries) // len(snapshot))
             if start == 0:  # the first findings, right away
@@ -94,11 +94,11 @@ async def count_tokens(ls: FinetuneServer, state: OpenDocument, settings, progre
     counts are used only if the document did not change meanwhile; else it runs again."""
     version = state.document.version
     structure = state.check
-    snapshot = list(state.document.contents)
+    snapshot = state.document.contents.copy()
     check = DocumentCheck(state.path, settings)
     check.open(snapshot, entries=[])
     counted: list = []
-    async for _, chunk in map_chunks(tokens_of, snapshot, check.plan.context):
+    async for _, chunk in map_chunks(tokens_of, snapshot.items, check.plan.context):
         counted.extend(chunk)
         if progress:
             progress.report(f"tokens: {len(counted):,} of {len(snapshot):,} lines",

@@ -26,6 +26,7 @@ import pygls.server
 from pygls.exceptions import JsonRpcException
 
 from finetune_ls.core.lines import split_lines
+from finetune_ls.lsp.compact_lines import CompactLines
 
 try:
     import fcntl
@@ -50,10 +51,10 @@ _METHOD = re.compile(rb'"method"\s*:\s*"(?P<method>[^"\\]*)"')
 early_listener = None
 
 # The last big didOpen's (uri, lines, breaks): its handler, which comes next, takes them.
-_opened: list[tuple[str, list[str], list[str] | None]] = []
+_opened: list[tuple[str, CompactLines, list[str] | None]] = []
 
 
-def take_lines(uri: str) -> tuple[list[str], list[str] | None] | None:
+def take_lines(uri: str) -> tuple[CompactLines, list[str] | None] | None:
     """The lines (and breaks, None when all are \\n) of a document just opened with a big
     text, which its didOpen message carries as an empty text."""
     if _opened and _opened[0][0] == uri:
@@ -230,10 +231,11 @@ def _string_end(buffer: bytes) -> int | None:
 
 
 class _Lines:
-    """A JSON string's content, decoded piece by piece into lines and breaks."""
+    """A JSON string's content, decoded piece by piece into lines (stored compactly as they
+    come, so the whole text never exists at once) and breaks."""
 
     def __init__(self):
-        self.lines: list[str] = [""]
+        self.lines = CompactLines([""])
         self.breaks: list[str] | None = None
 
     def add(self, piece: bytes) -> bool:
@@ -259,11 +261,11 @@ class _Lines:
         self.lines.extend(parts[1:])
         return True
 
-    def result(self) -> tuple[list[str], list[str] | None]:
+    def result(self) -> tuple[CompactLines, list[str] | None]:
         return self.lines, self.breaks
 
 
-def _join(lines: list[str], breaks: list[str] | None) -> str:
+def _join(lines: CompactLines, breaks: list[str] | None) -> str:
     if breaks is None:
         return "\n".join(lines)
     return "".join(line + brk for line, brk in zip(lines, breaks)) + lines[-1]

@@ -156,6 +156,15 @@ async def _submit(workers, function: Callable, task) -> object:
     return await future
 
 
+def submit(function: Callable, task) -> asyncio.Future:
+    """Start `function(task)` in the workers now (there must be a pool); the workers stay
+    while it runs."""
+    async def run():
+        with _InUse():
+            return await _submit(pool(), function, task)
+    return asyncio.ensure_future(run())
+
+
 async def run_in_worker(function: Callable, *args):
     """Run a function in a worker process (or a thread when there are none) and wait for it."""
     workers = pool()
@@ -176,7 +185,7 @@ def check_file(path: str, settings) -> object:
     return check_path(path, settings, jobs=1)
 
 
-async def map_chunks(function: Callable, contents: Sequence[str], ctx: FileContext,
+async def map_chunks(function: Callable, contents: Sequence[str | bytes], ctx: FileContext,
                      first_here: bool = False) -> AsyncIterator[tuple[int, list]]:
     """(first line, results) for every chunk of lines, in order, from the workers (the first
     chunk in this process when `first_here`, for the quickest first answer)."""
