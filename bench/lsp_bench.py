@@ -434,16 +434,16 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
         first_publish.cancel()
     pubs = [(t - t0, version, len(diags)) for t, u, version, diags in session.publishes if u == uri and t >= t0]
     prog = [(t - t0, kind, message, percentage) for t, kind, message, percentage in session.progress if t >= t0]
-    structure_done = next((t for t, kind, message, p in prog if message == "counting tokens"), None)
+    # The server checks every line once (findings and tokens), then ends its progress.
+    checked = next((t for t, kind, message, p in prog if kind == "end"), None)
     rel = (lambda t: None if t is None else t - t0)
     latencies = [lat for _, lat, _ in polls]
     return {
         "uri": uri, "lines": lines, "chars": len(text),
         "client_write_s": t_written - t0, "pipe_drained_s": rel(drained[0] if drained else None),
         "first_diagnostics_s": rel(first), "first_diagnostics_count": pubs[0][2] if pubs else None,
-        "full_diagnostics_s": next((t for t, _, _ in pubs if structure_done is not None and t >= structure_done),
-                                   None),
-        "structure_done_s": structure_done, "loading_false_s": rel(loaded_at), "tokens_s": rel(tokens_at),
+        "full_diagnostics_s": next((t for t, _, _ in pubs if checked is not None and t >= checked), None),
+        "checked_s": checked, "loading_false_s": rel(loaded_at), "tokens_s": rel(tokens_at),
         "first_progress_s": prog[0][0] if prog else None,
         # the server's own share: from the moment it had read the whole message
         "first_after_read_s": None if first is None or not drained else first - drained[0],
@@ -566,7 +566,7 @@ async def server_round(args, path: Path, text: str, lines: list[str], last: bool
         marks["open"] = time.monotonic()
         r["open"] = await measure_open(session, path, text, len(lines), args.open_timeout)
         marks["loaded"] = time.monotonic()
-        await asyncio.sleep(1.0)  # the publication and refreshes that follow the token pass
+        await asyncio.sleep(1.0)  # the publication and refreshes that follow the whole check
         r["rss_after_open"] = session.rss_now()[0]
         uri = r["open"]["uri"]
         if last and r["open"]["tokens"] is not None:
@@ -684,8 +684,8 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
             ("first progress report ($/progress begin)", "first_progress_s"),
             ("first diagnostics (the first 2,000 lines)", "first_diagnostics_s"),
             ("  the same, after the message was read (<0: before)", "first_after_read_s"),
-            ("structure pass done", "structure_done_s"),
-            ("full diagnostics (after the structure pass)", "full_diagnostics_s"),
+            ("every line checked ($/progress end)", "checked_s"),
+            ("full diagnostics (after every line is checked)", "full_diagnostics_s"),
             ("token summary (finetune/summary has tokens)", "tokens_s")]
     for label, key in rows:
         vals = values(key, opens)

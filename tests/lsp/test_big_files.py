@@ -1,5 +1,6 @@
-"""Big documents: checked in the background (worker processes, structure first, tokens
-after) with progress, still answering; files checked from disk on request."""
+"""Big documents: checked in the background (worker processes, the first lines' findings
+first, then every line with its tokens, streamed to the workers as it arrives) with
+progress, still answering; files checked from disk on request."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ async def test_a_big_document_is_checked_in_the_background_with_progress(big_cli
     uri = await open_document(big_client, "big.jsonl", text)
     items = await diagnostics(big_client, uri)
     assert ("unknown-role", 7) in {(d.code, d.range.start.line) for d in items}
-    for _ in range(300):  # the token pass follows
+    for _ in range(300):  # the whole check, with the tokens, follows
         summary = await _summary(big_client, uri)
         if summary is not None and summary.tokens:
             break

@@ -200,7 +200,7 @@ def document_symbols(ls: FinetuneServer, state: OpenDocument, params: types.Docu
     number = 0
     for line in range(len(contents)):
         if len(symbols) >= MAX_SYMBOLS:
-            rest = sum(1 for text in contents[line:] if text.strip())
+            rest = sum(1 for index in range(line, len(contents)) if contents[index].strip())  # one at a time
             here = types.Range(types.Position(line, 0), types.Position(line, 0))
             symbols.append(types.DocumentSymbol(name=f"… {rest:,} more lines", kind=types.SymbolKind.Null,
                                                 range=here, selection_range=here))

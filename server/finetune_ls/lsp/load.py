@@ -1,5 +1,6 @@
-"""Big documents: checked in the background, structure first and tokens after, with
-`$/progress`, while the server keeps answering; and files checked from disk (VS Code
+"""Big documents: checked in the background, the first lines' findings first (while the
+client is still sending the rest) and then all of it with the tokens, with `$/progress`,
+while the server keeps answering; and files checked from disk (VS Code
 does not hand documents over 50 MB to extensions at all)."""
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
-from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker, tokens_of, with_tokens
+from finetune_ls.lsp import memory, streaming
+from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker
 
 CHECK_FILE = "finetune.checkFile"
-RETRY_TOKENS_AFTER = 1.0  # seconds of quiet before counting tokens again after an edit
+SHOW_FINDINGS_EVERY = 1.0  # seconds between the findings shown while a big document is checked
 
 
 def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
@@ -44,75 +46,74 @@ async def _load_guarded(ls: FinetuneServer, state: OpenDocument) -> None:
 
 
 async def load(ls: FinetuneServer, state: OpenDocument) -> None:
-    """Check a big document in the background: the findings first (the first chunk right
-    here, the rest in the workers), then the tokens. Edits made meanwhile wait, and are
-    applied to the lines once they are checked."""
-    full_settings = ls._check_settings(state.role, state.overrides)
-    structure_settings = replace(full_settings, count_tokens=False)
-    big = state.document.contents.size() > ls.settings.max_file_mb * 1_000_000
+    """Check a big document in the background, in the workers, in one pass (findings and
+    tokens together, one parse per line, as the CLI does), taking the chunks they checked
+    while the client was still sending the text (streaming.py). The findings are shown as
+    they come, about once a second. Edits made meanwhile wait, and are applied to the
+    lines once they are checked."""
+    settings = ls._check_settings(state.role, state.overrides)
+    if state.document.contents.size() > ls.settings.max_file_mb * 1_000_000:
+        settings = replace(settings, count_tokens=False)  # the structure only, as the setting says
     snapshot = state.document.contents.copy()  # a shallow copy: the lines themselves are shared
     state.document.take_changes()  # edits so far are in the snapshot; later ones are applied after
-    check = DocumentCheck(state.path, structure_settings)
+    check = DocumentCheck(state.path, settings)
     check.open(snapshot, entries=[])
     state.check, state.loading = check, True  # before any await: requests meanwhile see a loading document
+    ready = streaming.take(state.uri, check.plan.context, snapshot.items)
+    # Until the workers' first results: the first lines' findings, checked as they came.
+    state.partial_diagnostics(_early_entries(state.uri, snapshot), ls.settings.max_diagnostics)
+    ls.send_diagnostics(state)
+    loop = asyncio.get_running_loop()
     async with Progress(ls, f"Checking {state.name}") as progress:
         entries: list[tuple] = []
-        async for start, chunk in map_chunks(entries_of, snapshot.items, check.plan.context, first_here=True):
+        shown = None
+        async for start, chunk in map_chunks(entries_of, snapshot.items, check.plan.context,
+                                             first_here=not ready, ready=ready):
             entries.extend(chunk)
-            progress.report(f"{len(entries):,} of {len(snapshot):,} lines", 50 * len(entries) // len(snapshot))
-            if start == 0:  # the first findings, right away
+            progress.report(f"{len(entries):,} of {len(snapshot):,} lines", 100 * len(entries) // len(snapshot))
+            if shown is None or loop.time() - shown >= SHOW_FINDINGS_EVERY:
                 state.partial_diagnostics(entries, ls.settings.max_diagnostics)
                 ls.send_diagnostics(state)
+                shown = loop.time()
         if ls.documents.get(state.uri) is not state or state.check is not check:
             return  # closed, or checked again from scratch, meanwhile
         check.entries = entries
         state.loading = False
         state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile
+        memory.give_back()  # what reading the message and the workers' results freed
         ls.publish_soon(state.uri, delay=0)
-        if not big and full_settings.count_tokens:
-            progress.report("counting tokens", 50)
-            await count_tokens(ls, state, full_settings, progress)
 
 
 def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: list[str]) -> None:
     """The findings of a big document's first lines, pushed while the client is still
     sending the rest (messages.py calls this). A client that pulls diagnostics asks once
-    the document is open; load() then has the same findings ready."""
+    the document is open: load() shows them then."""
+    global _early
+    _early = None
     with ls.guard("checking the first lines"):
         path = to_fs_path(uri) or uri
-        if ls.pulls_diagnostics or not ls.serves_path(path, language_id):
+        if not ls.serves_path(path, language_id):
             return
         check = DocumentCheck(path, replace(ls._check_settings(ls.role_of(path)), count_tokens=False))
         check.open(head, entries=[])
         entries = entries_of((head, check.plan.context))
-        diagnostics = line_diagnostics(entries, uri, head, ls.workspace.position_encoding, ls.settings.max_diagnostics)
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+        _early = (uri, head, entries)
+        if not ls.pulls_diagnostics:
+            diagnostics = line_diagnostics(entries, uri, head, ls.workspace.position_encoding,
+                                           ls.settings.max_diagnostics)
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
 
-async def count_tokens(ls: FinetuneServer, state: OpenDocument, settings, progress: Progress | None = None) -> None:
-    """The token pass: only parsing and counting (the findings are there already). Its
-    counts are used only if the document did not change meanwhile; else it runs again."""
-    version = state.document.version
-    structure = state.check
-    snapshot = state.document.contents.copy()
-    check = DocumentCheck(state.path, settings)
-    check.open(snapshot, entries=[])
-    counted: list = []
-    async for _, chunk in map_chunks(tokens_of, snapshot.items, check.plan.context):
-        counted.extend(chunk)
-        if progress:
-            progress.report(f"tokens: {len(counted):,} of {len(snapshot):,} lines",
-                            50 + 50 * len(counted) // len(snapshot))
-    if ls.documents.get(state.uri) is not state or state.check is not structure:
-        return  # closed, or checked again from scratch, meanwhile
-    if state.document.version != version:
-        await asyncio.sleep(RETRY_TOKENS_AFTER)
-        await count_tokens(ls, state, settings)
-        return
-    check.entries = [with_tokens(entry, tokens) for entry, tokens in zip(structure.entries, counted)]
-    check.follows(structure)
-    state.check = check
-    ls.publish_soon(state.uri, delay=0)  # its report, made off the event loop, refreshes the views
+_early: tuple[str, list[str], list[tuple]] | None = None  # (uri, lines, their entries) of publish_early
+
+
+def _early_entries(uri: str, contents) -> list[tuple]:
+    """publish_early's entries, if they were for this document's first lines as they are."""
+    global _early
+    early, _early = _early, None
+    if early is None or early[0] != uri or contents[:len(early[1])] != early[1]:
+        return []
+    return early[2]
 
 
 @server.command(CHECK_FILE)

@@ -42,13 +42,17 @@ _ESCAPE_OR_QUOTE = re.compile(rb'\\.|"', re.S)
 _BREAKS = re.compile(r"\r\n|\r|\n")
 _PLACEHOLDER = "\x00finetune-ls: the text read as lines\x00"
 
-EARLY_LINES = 2000  # a big didOpen's first lines, handed to `early_listener` while the rest is read
+EARLY_LINES = 2000  # a big didOpen's lines are handed over this many at a time while the rest is read
 _OPENED_ITEM = re.compile(rb'"textDocument"\s*:\s*\{(?P<fields>[^{}]*?),?\s*"text"\s*:\s*"$')
 _METHOD = re.compile(rb'"method"\s*:\s*"(?P<method>[^"\\]*)"')
 
 # Called with (uri, language id, the first EARLY_LINES lines) of a document being opened,
 # as soon as they are read, so its first findings can be shown before the rest is in.
 early_listener = None
+# Called with (uri, language id, first line, the stored items of EARLY_LINES lines) for
+# every EARLY_LINES complete lines of a document being opened, as they are read, so that
+# they can be checked while the rest comes.
+batch_listener = None
 
 # The last big didOpen's (uri, lines, breaks): its handler, which comes next, takes them.
 _opened: list[tuple[str, CompactLines, list[str] | None]] = []
@@ -127,13 +131,13 @@ async def _read(body: _Body) -> dict[str, Any]:
     prefix, buffer = head[:match.end()], head[match.end():]
     text = _Lines()
     opened = _opened_item(prefix)
+    handed = 0  # lines handed to the listeners
     while True:
         cut = _last_break_escape(buffer)
         if cut is not None and text.add(buffer[:cut]):
             buffer = buffer[cut:]
-            if opened is not None and len(text.lines) > EARLY_LINES and early_listener is not None:
-                early_listener(*opened, text.lines[:EARLY_LINES])
-                opened = None
+            if opened is not None:
+                handed = _hand_over(opened, text.lines, handed)
             continue
         # No whole line left in the buffer, or the string ends in it.
         end = _string_end(buffer) if cut is not None or body.done else None
@@ -155,6 +159,19 @@ async def _read(body: _Body) -> dict[str, Any]:
     elif not _put_back(raw, _join(lines, breaks)):
         raise ValueError("a big message's text was not found again")
     return raw
+
+
+def _hand_over(opened: tuple[str, str | None], lines: CompactLines, handed: int) -> int:
+    """Hand the complete lines read since the first `handed` ones (all but the last line,
+    which may go on in the next piece) to the listeners, EARLY_LINES at a time; returns
+    how many lines they have now."""
+    while len(lines) - 1 >= handed + EARLY_LINES:
+        if batch_listener is not None:  # first: the workers can start while the server checks the head
+            batch_listener(*opened, handed, lines.items[handed:handed + EARLY_LINES])
+        if handed == 0 and early_listener is not None:
+            early_listener(*opened, lines[:EARLY_LINES])
+        handed += EARLY_LINES
+    return handed
 
 
 def _opened_item(prefix: bytes) -> tuple[str, str | None] | None:

@@ -158,6 +158,7 @@ class FinetuneServer(LanguageServer):
             check.adopt(report)
             self._publish(state.uri)
             self.refresh_views()  # lenses and hints show the new summary and tokens
+            memory.give_back()  # what making the report freed
 
     def send_diagnostics(self, state: OpenDocument) -> None:
         """Push the document's diagnostics, or tell a pulling client to pull them."""
@@ -260,6 +261,7 @@ def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
     # pygls has just made its Workspace: hold documents as lines instead (document.py).
     ls.protocol._workspace = LineWorkspace.replacing(ls.protocol.workspace)
     messages.early_listener = functools.partial(load.publish_early, ls)
+    messages.batch_listener = functools.partial(streaming.lines_arrived, ls)
     if not ls.can_pull_diagnostics(params.capabilities):
         # Not announced, so the client takes pushed diagnostics (a client that pulls and is
         # also pushed to would show both). The capabilities are built after this handler.
@@ -322,6 +324,7 @@ async def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) 
         if len(document.contents) > LARGE_LINES:
             load.open_large(ls, document)
             return
+        streaming.forget()  # checked here, at once: what the workers were given is not needed
         state = ls.open(document)
         ls.publish_soon(state.uri, delay=0)
         partner = ls.partner(state)
@@ -348,6 +351,8 @@ def did_close(ls: FinetuneServer, params: types.DidCloseTextDocumentParams) -> N
     ls.documents.pop(params.text_document.uri, None)
     if state is not None and state.load_task is not None:
         state.load_task.cancel()
+    if state is not None and state.large:
+        asyncio.get_running_loop().call_soon(memory.give_back)  # once its lines are gone
     pending = ls._pending.pop(params.text_document.uri, None)
     if pending is not None:
         pending.cancel()
@@ -381,4 +386,4 @@ def shutdown(ls: FinetuneServer, *args) -> None:
 
 
 from finetune_ls.lsp import actions, editing, hints, inline, load, operations  # noqa: E402,F401  (their features)
-from finetune_ls.lsp import messages, workers  # noqa: E402
+from finetune_ls.lsp import memory, messages, streaming, workers  # noqa: E402

@@ -48,8 +48,8 @@ def lines_arrived(ls, uri: str, language_id: str | None, start: int, items: list
             _drop()
             _streaming = _begin(ls, uri, language_id, items)
         stream = _streaming
-        if stream is None or stream.uri != uri:
-            return
+        if stream is None or stream.uri != uri or start % CHUNK_LINES or len(items) != CHUNK_LINES:
+            return  # load.py sends the workers chunks of CHUNK_LINES from line 0: only those can be taken
         stream.size += sum(map(len, items))
         if stream.size > stream.size_limit:
             _drop()  # too big to count its tokens: load.py checks its structure only

@@ -18,10 +18,10 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 
-from finetune_ls.core.analysis import FileContext, parse, token_counter
-from finetune_ls.core.entries import is_clean, line_entry
+from finetune_ls.core.analysis import FileContext, token_counter
+from finetune_ls.core.entries import line_entry
 from finetune_ls.core.schemas import validator
-from finetune_ls.core.shapes import CHAT, FORMATS, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
+from finetune_ls.core.shapes import FORMATS
 
 CHUNK_LINES = 2000
 IDLE_SECONDS = 120.0
@@ -41,43 +41,9 @@ def _prepare() -> None:
 
 
 def entries_of(task: tuple[list[str], FileContext]) -> list[tuple]:
-    """The entries of a chunk of lines (the structure pass, or a full check)."""
+    """The entries of a chunk of lines (findings, and tokens when the context counts them)."""
     lines, ctx = task
     return [line_entry(line, ctx) for line in lines]
-
-
-def tokens_of(task: tuple[list[str], FileContext]) -> list:
-    """The token pass: per line, (tokens, trained, estimated), or a whole entry for an
-    example over the model's context (its finding says where it is cut), or None."""
-    lines, ctx = task
-    counter = token_counter(ctx.encoding)
-    count = {CHAT: counter.chat, PREFERENCE: counter.preference, REINFORCEMENT: counter.reinforcement,
-             PROMPT_COMPLETION: counter.prompt_completion}
-    results: list = []
-    for line in lines:
-        value = parse(line)
-        fmt = shape_format(line_shape(value), ctx.format) if isinstance(value, dict) else None
-        if fmt != ctx.format:
-            results.append(None)
-            continue
-        tokens = count[fmt](value)
-        if ctx.context_limit and tokens.total > ctx.context_limit:
-            results.append(line_entry(line, ctx))
-        else:
-            results.append((tokens.total, tokens.trained, tokens.estimated))
-    return results
-
-
-def with_tokens(entry: tuple, counted) -> tuple:
-    """A structure-pass entry with the token pass's count for its line."""
-    if counted is None:
-        return entry
-    if len(counted) != 3:
-        return counted  # a whole entry: the line is over the context
-    tokens, trained, estimated = counted
-    if is_clean(entry):
-        return (tokens, trained, entry[2], entry[3], entry[4], estimated)
-    return entry[:2] + (tokens, trained) + entry[4:5] + (estimated,) + entry[6:]
 
 
 def worker_count() -> int:
@@ -186,20 +152,24 @@ def check_file(path: str, settings) -> object:
 
 
 async def map_chunks(function: Callable, contents: Sequence[str | bytes], ctx: FileContext,
-                     first_here: bool = False) -> AsyncIterator[tuple[int, list]]:
+                     first_here: bool = False, ready: dict[int, asyncio.Future] | None = None,
+                     ) -> AsyncIterator[tuple[int, list]]:
     """(first line, results) for every chunk of lines, in order, from the workers (the first
-    chunk in this process when `first_here`, for the quickest first answer)."""
+    chunk in this process when `first_here`, for the quickest first answer). `ready`: the
+    results of chunks sent already, by their first line."""
+    ready = ready or {}
     starts = list(range(0, len(contents), CHUNK_LINES))
     tasks = [(contents[start:start + CHUNK_LINES], ctx) for start in starts]
     workers = pool() if len(tasks) > 1 else None
     if workers is None:
         for start, task in zip(starts, tasks):
-            yield start, function(task)
+            yield start, await ready[start] if start in ready else function(task)
             await asyncio.sleep(0)  # let the server answer what is waiting
         return
     first = 1 if first_here else 0
     with _InUse():
-        pending = [asyncio.ensure_future(_submit(workers, function, task)) for task in tasks[first:]]
+        pending = [ready.pop(start) if start in ready else asyncio.ensure_future(_submit(workers, function, task))
+                   for start, task in zip(starts[first:], tasks[first:])]
         try:
             if first_here:
                 yield 0, function(tasks[0])
