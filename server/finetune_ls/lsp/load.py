@@ -19,7 +19,7 @@ from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
-from finetune_ls.lsp import memory, streaming
+from finetune_ls.lsp import memory, streaming, workers
 from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker
 
 CHECK_FILE = "finetune.checkFile"
@@ -78,10 +78,17 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
         if ls.documents.get(state.uri) is not state or state.check is not check:
             return  # closed, or checked again from scratch, meanwhile
         check.entries = entries
+        progress.report("the summary", 100)
+        await asyncio.to_thread(check.report)  # off the event loop; edits still wait, so nothing changes it
+        if ls.documents.get(state.uri) is not state or state.check is not check:
+            return
         state.loading = False
         state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile
-        memory.give_back()  # what reading the message and the workers' results freed
+        memory.give_back()  # what reading the message, the workers' results and the report freed
         ls.publish_soon(state.uri, delay=0)
+        ls.refresh_views()  # lenses and hints show the summary and the tokens
+        if check.plan.context.encoding:  # for the edits to come (left alone while the document loaded)
+            workers.load_encoding_in_background(check.plan.context.encoding)
 
 
 def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: list[str]) -> None:

@@ -54,6 +54,8 @@ early_listener = None
 # they can be checked while the rest comes.
 batch_listener = None
 
+reading_big = False  # a big message is being read
+
 # The last big didOpen's (uri, lines, breaks): its handler, which comes next, takes them.
 _opened: list[tuple[str, CompactLines, list[str] | None]] = []
 
@@ -113,11 +115,14 @@ async def read_big_body(reader, length: int) -> dict[str, Any]:
     """The message as `json.loads` makes it (before pygls structures it), its first
     "text" string read as lines. The whole body is read even when it is not valid, so
     the next message is read from its start."""
+    global reading_big
     body = _Body(reader, length)
+    reading_big = True
     try:
         return await _read(body)
     finally:
         await body.rest()
+        reading_big = False
 
 
 async def _read(body: _Body) -> dict[str, Any]:

@@ -26,6 +26,7 @@ log = logging.getLogger("finetune_ls.lsp")
 LANGUAGES = ("jsonl", "finetune")
 DEBOUNCE_SECONDS = 0.05  # the full report after this much quiet, so a burst of keystrokes is folded once
 LARGE_DEBOUNCE_SECONDS = 1.0  # big documents: their full report (duplicates, counts) takes ~0.2 s
+ENCODING_AFTER_SECONDS = 3.0  # the server loads its encoding this long after the start, if nothing big is going on
 
 
 class FinetuneServer(LanguageServer):
@@ -270,9 +271,17 @@ def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
     log.info("finetune-ls %s started for %s", __version__, params.client_info.name if params.client_info else "a client")
 
 
+def _load_encoding_unless_busy(ls: FinetuneServer) -> None:
+    """The encoding for the server's own counting, once the start is over; a big document
+    being read or checked then loads it when it is done (load.py)."""
+    if not messages.reading_big and not any(state.loading for state in ls.documents.values()):
+        workers.load_encoding_in_background()
+
+
 @server.feature(types.INITIALIZED)
 async def initialized(ls: FinetuneServer, params: types.InitializedParams) -> None:
     workers.start_in_background()  # ready when a big document comes
+    asyncio.get_running_loop().call_later(ENCODING_AFTER_SECONDS, _load_encoding_unless_busy, ls)
     await _watch_jsonl_files(ls)
     await _fetch_configuration(ls)
 

@@ -70,13 +70,15 @@ def pool():
 
 
 def start_in_background() -> None:
-    """Start the pool (and load the encoding in this process) without waiting for it."""
-    threading.Thread(target=_start, name="finetune-ls-workers", daemon=True).start()
+    """Start the pool without waiting for it."""
+    threading.Thread(target=pool, name="finetune-ls-workers", daemon=True).start()
 
 
-def _start() -> None:
-    pool()
-    token_counter(PRELOADED_ENCODING)  # the server counts the tokens of edited lines itself
+def load_encoding_in_background(encoding: str = PRELOADED_ENCODING) -> None:
+    """Load an encoding in this process (the server counts the tokens of edited lines
+    itself) without waiting for it. Not while a big document is read or checked: it
+    holds the interpreter for about half a second that reading the document needs."""
+    threading.Thread(target=token_counter, args=(encoding,), name="finetune-ls-encoding", daemon=True).start()
 
 
 def shutdown() -> None:
