@@ -16,7 +16,7 @@ from dataclasses import asdict
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import redact
-from finetune_ls.prep.source import NotAnExample, Source, join, read_source
+from finetune_ls.prep.source import NotAnExample, Source, default_output, join, read_source
 from finetune_ls.prep.split import split
 from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
 
@@ -66,12 +66,6 @@ def _common(parser: argparse.ArgumentParser, output: str | None = None) -> None:
         parser.add_argument("-o", "--output", metavar="FILE", help=f"default: {output}")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-
-
-def default_output(path: str, suffix: str) -> str:
-    """NAME.SUFFIX.jsonl beside NAME.jsonl."""
-    stem = path[:-len(".jsonl")] if path.lower().endswith(".jsonl") else path
-    return f"{stem}.{suffix}.jsonl"
 
 
 def _read(path: str) -> Source:
