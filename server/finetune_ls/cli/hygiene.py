@@ -26,46 +26,42 @@ class Refused(Exception):
 
 
 def add_parsers(commands) -> None:
-    parser = commands.add_parser("split", help="split a file into training and validation files",
-                                 description="Split examples into NAME.train.jsonl and NAME.valid.jsonl: stratified "
-                                             "by label for classification-like data; duplicates stay on one side.")
-    _common(parser)
+    parser = _command(commands, "split", run_split, "split a file into training and validation files",
+                      "Split examples into NAME.train.jsonl and NAME.valid.jsonl: stratified by label for "
+                      "classification-like data; duplicates stay on one side.")
     parser.add_argument("--valid", type=float, default=0.1,
                         help="validation share (0.1) or count of examples (200); default 0.1")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same split (default 0)")
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify by label")
     parser.add_argument("--train-output", metavar="FILE", help="default: NAME.train.jsonl")
     parser.add_argument("--valid-output", metavar="FILE", help="default: NAME.valid.jsonl")
-    parser.set_defaults(run=run_split)
 
-    parser = commands.add_parser("dedupe", help="remove duplicate examples, keeping the first",
-                                 description="Remove exact and near duplicates (same text once case, punctuation and "
-                                             "spacing are normalised), keeping the first; lists what was removed.")
-    _common(parser, output="NAME.dedup.jsonl")
+    parser = _command(commands, "dedupe", run_dedupe, "remove duplicate examples, keeping the first",
+                      "Remove exact and near duplicates (same text once case, punctuation and spacing are "
+                      "normalised), keeping the first; lists what was removed.", output="NAME.dedup.jsonl")
     parser.add_argument("--exact", action="store_true", help="only exact duplicates (as parsed JSON)")
-    parser.set_defaults(run=run_dedupe)
 
-    parser = commands.add_parser("stats", help="examples, messages and tokens: the distributions before a job",
-                                 description="Examples, messages and tokens per example, tokens per role, trained "
-                                             "tokens, the longest examples and the system-prompt variants.")
-    _common(parser)
+    parser = _command(commands, "stats", run_stats, "examples, messages and tokens: the distributions before a job",
+                      "Examples, messages and tokens per example, tokens per role, trained tokens, the longest "
+                      "examples and the system-prompt variants.")
     parser.add_argument("--model", help="whose tokenizer counts (default: per format, as check)")
     parser.add_argument("--plot", metavar="FILE.svg", help="also draw the tokens per example as an SVG histogram")
-    parser.set_defaults(run=run_stats)
 
-    parser = commands.add_parser("redact", help="replace API keys, e-mail addresses, phone and card numbers",
-                                 description="Replace what the privacy rules find with [API_KEY], [EMAIL], [PHONE] "
-                                             "and [CARD_NUMBER]; other lines are kept byte for byte.")
-    _common(parser, output="NAME.redacted.jsonl")
-    parser.set_defaults(run=run_redact)
+    _command(commands, "redact", run_redact, "replace API keys, e-mail addresses, phone and card numbers",
+             "Replace what the privacy rules find with [API_KEY], [EMAIL], [PHONE] and [CARD_NUMBER]; other "
+             "lines are kept byte for byte.", output="NAME.redacted.jsonl")
 
 
-def _common(parser: argparse.ArgumentParser, output: str | None = None) -> None:
+def _command(commands, name: str, run, summary: str, description: str, output: str | None = None):
+    """A subcommand with what they all take: the input, -o (for one output), --force, --json."""
+    parser = commands.add_parser(name, help=summary, description=description)
     parser.add_argument("input", metavar="INPUT", help="a JSONL file")
     if output:
         parser.add_argument("-o", "--output", metavar="FILE", help=f"default: {output}")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run=run)
+    return parser
 
 
 def _read(path: str) -> Source:
