@@ -29,6 +29,7 @@ def _line(text: str, role: str = "user", ensure_ascii: bool = False) -> str:
     ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", SECRET),
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1234567890abcdefghijklmnop\n-----END RSA PRIVATE KEY-----", SECRET),
     ("write to jane.roe@fastmail.fm today", EMAIL),
+    ("write to roe-@fastmail.fm today", EMAIL),
     ("call +44 20 7946 0958", PHONE),
     ("call (415) 555-2671", PHONE),
     ("call 415-555-2671", PHONE),
@@ -121,7 +122,7 @@ def test_the_cli_flag_turns_it_off(tmp_path, cli_path):
 
 _PIECES = st.sampled_from(["jane.roe@fastmail.fm", "+44 20 7946 0958", "(415) 555-2671", "4539 1488 0343 6467",
                            "sk-proj-4f9Qa1Zr8Lm2Xc7Vb3Nd6Ke0Tw5Yu", "AKIAIOSFODNN7EXAMPL3", "é", "\n", "\"", " ",
-                           "2024-01-15", "word", "@", "+", "-", "1234"])
+                           "2024-01-15", "word", "@", "+", "-", "1234", "roe_@fastmail.fm", "    @property"])
 
 
 @hsettings(max_examples=300, deadline=None)

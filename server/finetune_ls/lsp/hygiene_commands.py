@@ -6,6 +6,7 @@ file's on disk."""
 
 from __future__ import annotations
 
+import functools
 import os
 
 from lsprotocol import types
@@ -55,13 +56,13 @@ def _document(ls: FinetuneServer, uri: object) -> tuple[str, str, Source, int | 
 
 
 def _refusing(handler):
+    @functools.wraps(handler)
     async def run(ls: FinetuneServer, *args):
         try:
             return await handler(ls, *args)
         except (Refused, ValueError) as problem:
             ls.show(f"finetune-ls: {problem}", types.MessageType.Error)
             return {"error": str(problem)}
-    run.__name__ = handler.__name__
     return run
 
 
