@@ -54,3 +54,12 @@ def test_nothing_to_redact_copies_the_file(write, cli):
     status, out, _ = cli("redact", path)
     assert status == 0 and "0 replacement(s)" in out
     assert path.with_name("data.redacted.jsonl").read_bytes() == path.read_bytes()
+
+
+def test_force_replaces_an_earlier_output(write, cli):
+    path = write("data.jsonl", CLEAN + [chat_line(PRIVATE[0], "Ok.", system=None)])
+    output = path.with_name("data.redacted.jsonl")
+    output.write_text("old\n")
+    assert cli("redact", path)[0] == 2 and output.read_text() == "old\n"
+    assert cli("redact", path, "--force")[0] == 0
+    assert b"[EMAIL]" in output.read_bytes()

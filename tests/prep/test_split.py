@@ -127,3 +127,14 @@ def test_split_function_keeps_order_within_each_file():
     result = split(lines, 0.25, seed=9)
     for part in (result.train, result.valid):
         assert [line.number for line in part] == sorted(line.number for line in part)
+
+
+def test_outputs_named_by_options(write, cli, tmp_path):
+    path = write("data.jsonl", _classified())
+    train, valid = tmp_path / "t.jsonl", tmp_path / "v.jsonl"
+    status, out, _ = cli("split", path, "--train-output", train, "--valid-output", valid, "--json")
+    assert status == 0
+    assert json.loads(out)["train"] == {"path": str(train), "examples": 54}
+    assert multiset(train, valid) == multiset(path)
+    assert not path.with_name("data.train.jsonl").exists()
+    assert cli("split", path, "--train-output", train, "--valid-output", train, "--force")[0] == 2  # one file twice

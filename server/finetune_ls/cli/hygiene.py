@@ -72,16 +72,16 @@ def _read(path: str) -> Source:
         raise Refused(f"cannot read {path}: {problem.strerror or problem}") from None
 
 
-def _write(outputs: dict[str, bytes], source: str, force: bool) -> None:
+def _write(outputs: list[tuple[str, bytes]], source: str, force: bool) -> None:
     """Write every output, or none: all are checked before the first is written."""
-    for path in outputs:
+    for path, _ in outputs:
         if os.path.exists(path) and os.path.realpath(path) == os.path.realpath(source):
             raise Refused(f"{path} is the input; choose another output")
         if os.path.exists(path) and not force:
             raise Refused(f"{path} exists; use --force to replace it")
-    if len({os.path.realpath(path) for path in outputs}) < len(outputs):
+    if len({os.path.realpath(path) for path, _ in outputs}) < len(outputs):
         raise Refused("the outputs must be different files")
-    for path, data in outputs.items():
+    for path, data in outputs:
         try:
             with open(path, "wb") as handle:
                 handle.write(data)
@@ -116,7 +116,7 @@ def run_split(args: argparse.Namespace, source: Source):
         raise Refused("the duplicates are too many to keep them on one side; run finetune-ls dedupe first")
     train = args.train_output or default_output(args.input, "train")
     valid = args.valid_output or default_output(args.input, "valid")
-    _write({train: join(result.train), valid: join(result.valid)}, args.input, args.force)
+    _write([(train, join(result.train)), (valid, join(result.valid))], args.input, args.force)
     text = f"{train}: {len(result.train):,} examples\n{valid}: {len(result.valid):,} examples"
     if result.labels:
         text += "\nstratified by label (train / valid): " + ", ".join(
@@ -132,7 +132,7 @@ def run_split(args: argparse.Namespace, source: Source):
 def run_dedupe(args: argparse.Namespace, source: Source):
     result = dedupe(source.lines, near=not args.exact)
     output = args.output or default_output(args.input, "dedup")
-    _write({output: join(result.kept)}, args.input, args.force)
+    _write([(output, join(result.kept))], args.input, args.force)
     lines = [f"{output}: kept {len(result.kept):,} of {len(source.lines):,} examples, removed {len(result.removed):,}"]
     lines += [f"  line {r.line.number}: {r.kind} duplicate of line {r.kept}" for r in result.removed]
     data = {"output": output, "kept": len(result.kept),
@@ -148,7 +148,7 @@ def run_stats(args: argparse.Namespace, source: Source):
     if args.plot:
         svg = histogram_svg(stats.per_example_tokens, f"Tokens per example: {os.path.basename(args.input)}",
                             f"tokens ({stats.encoding})")
-        _write({args.plot: svg.encode("utf-8")}, args.input, args.force)
+        _write([(args.plot, svg.encode("utf-8"))], args.input, args.force)
         data["plot"] = args.plot
     return stats_table(stats, args.input).rstrip("\n") + _blank_note(source), data
 
@@ -157,7 +157,7 @@ def run_stats(args: argparse.Namespace, source: Source):
 def run_redact(args: argparse.Namespace, source: Source):
     result = redact(source.lines)
     output = args.output or default_output(args.input, "redacted")
-    _write({output: b"".join(result.lines)}, args.input, args.force)
+    _write([(output, b"".join(result.lines))], args.input, args.force)
     kinds = Counter(r.code for r in result.replacements)
     text = f"{output}: {len(result.replacements):,} replacement(s) in {len({r.line for r in result.replacements}):,} " \
            f"line(s)" + "".join(f"\n  {code}: {count:,}" for code, count in kinds.most_common())

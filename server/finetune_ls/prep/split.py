@@ -6,7 +6,7 @@ same side, so the validation score is not measured on training data."""
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from finetune_ls.prep.dedupe import near_key
@@ -100,6 +100,8 @@ def split(lines: list[Line], valid: float, seed: int, stratify: bool = True) -> 
     valid_lines.sort(key=lambda line: line.number)
     counts = None
     if labels:
-        counts = {name: (sum(label_of(l.value) == name for l in train_lines),
-                         sum(label_of(l.value) == name for l in valid_lines)) for name in sorted(strata)}
+        label_at = {line.number: label for line, label in zip(lines, labels)}
+        in_train = Counter(label_at[line.number] for line in train_lines)
+        in_valid = Counter(label_at[line.number] for line in valid_lines)
+        counts = {name: (in_train[name], in_valid[name]) for name in sorted(strata)}
     return Split(train_lines, valid_lines, counts)
