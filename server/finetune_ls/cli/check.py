@@ -43,6 +43,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--hints", action="store_true",
                         help="also print hints (editor-only advice such as 'convert this line to chat')")
     parser.add_argument("--no-tokens", action="store_true", help="skip token counting (no costs)")
+    parser.add_argument("--no-privacy", action="store_true",
+                        help="do not report API keys, e-mail addresses, phone or card numbers in the text")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the per-line result cache")
     parser.add_argument("--jobs", type=int, help="worker processes for big files (default: CPU count)")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)  # for reproducible tests
@@ -75,7 +77,8 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     return CheckSettings(model=args.model, method=args.method, epochs=args.epochs, provider=args.provider,
-                         count_tokens=not args.no_tokens, today=args.today, catalog=catalog)
+                         count_tokens=not args.no_tokens, today=args.today, catalog=catalog,
+                         privacy=not args.no_privacy)
 
 
 def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace) -> FileReport:

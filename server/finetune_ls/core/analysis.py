@@ -24,6 +24,7 @@ from finetune_ls.core.conversions import compact_json, convert
 from finetune_ls.core.findings import Finding, Fix
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
+from finetune_ls.core.privacy import line_matches, may_hold_private
 from finetune_ls.core.report import LineReport, make_fix
 from finetune_ls.core.schemas import check_schema
 from finetune_ls.core.shapes import (
@@ -53,9 +54,10 @@ class FileContext:
     # The file is one JSON document spread over lines (it opens with "["): every line
     # keeps its text, so the whole document can be recovered as one record.
     keep_text: bool = False
+    privacy: bool = True  # report API keys, e-mail addresses, phone and card numbers in the text
 
     def fingerprint(self) -> str:
-        return f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}|{self.keep_text}"
+        return f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}|{self.keep_text}|{self.privacy}"
 
 
 @dataclass(slots=True)
@@ -135,7 +137,7 @@ class PlainExample(NamedTuple):
 def plain_example(value: object, raw: bytes | str, ctx: FileContext) -> PlainExample | None:
     """The line as a PlainExample, or None when it needs `analyze_line`."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
-            or not plain_conversation(value, ctx.format):
+            or not plain_conversation(value, ctx.format) or _suspect(raw, ctx):
         return None
     if _may_exceed(raw, ctx):
         return None  # the full analysis counts it once, message by message, and says where it is cut
@@ -277,6 +279,10 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
     fmt = shape_format(shape, ctx.format)
     if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt):
         result = LineResult(EXAMPLE, [], fmt, digest=example_digest(value))  # nothing to report: the fast path
+        if _suspect(raw, ctx):  # (plain_example left it to this function for this)
+            report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
+            _private_data(value, report)
+            result.findings = report.findings
     else:
         if report is None:
             report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
@@ -292,6 +298,8 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             return LineResult(OTHER, report.findings, shape=fmt)
         check_schema(value, fmt, report)
         images = _semantic_checks(value, fmt, report)
+        if _suspect(raw, ctx):
+            _private_data(value, report)
         result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=example_digest(value))
     if ctx.encoding is not None:
         # Per message only for lines that can be over the context (see clean_entry).
@@ -306,6 +314,26 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
     if ctx.keep_text:
         result.text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return result
+
+
+def _suspect(raw: bytes | str, ctx: FileContext) -> bool:
+    return ctx.privacy and may_hold_private(raw)
+
+
+_PRIVACY_RULES = {R.SECRET_IN_TEXT.code: R.SECRET_IN_TEXT, R.EMAIL_IN_TEXT.code: R.EMAIL_IN_TEXT,
+                  R.PHONE_IN_TEXT.code: R.PHONE_IN_TEXT, R.CARD_NUMBER_IN_TEXT.code: R.CARD_NUMBER_IN_TEXT}
+
+
+def _private_data(value: dict, report: LineReport) -> None:
+    """Findings at each API key, e-mail address, phone or card number. The message does not
+    repeat the value: check output ends up in CI logs."""
+    for match in line_matches(report.text, value):
+        fix = make_fix(f"Replace {match.label} with {match.placeholder}",
+                       report.edit(match.start, match.end, match.placeholder), safe=False)
+        report.add(_PRIVACY_RULES[match.code], f"{match.label[0].upper()}{match.label[1:]} in {describe(value, match.path)}: "
+                   "training data should not hold it (the fine-tuned model can repeat it). Replace it with "
+                   f"{match.placeholder} (quick fix, or finetune-ls redact).", match.path,
+                   columns=(match.start, match.end), fix=fix)
 
 
 def _semantic_checks(value: dict, fmt: str, report: LineReport) -> int:

@@ -48,6 +48,7 @@ class CheckSettings:
     today: date | None = None
     catalog: ModelCatalog | None = None
     role: str = TRAINING  # or VALIDATION (no minimum count)
+    privacy: bool = True  # the privacy rules (API keys, e-mail addresses, phone and card numbers)
 
     def resolved_catalog(self) -> ModelCatalog:
         return self.catalog or bundled_catalog()
@@ -104,7 +105,7 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     check_format = fmt if fmt in FORMATS else CHAT
     encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
     context = FileContext(check_format, encoding, target.info.training_context if target.info else None, target.model,
-                          keep_text=array_document)
+                          keep_text=array_document, privacy=settings.privacy)
     return Plan(fmt, target, context)
 
 

@@ -555,6 +555,45 @@ LEGACY_FORMAT = _rule(
     marks='<line>',
 )
 
+# ---------------------------------------------------------------- privacy
+def _said(text: str) -> str:
+    return _lines('{"messages":[{"role":"user","content":"' + text + '"},{"role":"assistant","content":"Noted."}]}')
+
+
+SECRET_IN_TEXT = _rule(
+    "secret-in-text", WARNING, "line", "Privacy",
+    "An API key or token in the text: OpenAI (sk-...), Anthropic, AWS access key ids, GitHub, Slack, Google, Stripe, "
+    "JSON Web Tokens, private key blocks. Recognised by the issuer's prefix, and only with letters and digits (not "
+    "placeholders such as sk-XXXX...). A model trained on it can repeat it.",
+    "Replace it with [API_KEY] (quick fix, or finetune-ls redact), and revoke the key.",
+    _said("My key is sk-proj-4f9Qa1Zr8Lm2Xc7Vb3Nd6Ke0Tw5Yu"), _said("My key is sk-XXXXXXXXXXXXXXXXXXXXXXXXXXXX"),
+    quick_fix=True, marks="sk-proj-4f9Qa1Zr8Lm2Xc7Vb3Nd6Ke0Tw5Yu",
+)
+EMAIL_IN_TEXT = _rule(
+    "email-in-text", WARNING, "line", "Privacy",
+    "An e-mail address in the text (addresses at example.com, .test and the other reserved example domains are not "
+    "flagged).",
+    "Replace it with [EMAIL] (quick fix, or finetune-ls redact).",
+    _said("Write to jane.roe@fastmail.fm"), _said("Write to jane.roe@example.com"),
+    quick_fix=True, marks="jane.roe@fastmail.fm",
+)
+PHONE_IN_TEXT = _rule(
+    "phone-in-text", WARNING, "line", "Privacy",
+    "A phone number in the text, in a format people write: international (+44 20 7946 0958) or North American "
+    "((415) 555-2671, 415-555-2671). Bare runs of digits, dates and ids are not flagged.",
+    "Replace it with [PHONE] (quick fix, or finetune-ls redact).",
+    _said("Call me on +44 20 7946 0958"), _said("Order 4420794609 shipped 2024-01-15"),
+    quick_fix=True, marks="+44 20 7946 0958",
+)
+CARD_NUMBER_IN_TEXT = _rule(
+    "card-number-in-text", WARNING, "line", "Privacy",
+    "A payment card number in the text: 13 to 19 digits (unbroken, or in groups), an issuer's prefix, and a valid "
+    "Luhn check digit.",
+    "Replace it with [CARD_NUMBER] (quick fix, or finetune-ls redact).",
+    _said("Card 4539 1488 0343 6467 please"), _said("Card 4539 1488 0343 6468 please"),
+    quick_fix=True, marks="4539 1488 0343 6467",
+)
+
 # ---------------------------------------------------------------- file level
 TOO_FEW_EXAMPLES = _rule(
     "too-few-examples", ERROR, "file", "File",

@@ -394,5 +394,6 @@ def shutdown(ls: FinetuneServer, *args) -> None:
     workers.shutdown()
 
 
-from finetune_ls.lsp import actions, editing, hints, inline, load, operations  # noqa: E402,F401  (their features)
+# Imported for their features and commands.
+from finetune_ls.lsp import actions, editing, hints, hygiene_commands, inline, load, operations  # noqa: E402,F401
 from finetune_ls.lsp import memory, messages, streaming, workers  # noqa: E402

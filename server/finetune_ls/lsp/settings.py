@@ -30,6 +30,7 @@ class ServerSettings:
     ignore: tuple[str, ...] = ()  # globs of files not to check
     max_file_mb: float = DEFAULT_MAX_FILE_MB  # bigger documents are checked for structure only
     max_diagnostics: int = PUBLISHED_PER_FILE
+    privacy: bool = True  # the privacy rules: API keys, e-mail addresses, phone and card numbers in the text
     # Where fine-tuning calls go (the API key is never a setting: the client hands it over
     # with the finetune.setApiKey command, or it comes from OPENAI_API_KEY or the key file).
     base_url: str | None = None
@@ -82,7 +83,7 @@ class ServerSettings:
 
     def check_settings(self, catalog: ModelCatalog, role: str = TRAINING) -> CheckSettings:
         return CheckSettings(model=self.model, method=self.method, epochs=self.epochs, provider=self.provider,
-                             catalog=catalog, role=role)
+                             catalog=catalog, role=role, privacy=self.privacy)
 
     def provider_config(self) -> Provider:
         return Provider(kind=self.provider, base_url=self.base_url, azure_endpoint=self.azure_endpoint,
@@ -168,4 +169,6 @@ def _check(name: str, value: object) -> object:
     if name == "max_diagnostics":
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else \
             _Problem("must be a positive integer")
+    if name == "privacy":
+        return value if isinstance(value, bool) else _Problem("must be true or false")
     return _Problem("is not a setting")

@@ -1,0 +1,167 @@
+"""Dataset preparation as editor commands (`workspace/executeCommand`): split a file into
+new training and validation files, dedupe or redact a document, its stats. Files are
+never written here: new files and changes go to the editor as one `workspace/applyEdit`
+each, so the user sees them and can undo them. The text is the open document's, or the
+file's on disk."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from finetune_ls.core.lines import split_lines
+from finetune_ls.lsp.document import from_code_points, split_keeping_breaks
+from finetune_ls.lsp.server import FinetuneServer, server
+from finetune_ls.prep.dedupe import dedupe
+from finetune_ls.prep.plot import histogram_svg
+from finetune_ls.prep.redact import line_replacements
+from finetune_ls.prep.source import NotAnExample, Source, default_output, join, read_source
+from finetune_ls.prep.split import split
+from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
+
+
+class Refused(Exception):
+    """Shown to the user and answered as {"error": sentence}."""
+
+
+def _argument(args: tuple, index: int, name: str, default=None):
+    if args and isinstance(args[0], dict):
+        return args[0].get(name, default)
+    return args[index] if len(args) > index else default
+
+
+def _document(ls: FinetuneServer, uri: object) -> tuple[str, str, Source, int | None, str]:
+    """(path, text, examples, version of the open document or None, position encoding)."""
+    path = to_fs_path(uri) if isinstance(uri, str) else None
+    if not path:
+        raise Refused(f"{uri!r} is not a file URI")
+    state = ls.documents.get(uri)
+    if state is not None:
+        text, version, encoding = state.document.source, state.document.version, state.document.encoding
+    else:
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as problem:
+            raise Refused(f"cannot read {os.path.basename(path)}: {problem}") from None
+        version, encoding = None, types.PositionEncodingKind.Utf16
+    try:
+        source = read_source(text.encode("utf-8", "surrogateescape"))
+    except NotAnExample as problem:
+        raise Refused(f"{os.path.basename(path)}: {problem}") from None
+    return path, text, source, version, encoding
+
+
+def _refusing(handler):
+    @functools.wraps(handler)
+    async def run(ls: FinetuneServer, *args):
+        try:
+            return await handler(ls, *args)
+        except (Refused, ValueError) as problem:
+            ls.show(f"finetune-ls: {problem}", types.MessageType.Error)
+            return {"error": str(problem)}
+    return run
+
+
+async def _apply(ls: FinetuneServer, label: str, changes: list) -> bool:
+    result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+        edit=types.WorkspaceEdit(document_changes=changes), label=label))
+    return bool(result and result.applied)
+
+
+def _new_file(uri: str, text: str, force: bool) -> list:
+    """Create a file (replacing it only when `force`) and fill it."""
+    return [types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=force, ignore_if_exists=False)),
+            types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                                   edits=[types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                                                         new_text=text)])]
+
+
+def _position(lines: list[str], line: int, column: int, encoding: str) -> types.Position:
+    return types.Position(line, from_code_points(lines[line], column, encoding))
+
+
+def _edit_on(uri: str, version: int | None, edits: list[types.TextEdit]) -> types.TextDocumentEdit:
+    return types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                                  edits=edits)
+
+
+@server.command("finetune.splitFile")
+@_refusing
+async def split_file(ls: FinetuneServer, *args) -> dict:
+    """Arguments: uri, valid (fraction or count, 0.1), seed (0), stratify (true), force (false)."""
+    uri = _argument(args, 0, "uri")
+    path, _, source, _, _ = _document(ls, uri)
+    force = bool(_argument(args, 4, "force", False))
+    result = split(source.lines, float(_argument(args, 1, "valid", 0.1)), int(_argument(args, 2, "seed", 0)),
+                   stratify=bool(_argument(args, 3, "stratify", True)))
+    if not result.train or not result.valid:
+        raise Refused("the duplicates are too many to keep them on one side; dedupe the file first")
+    outputs = {"train": (default_output(path, "train"), result.train),
+               "valid": (default_output(path, "valid"), result.valid)}
+    for name, (target, _) in outputs.items():
+        if os.path.exists(target) and not force:
+            raise Refused(f"{os.path.basename(target)} exists; run the command again with force to replace it")
+    changes = [change for target, lines in outputs.values()
+               for change in _new_file(from_fs_path(target), join(lines).decode("utf-8", "surrogateescape"), force)]
+    applied = await _apply(ls, f"Split {os.path.basename(path)}", changes)
+    answer = {name: {"uri": from_fs_path(target), "examples": len(lines)} for name, (target, lines) in outputs.items()}
+    return {"applied": applied, **answer, "labels": result.labels, "blankLines": source.blank}
+
+
+def _without_lines(text: str, removed: set[int], encoding: str) -> types.TextEdit:
+    """One edit, from the first removed line to the end, that leaves out the removed lines
+    (separate deletions would overlap where the last line has no break)."""
+    lines, pieces = split_lines(text), split_keeping_breaks(text)
+    first = min(removed)
+    tail = "".join(piece for number, piece in enumerate(pieces[first:], first) if number not in removed)
+    end = _position(lines, len(lines) - 1, len(lines[-1]), encoding)
+    return types.TextEdit(range=types.Range(types.Position(first, 0), end), new_text=tail)
+
+
+@server.command("finetune.dedupeFile")
+@_refusing
+async def dedupe_file(ls: FinetuneServer, *args) -> dict:
+    """Arguments: uri, exact (false: near duplicates too). Removes the later copies."""
+    uri = _argument(args, 0, "uri")
+    _, text, source, version, encoding = _document(ls, uri)
+    result = dedupe(source.lines, near=not _argument(args, 1, "exact", False))
+    edits = [_without_lines(text, {r.line.number - 1 for r in result.removed}, encoding)] if result.removed else []
+    applied = await _apply(ls, "Remove duplicate examples", [_edit_on(uri, version, edits)]) if edits else False
+    return {"applied": applied, "kept": len(result.kept),
+            "removed": [{"line": r.line.number, "duplicateOf": r.kept, "kind": r.kind} for r in result.removed]}
+
+
+@server.command("finetune.redactFile")
+@_refusing
+async def redact_file(ls: FinetuneServer, *args) -> dict:
+    """Arguments: uri. Replaces what the privacy rules find with placeholders."""
+    uri = _argument(args, 0, "uri")
+    _, text, source, version, encoding = _document(ls, uri)
+    lines = split_lines(text)
+    edits, replaced = [], []
+    for example in source.lines:
+        line = example.number - 1
+        for match in line_replacements(lines[line], example.value):
+            edits.append(types.TextEdit(range=types.Range(_position(lines, line, match.start, encoding),
+                                                          _position(lines, line, match.end, encoding)),
+                                        new_text=match.placeholder))
+            replaced.append({"line": example.number, "column": match.start + 1, "code": match.code})
+    applied = await _apply(ls, "Redact private data", [_edit_on(uri, version, edits)]) if edits else False
+    return {"applied": applied, "replacements": replaced}
+
+
+@server.command("finetune.stats")
+@_refusing
+async def stats(ls: FinetuneServer, *args) -> dict:
+    """Arguments: uri, model (default: the setting, else per format). The numbers, the table
+    `finetune-ls stats` prints, and an SVG histogram of the tokens per example."""
+    uri = _argument(args, 0, "uri")
+    path, _, source, _, _ = _document(ls, uri)
+    numbers = compute_stats(source.lines, _argument(args, 1, "model") or ls.settings.model)
+    return {**stats_json(numbers), "table": stats_table(numbers, os.path.basename(path)),
+            "histogram": histogram_svg(numbers.per_example_tokens, f"Tokens per example: {os.path.basename(path)}",
+                                       f"tokens ({numbers.encoding})")}
