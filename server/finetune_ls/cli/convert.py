@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from datetime import date
 
-from finetune_ls.cli.output import finding_json
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.findings import Severity
 from finetune_ls.prep.convert import (
-    SHAPES, TARGETS, Options, Outcome, UsageProblem, convert_table, default_output, refusal,
+    SHAPES, TARGETS, Options, UsageProblem, convert_table, default_output, refusal, write_atomically,
 )
 from finetune_ls.prep.readers import INPUT_KINDS, ReadError, kind_of, read_path
 
@@ -64,35 +61,6 @@ def options_from(args: argparse.Namespace) -> Options:
     columns = {key: getattr(args, dest) for key, dest in COLUMN_OPTIONS.items() if getattr(args, dest)}
     return Options(to=args.to, shape=args.shape, columns=columns, system=args.system, roles=roles,
                    skip_bad=args.skip_bad)
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write the whole file or nothing: a temporary file next to it, renamed over."""
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def report_json(input_path: str, output_path: str, outcome: Outcome, written: bool) -> dict:
-    detection = outcome.detection
-    return {
-        "version": 1, "input": input_path, "output": output_path, "written": written,
-        "detected": {"shape": detection.shape.name, "label": detection.shape.label, "target": detection.target,
-                     "used": list(detection.used), "ignored": list(detection.ignored)},
-        "converted": len(outcome.examples) if written else 0,
-        "problems": [note.as_json() for note in outcome.problems],
-        "skipped": [note.row for note in outcome.problems] if written else [],
-        "warnings": [note.as_json() for note in outcome.warnings],
-        "check": {"format": outcome.report.format, "errors": outcome.report.count(Severity.ERROR),
-                  "warnings": outcome.report.count(Severity.WARNING),
-                  "findings": [finding_json(f) for f in outcome.file_findings], "summary": outcome.report.summary},
-    }
 
 
 def _refused(input_path: str, output_path: str, force: bool) -> bool:
@@ -144,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             if finding.severity in (Severity.ERROR, Severity.WARNING):
                 print(f"{output_path}: {finding.severity.value}[{finding.code}] {finding.message}", file=sys.stderr)
     if args.json:
-        json.dump(report_json(args.input, output_path, outcome, written), sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(outcome.as_json(args.input, output_path, written), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     elif written:
         left_out = f"; left out {len(outcome.problems)} rows (--skip-bad)" if outcome.problems else ""

@@ -381,4 +381,5 @@ def shutdown(ls: FinetuneServer, *args) -> None:
 
 
 from finetune_ls.lsp import actions, editing, hints, inline, load, operations  # noqa: E402,F401  (their features)
+from finetune_ls.lsp import prep_commands  # noqa: E402,F401  (data preparation commands)
 from finetune_ls.lsp import messages, workers  # noqa: E402

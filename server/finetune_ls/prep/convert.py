@@ -11,6 +11,7 @@ is reported at its source row. Such rows are left out only when the caller asked
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 
 from finetune_ls.core.conversions import (
@@ -124,6 +125,24 @@ class Outcome:
 
     def text(self) -> str:
         return output_text(example for _, example in self.examples)
+
+    def as_json(self, input_path: str, output_path: str, written: bool) -> dict:
+        """The machine-readable report of `convert --json` and of finetune.convertFile."""
+        detection = self.detection
+        return {
+            "version": 1, "input": input_path, "output": output_path, "written": written,
+            "detected": {"shape": detection.shape.name, "label": detection.shape.label, "target": detection.target,
+                         "used": list(detection.used), "ignored": list(detection.ignored)},
+            "converted": len(self.examples) if written else 0,
+            "problems": [note.as_json() for note in self.problems],
+            "skipped": [note.row for note in self.problems] if written else [],
+            "warnings": [note.as_json() for note in self.warnings],
+            "check": {"format": self.report.format, "errors": self.report.count(Severity.ERROR),
+                      "warnings": self.report.count(Severity.WARNING),
+                      "findings": [{"code": f.code, "severity": f.severity.value, "message": f.message}
+                                   for f in self.file_findings],
+                      "summary": self.report.summary},
+        }
 
 
 def output_text(examples) -> str:
@@ -360,3 +379,16 @@ def refusal(input_path: str, output_path: str, replace: bool = False) -> str | N
     if exists and not replace:
         return f"{output_path} exists"
     return None
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write the whole file or nothing: a temporary file next to it, renamed over."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
