@@ -113,3 +113,8 @@ def test_kind_from_the_name():
         ["csv", "tsv", "json", "jsonl", "jsonl", "xlsx"]
     with pytest.raises(ReadError, match="--from"):
         kind_of("data.txt")
+
+
+def test_json_lines_in_a_json_file_with_a_broken_line_is_read_line_by_line():
+    table = read_bytes(b'{"text": "a", "label": "x"}\n{"text": oops}\n{"text": "c", "label": "z"}\n', "json")
+    assert [(row.number, row.problem is None) for row in table.rows] == [(1, True), (2, False), (3, True)]

@@ -64,10 +64,9 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _refused(input_path: str, output_path: str, force: bool) -> bool:
-    problem = refusal(input_path, output_path, replace=force)
+    problem = refusal(input_path, output_path, replace=force, how_to_replace="; pass --force to replace it")
     if problem:
-        hint = "" if "input" in problem else "; pass --force to replace it"
-        print(f"finetune-ls: {problem}{hint}", file=sys.stderr)
+        print(f"finetune-ls: {problem}", file=sys.stderr)
     return problem is not None
 
 

@@ -111,9 +111,9 @@ async def convert_file(ls: FinetuneServer, *args) -> dict:
         return _failure(ls, f"cannot read {path}: {problem.strerror or problem}")
     output = _output_path(path, given.get("output"), outcome)
     report = outcome.as_json(path, output, written=False)
-    refused = refusal(path, output)
+    refused = refusal(path, output, how_to_replace="; give another name as the option `output`, or delete it first")
     if refused:
-        return _failure(ls, refused + "; choose another output name.", report=report)
+        return _failure(ls, refused + ".", report=report)
     if not outcome.writable:
         why = (f"{len(outcome.problems)} rows of {os.path.basename(path)} cannot be converted (the first: row "
                f"{outcome.problems[0].row}, {outcome.problems[0].message}); nothing written. Fix them, or convert "

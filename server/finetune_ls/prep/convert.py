@@ -369,15 +369,15 @@ def default_output(input_path: str, target: str) -> str:
     return f"{stem}.{target}.jsonl"
 
 
-def refusal(input_path: str, output_path: str, replace: bool = False) -> str | None:
+def refusal(input_path: str, output_path: str, replace: bool = False, how_to_replace: str = "") -> str | None:
     """Why the output may not be written there (None: it may): never over the input, and
-    over another file only when the caller asked to replace it."""
+    over another file only when the caller asked to replace it (`how_to_replace` says how)."""
     exists = os.path.exists(output_path)
     if os.path.realpath(input_path) == os.path.realpath(output_path) or (
             exists and os.path.exists(input_path) and os.path.samefile(input_path, output_path)):
         return f"{output_path} is the input file; a conversion never overwrites its input"
     if exists and not replace:
-        return f"{output_path} exists"
+        return f"{output_path} exists{how_to_replace}"
     return None
 
 

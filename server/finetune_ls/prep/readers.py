@@ -206,14 +206,24 @@ def _line_by_line(text: str, decoder: json.JSONDecoder) -> list[Row]:
     return rows
 
 
+def _first_line_parses(text: str, decoder: json.JSONDecoder) -> bool:
+    """Whether the text is line-oriented (JSON Lines in a .json file)."""
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    try:
+        decoder.decode(first)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def _read_json(text: str, kind: str) -> Table:
     decoder = json.JSONDecoder(parse_float=SourceFloat)
     lines = _Lines(text)
     try:
         rows = [Row(lines.of(offset), value) for offset, value in _values(text, decoder)]
     except json.JSONDecodeError as error:
-        if kind == "json" or text.lstrip(_JSON_SPACE).startswith("["):
-            # One document: past the error nothing says where the next row starts.
+        if kind == "json" and not _first_line_parses(text, decoder):
+            # One document over many lines: past the error nothing says where the next row starts.
             raise ReadError(f"not valid JSON: {error.msg} at column {error.colno}", error.lineno) from None
         rows = _line_by_line(text, decoder)  # JSON Lines: a broken line is one bad row
     columns: dict[str, None] = {}
