@@ -88,7 +88,8 @@ async def test_bad_rows_are_reported_and_left_out_only_when_asked(client):
     rows[4] = '{"prompt": "p4 ->"}'
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     refused = await convert(client, source.as_uri())
-    assert "1 rows of pairs.jsonl cannot be converted (the first: row 5" in refused["error"]
+    assert "pairs.jsonl: 1 rows cannot be converted (the first: row 5, the row has no 'completion')" in refused["error"]
+    assert "skipBad" in refused["error"]
     assert refused["report"]["problems"][0]["row"] == 5 and not (client.work_dir / "pairs.chat.jsonl").exists()
 
     result = await convert(client, {"uri": source.as_uri(), "skipBad": True, "output": "clean.jsonl",

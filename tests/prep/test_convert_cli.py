@@ -148,7 +148,7 @@ def test_bad_rows_block_the_write_unless_skipped_and_are_reported_either_way(cap
     assert status == 1 and not (tmp_path / "out.jsonl").exists() and "wrote" not in out
     assert f"{source}:4: error[not-convertible] the row has no 'answer'" in err
     assert f"{source}:8: error[not-convertible] 'answer' is a list, not text" in err
-    assert "2 rows cannot be converted; nothing written" in err
+    assert "2 rows cannot be converted (the first: row 4, the row has no 'answer'); nothing written" in err
     status, out, err = convert(capsys, source, "-o", tmp_path / "out.jsonl", "--skip-bad")
     assert status == 0
     assert f"{source}:4:" in err and f"{source}:8:" in err

@@ -81,6 +81,8 @@ def test_sharegpt_unknown_speaker_is_a_row_problem_until_mapped():
     assert "--role narrator=user" in outcome.problems[0].message
     mapped = convert(jsonl(row), roles={"narrator": "system"})
     assert examples(mapped) == [chat(("system", "Night."), ("user", "Hi"), ("assistant", "Hey"))]
+    wrong = convert(jsonl(row), roles={"narrator": "wizard"})
+    assert wrong.problems[0].message == "turn 1: --role maps 'narrator' to 'wizard', which is not a chat role"
 
 
 def test_trl_preference_becomes_dpo_data():
@@ -142,6 +144,7 @@ def test_no_known_shape_is_refused_until_columns_are_named():
         convert(text, "csv")
     outcome = convert(text, "csv", columns={"prompt": "ask", "completion": "reply"})
     assert examples(outcome) == [chat(("user", "Where?"), ("assistant", "Here"))]
+    assert outcome.detection.ignored == ("notes",)
     with pytest.raises(UsageProblem, match="no column 'answer'"):
         convert(text, "csv", columns={"prompt": "ask", "completion": "answer"})
 

@@ -117,8 +117,6 @@ def run(args: argparse.Namespace) -> int:
         left_out = f"; left out {len(outcome.problems)} rows (--skip-bad)" if outcome.problems else ""
         print(f"wrote {len(outcome.examples)} {outcome.detection.target} examples to {output_path}{left_out}")
     if not written:
-        why = (f"{len(outcome.problems)} rows cannot be converted; nothing written (fix them, or pass --skip-bad "
-               "to leave them out)") if outcome.problems else "no rows to convert; nothing written"
-        print(f"finetune-ls: {why}", file=sys.stderr)
+        print(f"finetune-ls: {outcome.why_not_written('--skip-bad')}", file=sys.stderr)
         return 1
     return 1 if outcome.report.has_errors else 0

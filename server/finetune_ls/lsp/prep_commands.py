@@ -115,10 +115,7 @@ async def convert_file(ls: FinetuneServer, *args) -> dict:
     if refused:
         return _failure(ls, refused + ".", report=report)
     if not outcome.writable:
-        why = (f"{len(outcome.problems)} rows of {os.path.basename(path)} cannot be converted (the first: row "
-               f"{outcome.problems[0].row}, {outcome.problems[0].message}); nothing written. Fix them, or convert "
-               "with skipBad." if outcome.problems else f"{os.path.basename(path)} has no rows to convert.")
-        return _failure(ls, why, report=report)
+        return _failure(ls, f"{os.path.basename(path)}: {outcome.why_not_written('skipBad')}", report=report)
     output_uri = from_fs_path(output)
     if _creates_files(ls):
         answer = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(

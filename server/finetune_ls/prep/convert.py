@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from finetune_ls.core.conversions import (
     CONVERTERS, LegacyMarkers, chat_to_prompt_completion, compact_json, prompt_completion_to_chat,
@@ -118,6 +118,16 @@ class Outcome:
     def writable(self) -> bool:
         """Nothing is left out unless the caller asked for it (and there is something to write)."""
         return bool(self.examples) and (not self.problems or self.skip_bad)
+
+    def why_not_written(self, skip_option: str) -> str:
+        """Why nothing is written, when not `writable`; `skip_option` is how the caller asks to skip."""
+        if not self.problems:
+            return "no rows to convert; nothing written"
+        if self.skip_bad:
+            return "no row could be converted; nothing written"
+        first = self.problems[0]
+        return (f"{len(self.problems)} rows cannot be converted (the first: row {first.row}, {first.message}); "
+                f"nothing written. Fix them, or leave them out with {skip_option}")
 
     @property
     def file_findings(self) -> list[Finding]:
@@ -248,6 +258,8 @@ def _explain_conversation(conversation: object, roles: dict[str, str]) -> str:
             return f"turn {number} of 'conversations' has no 'from' speaker"
         if not _is_text(turn.get("value", turn.get("content"))):
             return f"turn {number} of 'conversations' has no text 'value'"
+        if sharegpt_to_chat({"conversations": [turn]}, roles) is None and speaker in roles:
+            return f"turn {number}: --role maps {speaker!r} to {roles[speaker]!r}, which is not a chat role"
         if sharegpt_to_chat({"conversations": [turn]}, roles) is None:
             return (f"turn {number}: the speaker {speaker!r} is not a chat role; map it with "
                     f"--role {speaker}=user (or system, assistant)")
@@ -339,6 +351,9 @@ def convert_table(table: Table, options: Options, settings: CheckSettings | None
     """Detect, convert every row and check the result. UsageProblem when it cannot start."""
     rows, columns = _named_rows(table, options)
     detection = detect(columns, options, "columns" if table.kind in TABLE_KINDS else "keys")
+    if options.columns:  # the rows were cut down to the named columns: the others are ignored
+        named = set(options.columns.values())
+        detection = replace(detection, ignored=tuple(c for c in table.columns if c not in named))
     markers = NO_MARKERS
     if detection.shape.name == PROMPT_COMPLETION and detection.target == CHAT:
         markers = shared_legacy_markers(row.value for row in rows)
