@@ -115,6 +115,13 @@ def test_chat_rows_pass_through_and_take_a_system_message():
     assert examples(outcome) == [chat(("system", "You are kind."), ("user", "Hi"), ("assistant", "Hello"))]
 
 
+def test_chat_rows_lose_keys_openai_rejects_and_say_so():
+    row = {"id": 7, **chat(("user", "Hi"), ("assistant", "Hello")), "tools": []}
+    outcome = convert(jsonl(row))
+    assert outcome.detection.describe() == "detected shape: chat (messages) -> chat; ignored: id"
+    assert examples(outcome) == [{**chat(("user", "Hi"), ("assistant", "Hello")), "tools": []}]
+
+
 def test_system_on_a_row_that_has_one_is_reported_not_doubled():
     outcome = convert(jsonl({"instruction": "x", "output": "y", "system": "old"}, {"instruction": "a", "output": "b"}),
                       system="new")

@@ -35,7 +35,11 @@ class Shape:
     required: tuple[tuple[str, ...], ...]  # per field, the keys that may hold it (the first present is read)
     optional: tuple[str, ...] = ()
     target: str = CHAT  # the training format it becomes
-    passthrough: bool = False  # already a training format: the row is the example
+    passthrough: bool = False  # already a training format: the row is the example, without other keys
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(key for keys in self.required for key in keys) | frozenset(self.optional)
 
 
 SHAPES = {shape.name: shape for shape in (
@@ -53,8 +57,7 @@ SHAPES = {shape.name: shape for shape in (
     Shape(Foreign.CLASSIFICATION, "classification (text/label)", (("text",), ("label",))),
     Shape(Foreign.INPUT_OUTPUT, "input-output (input/output)", (("input",), ("output", "response"))),
 )}
-KNOWN_KEYS = {key for shape in SHAPES.values() for keys in shape.required for key in keys} | \
-    {key for shape in SHAPES.values() for key in shape.optional}
+KNOWN_KEYS = frozenset().union(*(shape.keys for shape in SHAPES.values()))
 
 
 class UsageProblem(Exception):
@@ -226,7 +229,7 @@ def detect(columns: list[str], options: Options, what: str = "columns") -> Detec
     if options.system and target == PROMPT_COMPLETION:
         raise UsageProblem("--system has no place in prompt-completion data (it holds one prompt and one completion)")
     used = _used(shape, present)
-    ignored = () if shape.passthrough else tuple(c for c in columns if c not in used)
+    ignored = tuple(c for c in columns if c not in used)
     return Detection(shape, target, used, ignored)
 
 
@@ -295,8 +298,8 @@ def with_system(example: dict, system: str) -> dict:
 
 
 def _native(shape: Shape, value: dict, options: Options, markers: LegacyMarkers) -> dict | None:
-    if shape.passthrough:
-        return value
+    if shape.passthrough:  # OpenAI rejects other keys; they are named as ignored when detected
+        return {key: item for key, item in value.items() if key in shape.keys}
     if shape.name == PROMPT_COMPLETION:
         return prompt_completion_to_chat(value, None, markers)
     if shape.name == Foreign.SHAREGPT:
