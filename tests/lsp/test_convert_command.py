@@ -115,3 +115,14 @@ async def test_unclear_input_and_a_refused_edit(client):
         refused = await convert(client, (client.work_dir / "qa.csv").as_uri())
         assert "did not create" in refused["error"] and "the user said no" in refused["error"]
         assert not (client.work_dir / "qa.chat.jsonl").exists()
+
+
+async def test_an_open_document_is_converted_as_the_editor_shows_it(client):
+    source = client.work_dir / "draft.jsonl"
+    source.write_text('{"question": "only on disk"}\n', encoding="utf-8")  # saved: one bad row
+    shown = "".join(json.dumps({"question": f"q{i}", "answer": f"a{i}"}) + "\n" for i in range(ROWS))
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=source.as_uri(), language_id="jsonl", version=1, text=shown)))
+    result = await convert(client, source.as_uri())
+    assert result["converted"] == ROWS and not result["problems"]
+    assert (client.work_dir / "draft.chat.jsonl").read_text(encoding="utf-8").count("\n") == ROWS
