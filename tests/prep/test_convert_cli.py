@@ -54,7 +54,8 @@ FIXTURES = {
     "prompt-completion.csv": lambda p: p.write_text(csv_text(
         ["prompt", "completion"], [[f"Sum {i}+{i}, please ->", f" {2 * i} END"] for i in range(ROWS)])),
     "alpaca.json": lambda p: p.write_text(json.dumps(
-        [{"instruction": f"Translate {i}", "input": f"mot {i}", "output": f"word {i}"} for i in range(ROWS)], indent=2)),
+        [{"instruction": f"Translate {i}", "input": f"mot {i}", "output": f"word {i}"} for i in range(ROWS)],
+        indent=2)),
     "question-answer.tsv": lambda p: p.write_text(csv_text(
         ["question", "answer"], [[f"Who is {i}?", f"Number\n{i}"] for i in range(ROWS)], "\t")),
     "sharegpt.jsonl": lambda p: p.write_text(jsonl(
@@ -194,3 +195,18 @@ def test_the_installed_command(cli_path, tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("detected shape: sharegpt (conversations with from/value) -> chat\n")
+
+
+def test_preference_columns_and_the_model_the_output_is_checked_for(capsys, tmp_path):
+    source = tmp_path / "ranked.csv"
+    source.write_text(csv_text(["ask", "good", "bad"], [[f"Greet {i}", f"Hello {i}!", "No."] for i in range(ROWS)]))
+    status, out, _ = convert(capsys, source, "-o", tmp_path / "dpo.jsonl", "--json", "--prompt-col", "ask",
+                             "--chosen-col", "good", "--rejected-col", "bad", "--model", "gpt-4o-mini-2024-07-18")
+    report = json.loads(out)
+    assert status == 0
+    assert (report["detected"]["shape"], report["detected"]["target"]) == ("trl-preference", "preference")
+    assert report["check"]["summary"]["model"] == "gpt-4o-mini-2024-07-18"
+    first = json.loads((tmp_path / "dpo.jsonl").read_text().splitlines()[0])
+    assert first == {"input": {"messages": [{"role": "user", "content": "Greet 0"}]},
+                     "preferred_output": [{"role": "assistant", "content": "Hello 0!"}],
+                     "non_preferred_output": [{"role": "assistant", "content": "No."}]}
