@@ -210,3 +210,21 @@ def test_preference_columns_and_the_model_the_output_is_checked_for(capsys, tmp_
     assert first == {"input": {"messages": [{"role": "user", "content": "Greet 0"}]},
                      "preferred_output": [{"role": "assistant", "content": "Hello 0!"}],
                      "non_preferred_output": [{"role": "assistant", "content": "No."}]}
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_io_problem(capsys, tmp_path):
+    FIXTURES["sharegpt.jsonl"](tmp_path / "in.jsonl")
+    status, _, err = convert(capsys, tmp_path / "in.jsonl", "-o", tmp_path / "no" / "such" / "out.jsonl")
+    assert status == 2 and err.startswith(f"finetune-ls: cannot write {tmp_path / 'no' / 'such' / 'out.jsonl'}")
+    assert list(tmp_path.iterdir()) == [tmp_path / "in.jsonl"]
+
+
+def test_writing_never_takes_a_name_that_appeared_meanwhile(tmp_path):
+    from finetune_ls.prep.convert import write_atomically
+
+    (tmp_path / "out.jsonl").write_text("someone else's\n")
+    with pytest.raises(FileExistsError):
+        write_atomically(str(tmp_path / "out.jsonl"), "{}\n")
+    assert (tmp_path / "out.jsonl").read_text() == "someone else's\n"
+    write_atomically(str(tmp_path / "out.jsonl"), "{}\n", replace=True)
+    assert (tmp_path / "out.jsonl").read_text() == "{}\n" and list(tmp_path.iterdir()) == [tmp_path / "out.jsonl"]

@@ -106,7 +106,11 @@ def run(args: argparse.Namespace) -> int:
         print(note.line(args.input), file=sys.stderr)
     written = outcome.writable
     if written:
-        write_atomically(output_path, outcome.text())
+        try:
+            write_atomically(output_path, outcome.text(), replace=args.force)
+        except OSError as problem:
+            print(f"finetune-ls: cannot write {output_path}: {problem.strerror or problem}", file=sys.stderr)
+            return 2
         for finding in outcome.file_findings:
             if finding.severity in (Severity.ERROR, Severity.WARNING):
                 print(f"{output_path}: {finding.severity.value}[{finding.code}] {finding.message}", file=sys.stderr)

@@ -124,7 +124,10 @@ async def convert_file(ls: FinetuneServer, *args) -> dict:
             return _failure(ls, f"the editor did not create {output}: {answer.failure_reason or 'no reason given'}",
                             report=report)
     else:  # an editor that cannot create files through an edit: written here, and said so
-        write_atomically(output, outcome.text())
+        try:
+            write_atomically(output, outcome.text())
+        except OSError as problem:
+            return _failure(ls, f"cannot write {output}: {problem.strerror or problem}", report=report)
     ls.show(f"finetune-ls: {outcome.detection.describe()}; {len(outcome.examples)} examples in "
             f"{os.path.basename(output)}" + (f", {len(outcome.problems)} rows left out" if outcome.problems else ""))
     return {**outcome.as_json(path, output, written=True), "uri": output_uri,

@@ -399,14 +399,17 @@ def refusal(input_path: str, output_path: str, replace: bool = False, how_to_rep
     return None
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write the whole file or nothing: a temporary file next to it, renamed over."""
+def write_atomically(path: str, text: str, replace: bool = False) -> None:
+    """Write the whole file or nothing: a temporary file next to it, then moved into place.
+    Without `replace`, a file that appeared there meanwhile stays (FileExistsError)."""
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # fails, unlike a rename, when the name is taken
+    finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-        raise
