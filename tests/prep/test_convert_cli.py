@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from finetune_ls.cli.main import main
+from finetune_ls.prep.convert import write_atomically
 from helpers import TODAY
 
 ROWS = 12  # OpenAI wants at least 10 examples: the round trips must pass check as a whole file
@@ -220,8 +221,6 @@ def test_an_output_folder_that_cannot_be_written_is_an_io_problem(capsys, tmp_pa
 
 
 def test_writing_never_takes_a_name_that_appeared_meanwhile(tmp_path):
-    from finetune_ls.prep.convert import write_atomically
-
     (tmp_path / "out.jsonl").write_text("someone else's\n")
     with pytest.raises(FileExistsError):
         write_atomically(str(tmp_path / "out.jsonl"), "{}\n")
