@@ -10,11 +10,12 @@ import re
 from datetime import date
 
 import openpyxl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finetune_ls.core.engine import CheckSettings
-from finetune_ls.prep.convert import Options, convert_table
+from finetune_ls.prep.convert import Options, UsageProblem, convert_table
 from finetune_ls.prep.readers import read_bytes
 
 CHECK = CheckSettings(count_tokens=False, today=date(2026, 11, 1))
@@ -107,3 +108,9 @@ def test_rows_the_engine_rejects_keep_their_row_even_after_rows_before_them_fail
     outcome = convert_table(read_bytes("\n".join(rows).encode(), "jsonl"), Options(), CHECK)
     assert [(note.row, note.code) for note in outcome.problems] == [(2, "unreadable-row"), (3, "invalid-weight")]
     assert accounted(outcome) == ([1, 4], [2, 3])
+
+
+def test_a_file_without_a_single_object_names_its_first_row():
+    with pytest.raises(UsageProblem, match="no row is an object with keys; 2 rows, the first at line 2: the line is "
+                                           "not valid JSON"):
+        convert_table(read_bytes(b"\nDavid Ayats\n[1]\n", "jsonl"), Options(), CHECK)

@@ -353,6 +353,10 @@ def convert_table(table: Table, options: Options, settings: CheckSettings | None
                   output_path: str = "<output>") -> Outcome:
     """Detect, convert every row and check the result. UsageProblem when it cannot start."""
     rows, columns = _named_rows(table, options)
+    if not columns and rows:  # no keys to tell a shape by: say what the rows are instead
+        first = rows[0]
+        raise UsageProblem(f"no row is an object with keys; {len(rows)} rows, the first at line {first.number}: "
+                           f"{first.problem or f'the row is {_kind(first.value)}'}")
     detection = detect(columns, options, "columns" if table.kind in TABLE_KINDS else "keys")
     if options.columns:  # the rows were cut down to the named columns: the others are ignored
         named = set(options.columns.values())
