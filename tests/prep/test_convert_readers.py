@@ -118,3 +118,8 @@ def test_kind_from_the_name():
 def test_json_lines_in_a_json_file_with_a_broken_line_is_read_line_by_line():
     table = read_bytes(b'{"text": "a", "label": "x"}\n{"text": oops}\n{"text": "c", "label": "z"}\n', "json")
     assert [(row.number, row.problem is None) for row in table.rows] == [(1, True), (2, False), (3, True)]
+
+
+def test_a_row_of_white_space_is_data_and_is_reported_not_skipped():
+    table = read_bytes(b'text,label\n"\r"\n,\n  \nfine,yes\n', "csv")
+    assert [(row.number, row.problem is None) for row in table.rows] == [(2, False), (5, False), (6, True)]

@@ -130,8 +130,8 @@ def _read_delimited(text: str, kind: str, delimiter: str) -> Table:
     try:
         for cells in reader:
             number, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line holds no data
+            if not any(cells):
+                continue  # a blank line, or only delimiters (a sheet's empty row), holds no data
             if header is None:
                 header = _header(cells, number)
             else:
@@ -259,8 +259,8 @@ def _read_xlsx(data: bytes) -> Table:
         rows: list[Row] = []
         for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
             values = [_cell_value(cell) for cell in cells]
-            if not any(str(value).strip() for value in values):
-                continue  # an empty row holds no data
+            if all(value == "" for value in values):
+                continue  # an empty row holds no data (white space is data: the row is reported)
             if header is None:
                 header = _header(values, number)
             else:
