@@ -7,7 +7,7 @@ import os
 import sys
 
 from finetune_ls import __version__
-from finetune_ls.cli import check, files, hygiene, jobs, models, serve
+from finetune_ls.cli import check, convert, files, hygiene, jobs, models, serve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"finetune-ls {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check.add_parser(commands)
+    convert.add_parser(commands)
     hygiene.add_parsers(commands)
     files.add_parser(commands)
     jobs.add_parser(commands)

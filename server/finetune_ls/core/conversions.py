@@ -7,6 +7,8 @@ Each function returns None when the example cannot be converted faithfully.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from finetune_ls.core.roles import CHAT_ROLES, suggest_role
 from finetune_ls.core.shapes import PROMPT_COMPLETION, Foreign
@@ -42,31 +44,64 @@ def _chat(*turns: tuple[str, str | None]) -> dict | None:
     return {"messages": messages}
 
 
-def strip_legacy_prompt(prompt: str) -> str:
-    for separator in LEGACY_PROMPT_SEPARATORS:
+@dataclass(frozen=True)
+class LegacyMarkers:
+    """The separators and endings that may be stripped from prompts and completions."""
+
+    separators: tuple[str, ...] = LEGACY_PROMPT_SEPARATORS
+    endings: tuple[str, ...] = LEGACY_COMPLETION_ENDINGS
+
+
+def _shared_suffix(texts: list[str], candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The first candidate every text ends with (and is longer than), as a 1-tuple; else ()."""
+    for candidate in candidates:
+        if texts and all(len(text) > len(candidate) and text.endswith(candidate) for text in texts):
+            return (candidate,)
+    return ()
+
+
+def shared_legacy_markers(values: Iterable[object]) -> LegacyMarkers:
+    """The markers of a whole file: prepare_data appended one fixed separator to every prompt
+    and one fixed ending to every completion, so only a suffix that all of them share is
+    one of its markers. A lone prompt that happens to end with "->" keeps it."""
+    prompts, completions = [], []
+    for value in values:
+        if isinstance(value, dict):
+            prompt, completion = _text(value.get("prompt")), _text(value.get("completion"))
+            if prompt:
+                prompts.append(prompt)
+            if completion and completion.strip():
+                completions.append(completion)
+    return LegacyMarkers(_shared_suffix(prompts, LEGACY_PROMPT_SEPARATORS),
+                         _shared_suffix(completions, LEGACY_COMPLETION_ENDINGS))
+
+
+def strip_legacy_prompt(prompt: str, separators: tuple[str, ...] = LEGACY_PROMPT_SEPARATORS) -> str:
+    for separator in separators:
         if prompt.endswith(separator):
             return prompt[: -len(separator)].rstrip()
     return prompt
 
 
-def strip_legacy_completion(completion: str) -> str:
+def strip_legacy_completion(completion: str, endings: tuple[str, ...] = LEGACY_COMPLETION_ENDINGS) -> str:
     text = completion
-    for ending in LEGACY_COMPLETION_ENDINGS:
+    for ending in endings:
         if text.endswith(ending) and len(text) > len(ending):
             text = text[: -len(ending)]
             break
     return text.strip()
 
 
-def prompt_completion_to_chat(value: dict, system: str | None = None) -> dict | None:
+def prompt_completion_to_chat(value: dict, system: str | None = None,
+                              markers: LegacyMarkers = LegacyMarkers()) -> dict | None:
     prompt, completion = _text(value.get("prompt")), _text(value.get("completion"))
     if prompt is None or completion is None:
         return None
     turns = [("system", system)] if system else []
-    prompt = strip_legacy_prompt(prompt)
+    prompt = strip_legacy_prompt(prompt, markers.separators)
     if prompt:
         turns.append(("user", prompt))
-    turns.append(("assistant", strip_legacy_completion(completion)))
+    turns.append(("assistant", strip_legacy_completion(completion, markers.endings)))
     return _chat(*turns)
 
 
@@ -81,7 +116,9 @@ def alpaca_to_chat(value: dict) -> dict | None:
     return _chat(*turns, ("user", user), ("assistant", answer))
 
 
-def sharegpt_to_chat(value: dict) -> dict | None:
+def sharegpt_to_chat(value: dict, roles: Mapping[str, str] | None = None) -> dict | None:
+    """`roles` renames speakers first (e.g. {"narrator": "system"}); the usual aliases
+    (human, gpt, ...) are understood without it."""
     conversation = value.get("conversations")
     if not isinstance(conversation, list) or not conversation:
         return None
@@ -89,7 +126,10 @@ def sharegpt_to_chat(value: dict) -> dict | None:
     for turn in conversation:
         if not isinstance(turn, dict):
             return None
-        role = suggest_role(turn.get("from", turn.get("role")), CHAT_ROLES)
+        speaker = turn.get("from", turn.get("role"))
+        if roles and isinstance(speaker, str):
+            speaker = roles.get(speaker, speaker)
+        role = suggest_role(speaker, CHAT_ROLES)
         content = _text(turn.get("value", turn.get("content")))
         if role is None or content is None:
             return None
@@ -132,6 +172,23 @@ def question_answer_to_chat(value: dict) -> dict | None:
 
 def input_output_to_chat(value: dict) -> dict | None:
     return _chat(("user", _text(value.get("input"))), ("assistant", _text(value.get("output", value.get("response")))))
+
+
+def chat_to_prompt_completion(value: dict) -> dict | None:
+    """A one-turn chat example (one user message, one assistant answer, both text) as the
+    legacy prompt/completion pair; None for anything that pair cannot hold."""
+    messages = value.get("messages")
+    if set(value) != {"messages"} or not isinstance(messages, list) or len(messages) != 2:
+        return None
+    question, answer = messages
+    if not all(isinstance(m, dict) and set(m) == {"role", "content"} for m in messages):
+        return None
+    if question["role"] != "user" or answer["role"] != "assistant":
+        return None
+    prompt, completion = _text(question["content"]), _text(answer["content"])
+    if prompt is None or completion is None:
+        return None
+    return {"prompt": prompt, "completion": completion}
 
 
 CONVERTERS = {

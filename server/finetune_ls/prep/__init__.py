@@ -1,3 +1,4 @@
-"""Dataset preparation before a job: split, dedupe, stats, redact. Pure functions over a
-file's lines, free of LSP and network code; the CLI (cli/hygiene.py) and the editor
-commands (lsp/hygiene_commands.py) are thin layers over them."""
+"""Data preparation before a job: convert the data people have into training files, then
+split, dedupe, stats and redact. Pure functions, free of LSP and network code; the CLI
+(cli/convert.py, cli/hygiene.py) and the editor commands (lsp/prep_commands.py,
+lsp/hygiene_commands.py) are thin layers over them."""
