@@ -78,12 +78,13 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
         if ls.documents.get(state.uri) is not state or state.check is not check:
             return  # closed, or checked again from scratch, meanwhile
         check.entries = entries
+        state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile, so the report has them
         progress.report("the summary", 100)
         await asyncio.to_thread(check.report)  # off the event loop; edits still wait, so nothing changes it
         if ls.documents.get(state.uri) is not state or state.check is not check:
             return
         state.loading = False
-        state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile
+        state.apply_changes(ls.settings.max_diagnostics)  # those made while the report was made
         memory.give_back()  # what reading the message, the workers' results and the report freed
         ls.publish_soon(state.uri, delay=0)
         ls.refresh_views()  # lenses and hints show the summary and the tokens
