@@ -85,7 +85,7 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
             return
         state.loading = False
         state.apply_changes(ls.settings.max_diagnostics)  # those made while the report was made
-        memory.give_back()  # what reading the message, the workers' results and the report freed
+        memory.settle()  # what reading the message, the workers' results and the report freed
         ls.publish_soon(state.uri, delay=0)
         ls.refresh_views()  # lenses and hints show the summary and the tokens
         if check.plan.context.encoding:  # for the edits to come (left alone while the document loaded)

@@ -19,6 +19,7 @@ from finetune_ls import __version__
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
+from finetune_ls.lsp.sending import FastSendingProtocol
 from finetune_ls.lsp.settings import SECTION, ServerSettings
 from finetune_ls.lsp.state import LARGE_LINES, OpenDocument
 
@@ -31,7 +32,8 @@ ENCODING_AFTER_SECONDS = 3.0  # the server loads its encoding this long after th
 
 class FinetuneServer(LanguageServer):
     def __init__(self):
-        super().__init__("finetune-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("finetune-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=FastSendingProtocol)
         self.settings = ServerSettings()
         self.catalog, _ = self.settings.catalog_or_problem()
         self.documents: dict[str, OpenDocument] = {}
@@ -159,7 +161,6 @@ class FinetuneServer(LanguageServer):
             check.adopt(report)
             self._publish(state.uri)
             self.refresh_views()  # lenses and hints show the new summary and tokens
-            memory.give_back()  # what making the report freed
 
     def send_diagnostics(self, state: OpenDocument) -> None:
         """Push the document's diagnostics, or tell a pulling client to pull them."""
