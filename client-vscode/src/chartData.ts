@@ -98,13 +98,13 @@ function panel(title: string, series: readonly Series[], points: MetricsPoint[],
   const values = extent(points.flatMap((point) => present.map((item) => point[item.key]))
     .filter((value): value is number => typeof value === "number"));
   const left = 56;
-  const plot: Box = { width: box.width - left - 16, height: box.height - 48 };
+  const plot: Box = { width: box.width - left - 16, height: box.height - 64 };
   const lines = present.map((item) => {
     const coords = polyline(points, item.key, stepRange, values, plot);
     return `<polyline class="series" data-series="${item.key}" fill="none" stroke="${item.color}" stroke-width="2" points="${coords}"/>`;
   });
   const legend = present.map((item, index) =>
-    `<g transform="translate(${left + index * 150},${box.height - 10})"><rect width="12" height="3" y="-4" fill="${item.color}"/>` +
+    `<g transform="translate(${left + index * 150},${box.height - 6})"><rect width="12" height="3" y="-4" fill="${item.color}"/>` +
     `<text x="18" class="legend">${escape(item.label)}</text></g>`).join("");
   return `<g transform="translate(0,${top})">` +
     `<text x="${left}" y="14" class="title">${escape(title)}</text>` +
@@ -121,12 +121,12 @@ function panel(title: string, series: readonly Series[], points: MetricsPoint[],
 export function chartSvg(metrics: JobMetrics, box: Box): string {
   const points = metrics.points();
   if (points.length === 0) {
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${box.width}" height="40"><text x="8" y="24" class="axis">` +
+    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${box.width} 40" width="100%"><text x="8" y="24" class="axis">` +
       "No metrics yet: they appear here step by step while the job trains.</text></svg>";
   }
   const stepRange: [number, number] = [points[0].step, Math.max(points[points.length - 1].step, metrics.totalSteps ?? 0)];
   const half: Box = { width: box.width, height: Math.floor(box.height / 2) };
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${box.width}" height="${box.height}">` +
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${box.width} ${box.height}" width="100%" style="max-width: ${box.width * 1.5}px">` +
     panel("Loss", SERIES.loss, points, stepRange, half, 0) +
     panel("Token accuracy", SERIES.accuracy, points, stepRange, half, half.height) + "</svg>";
 }

@@ -54,7 +54,7 @@ export class Server implements vscode.Disposable {
     try {
       command = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: "finetune-ls: preparing the server" },
-        () => serverCommand(this.options(), (line) => this.log.info(line)));
+        async () => serverCommand(await this.options(), (line) => this.log.info(line)));
     } catch (error) {
       this.fail(error);
       return undefined;
@@ -75,14 +75,14 @@ export class Server implements vscode.Disposable {
     return client;
   }
 
-  private options() {
+  private async options() {
     const config = vscode.workspace.getConfiguration("finetune");
     const trusted = vscode.workspace.isTrusted;
     return {
       serverPath: programSetting(config.inspect<string | null>("server.path"), trusted),
       sources: {
         setting: programSetting(config.inspect<string | null>("server.interpreter"), trusted),
-        pythonExtension: pythonExtensionInterpreter(),
+        pythonExtension: await pythonExtensionInterpreter(),
         platform: process.platform,
       },
       storage: this.context.globalStorageUri.fsPath,

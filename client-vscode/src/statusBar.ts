@@ -54,7 +54,7 @@ export class StatusBar implements vscode.Disposable {
     if (!job) return;
     const metrics = this.tracker.metrics.get(jobId);
     const icon = ACTIVE_STATUSES.has(job.status) ? "$(sync~spin)" : job.status === "succeeded" ? "$(pass)" : "$(info)";
-    this.job.text = `${icon} ${jobId.slice(0, 14)} ${jobProgress(job.status, metrics?.latest()?.step, metrics?.totalSteps)}`;
+    this.job.text = `${icon} ${jobId} ${jobProgress(job.status, metrics?.latest()?.step, metrics?.totalSteps)}`;
     this.job.tooltip = `Fine-tuning job ${jobId}: ${job.status}. Click for its training chart.`;
     this.job.command = { command: "finetune-ls.followJob", title: "Show chart", arguments: [{ id: jobId }] };
     this.job.show();
