@@ -2,12 +2,13 @@
 // loop, saving a screenshot per step into E2E_ARTIFACTS and printing one JSON line per
 // step. Any failed expectation exits 1 after a "failure" screenshot.
 // Env: E2E_URL (code-server with the workspace), E2E_ARTIFACTS, E2E_KEY (the API key to
-// type), E2E_CHROMIUM (the browser). Run by tests/vscode/test_vscode_e2e.py.
+// type), E2E_CHROMIUM (the browser), E2E_BIG_LAST_LINE (big.jsonl's broken last line). Run by tests/vscode/test_vscode_e2e.py.
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_KEY: key, E2E_CHROMIUM: browserPath } = process.env;
+const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_KEY: key, E2E_CHROMIUM: browserPath, E2E_BIG_LAST_LINE: bigLastLine } =
+  process.env;
 const started = Date.now();
 let count = 0;
 
@@ -66,7 +67,7 @@ async function quickInput(text) {
   return input;
 }
 
-async function openFile(name) {
+async function openFile(name, { focus = true } = {}) {
   await page.keyboard.press("Escape");
   await page.keyboard.press("Control+P");
   const input = page.locator(".quick-input-widget input");
@@ -74,7 +75,7 @@ async function openFile(name) {
   await input.fill(name);
   await pickRow(name);
   await until(`${name} open`, async () => (await page.title()).startsWith(name));
-  await page.locator(".monaco-editor .view-lines").first().click();
+  if (focus) await page.locator(".monaco-editor .view-lines").first().click();
 }
 
 async function goToLine(line) {
@@ -86,20 +87,27 @@ async function goToLine(line) {
   await page.waitForTimeout(200);
 }
 
-/** The editor's line numbers of the decorations matching `selector`, from their position. */
+/** The editor's logical lines on screen: each line number with its rows' tops and bottom. */
+function linesOnScreen() {
+  const editor = document.querySelector(".monaco-editor");
+  const numbers = [...editor.querySelectorAll(".line-numbers")]
+    .map((element) => ({ line: Number(element.textContent.trim()), top: element.getBoundingClientRect().top - 2 }))
+    .filter((item) => item.line > 0).sort((a, b) => a.top - b.top);
+  return numbers.map((item, index) => ({ ...item, bottom: numbers[index + 1]?.top ?? Infinity }));
+}
+
+/** The line numbers of the decorations matching `selector`, from where they are drawn. */
 async function decoratedLines(selector) {
+  await page.evaluate(`window.linesOnScreen = ${linesOnScreen}`); // the page's own code, not eval (its CSP)
   return page.evaluate((selector) => {
-    const editor = document.querySelector(".editor-instance .monaco-editor, .monaco-editor");
-    const numbers = [...editor.querySelectorAll(".line-numbers")]
-      .map((element) => ({ line: Number(element.textContent.trim()), top: element.getBoundingClientRect().top }))
-      .filter((item) => item.line > 0).sort((a, b) => a.top - b.top);
-    const lines = new Set();
-    for (const decoration of editor.querySelectorAll(selector)) {
+    const lines = window.linesOnScreen();
+    const found = new Set();
+    for (const decoration of document.querySelector(".monaco-editor").querySelectorAll(selector)) {
       const top = decoration.getBoundingClientRect().top;
-      const owner = numbers.filter((item) => item.top <= top + 2).pop();
-      if (owner) lines.add(owner.line);
+      const owner = lines.find((item) => top >= item.top && top < item.bottom);
+      if (owner) found.add(owner.line);
     }
-    return [...lines].sort((a, b) => a - b);
+    return [...found].sort((a, b) => a - b);
   }, selector);
 }
 
@@ -117,18 +125,13 @@ async function scanLines(selector) {
 
 /** The text of a line as shown (all its wrapped rows, inlay hints included). */
 async function lineText(line) {
+  await page.evaluate(`window.linesOnScreen = ${linesOnScreen}`);
   return page.evaluate((line) => {
-    const editor = document.querySelector(".monaco-editor");
-    const numbers = [...editor.querySelectorAll(".line-numbers")]
-      .map((element) => ({ line: Number(element.textContent.trim()), top: element.getBoundingClientRect().top }))
-      .filter((item) => item.line > 0).sort((a, b) => a.top - b.top);
-    const index = numbers.findIndex((item) => item.line === line);
-    if (index < 0) return null;
-    const top = numbers[index].top - 2;
-    const bottom = index + 1 < numbers.length ? numbers[index + 1].top - 2 : Infinity;
-    return [...editor.querySelectorAll(".view-lines .view-line")]
+    const owner = window.linesOnScreen().find((item) => item.line === line);
+    if (!owner) return null;
+    return [...document.querySelector(".monaco-editor").querySelectorAll(".view-lines .view-line")]
       .map((element) => ({ top: element.getBoundingClientRect().top, text: element.textContent }))
-      .filter((row) => row.top >= top && row.top < bottom).sort((a, b) => a.top - b.top)
+      .filter((row) => row.top >= owner.top && row.top < owner.bottom).sort((a, b) => a.top - b.top)
       .map((row) => row.text).join("").replace(/\u00a0/g, " ");
   }, line);
 }
@@ -225,6 +228,19 @@ try {
   await until("line 2's error back", async () => (await decoratedLines(".squiggly-error")).includes(2));
   await shot("undo", { fixedLine: fixed.slice(0, 60) });
 
+  // --- a file over 50 MB, which VS Code does not hand to extensions: checked from disk
+  await openFile("big.jsonl", { focus: false });
+  const checked = await notification("checked big.jsonl from disk", 120_000);
+  const summary = (await checked.innerText()).replace(/\s+/g, " ");
+  await page.keyboard.press("Control+Shift+M");
+  const bigRow = await until("the big file's finding in Problems", async () => {
+    const rows = (await page.locator(".markers-panel .monaco-list-row").allInnerTexts()).map((row) => row.replace(/\s+/g, " "));
+    return rows.find((row) => row.includes("The line ends before") && row.includes(`[Ln ${bigLastLine},`));
+  });
+  await shot("big-file", { summary: summary.slice(0, 160), problem: bigRow.slice(0, 160) });
+  await page.keyboard.press("Control+Shift+M");
+  await clearNotifications();
+
   // --- the fine-tuning loop against the fake OpenAI server
   await palette("Fine-tune: Set API Key");
   const keyInput = await quickInput("API key");
@@ -311,6 +327,7 @@ try {
   await shot("ghost-text", { ghost: ghost.slice(0, 120) });
   await page.keyboard.press("Escape");
   await palette("File: Revert File");
+  await until("the typed example reverted", async () => (await lineText(13)) === null);
   await clearNotifications();
 
   await palette("Fine-tune: Delete Model");

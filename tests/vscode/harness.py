@@ -36,6 +36,7 @@ USER_SETTINGS = {
     "editor.inlayHints.enabled": "on",
     "editor.minimap.enabled": False,
     "editor.wordWrap": "on",
+    "files.autoSave": "off",  # edits stay in the editor until undone or reverted
     "workbench.secondarySideBar.defaultVisibility": "hidden",
     "window.commandCenter": False,
     "git.enabled": False,
@@ -146,9 +147,10 @@ def keep_logs(code: CodeServer, artifacts: Path) -> None:
             (artifacts / Path(name).name).write_text(text)
 
 
-def drive(env: dict[str, str], url: str, artifacts: Path, key: str, timeout: float) -> list[dict]:
+def drive(env: dict[str, str], url: str, artifacts: Path, key: str, timeout: float, **more: str) -> list[dict]:
     """Runs client-vscode/e2e/drive.mjs (Playwright in Chromium); its steps as it reported them."""
-    script_env = {**env, "E2E_URL": url, "E2E_ARTIFACTS": str(artifacts), "E2E_KEY": key, "E2E_CHROMIUM": str(CHROMIUM)}
+    script_env = {**env, "E2E_URL": url, "E2E_ARTIFACTS": str(artifacts), "E2E_KEY": key, "E2E_CHROMIUM": str(CHROMIUM),
+                  **{f"E2E_{name.upper()}": str(value) for name, value in more.items()}}
     process = subprocess.Popen([str(NODE_HOME / "bin" / "node"), str(CLIENT / "e2e" / "drive.mjs")], cwd=CLIENT,
                                env=script_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []

@@ -16,9 +16,24 @@ from vscode.harness import (CLIENT, REPO, CodeServer, build_vsix, drive, keep_lo
                             tool_env)
 
 KEY = "sk-test-VSCODE-E2E-SENTINEL-5f3a9c"  # the only key the fake accepts: a call without it fails
-EXPECTED_STEPS = ["workbench", "squiggles", "problems", "inlay-hint", "cost-lens", "quick-fix", "undo", "api-key",
+EXPECTED_STEPS = ["workbench", "squiggles", "problems", "inlay-hint", "cost-lens", "quick-fix", "undo", "big-file",
+                  "api-key",
                   "upload", "job-confirm", "job-started", "chart-live", "job-succeeded", "try-model",
                   "ghost-text", "delete-confirm", "model-deleted"]
+
+
+def write_big_file(path, size=51 * 1024 * 1024):
+    """Over VS Code's 50 MB limit for extensions: distinct examples, the last line broken."""
+    examples = (REPO / "examples" / "clean.jsonl").read_text().splitlines()
+    with open(path, "w") as out:
+        written = count = 0
+        while written < size:
+            line = examples[count % len(examples)].replace("Nimbus", f"Nimbus {count}") + "\n"
+            out.write(line)
+            written += len(line.encode())
+            count += 1
+        out.write('{"messages": [{"role": "user", "content": "cut off"}\n')
+    return count + 1  # the broken line's number
 
 
 @pytest.fixture
@@ -44,6 +59,7 @@ def test_vscode_extension_end_to_end(tmp_path, artifacts):
     workspace.mkdir()
     shutil.copy(REPO / "examples" / "train.jsonl", workspace / "train.jsonl")  # broken on purpose
     shutil.copy(REPO / "examples" / "clean.jsonl", workspace / "support.jsonl")
+    big_last_line = write_big_file(workspace / "big.jsonl")
 
     with FakeOpenAI(api_keys=(KEY,), accept_any_sk_key=False, auto_advance=True, training_steps=8) as fake:
         env["FINETUNE_LS_FOLLOW_POLL"] = "1"  # a step a second: the chart is seen while the job runs
@@ -51,7 +67,7 @@ def test_vscode_extension_end_to_end(tmp_path, artifacts):
         try:
             code.install(vsix)
             url = code.start(workspace, {"finetune.baseUrl": fake.base_url})
-            steps = drive(env, url, artifacts, KEY, timeout=420)
+            steps = drive(env, url, artifacts, KEY, timeout=420, big_last_line=big_last_line)
         finally:
             code.stop()
             keep_logs(code, artifacts)
