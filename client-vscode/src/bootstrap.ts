@@ -52,8 +52,8 @@ export function venvPython(venv: string, platform: NodeJS.Platform = process.pla
   return platform === "win32" ? join(venv, "Scripts", "python.exe") : join(venv, "bin", "python");
 }
 
-/** Whether the environment holds this wheel already (its name is kept in a marker file). */
-export async function installedWheel(venv: string): Promise<string | undefined> {
+/** What the environment was made from: the wheel's name and the interpreter (a marker file). */
+export async function installedFrom(venv: string): Promise<string | undefined> {
   try {
     return (await fs.readFile(join(venv, MARKER), "utf8")).trim();
   } catch {
@@ -61,11 +61,18 @@ export async function installedWheel(venv: string): Promise<string | undefined> 
   }
 }
 
-/** The private environment, made or brought up to the shipped wheel. */
+/** The private environment, made or brought up to the shipped wheel; made anew when the
+ * interpreter changed (an environment belongs to the Python that made it). */
 export async function ensureVenv(python: string, venv: string, wheel: string, log: Log): Promise<string> {
   const wheelName = wheel.split(/[\\/]/).pop() ?? wheel;
+  const marker = `${wheelName}\n${python}`;
   const inside = venvPython(venv);
-  if (existsSync(inside) && (await installedWheel(venv)) === wheelName) return inside;
+  const previous = await installedFrom(venv);
+  if (existsSync(inside) && previous === marker) return inside;
+  if (previous !== undefined && !previous.endsWith(`\n${python}`)) {
+    log(`the interpreter changed: making the server's environment again`);
+    await fs.rm(venv, { recursive: true, force: true });
+  }
   if (!existsSync(inside)) {
     log(`creating the server's environment: ${python} -m venv ${venv}`);
     await step(python, ["-m", "venv", venv], `could not create a virtual environment in ${venv}`,
@@ -74,7 +81,7 @@ export async function ensureVenv(python: string, venv: string, wheel: string, lo
   log(`installing ${wheelName} and its dependencies from the package index`);
   await step(inside, ["-m", "pip", "install", "--disable-pip-version-check", "--upgrade", wheel],
     `could not install the server (${wheelName}) into ${venv}`, `${inside} -m pip install ${wheel}`, log);
-  await fs.writeFile(join(venv, MARKER), wheelName + "\n");
+  await fs.writeFile(join(venv, MARKER), marker + "\n");
   return inside;
 }
 
