@@ -43,10 +43,17 @@ async function until(what, probe, timeout = 30_000, every = 250) {
 
 // ------------------------------------------------------------------ workbench helpers
 async function palette(title) {
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
+  await until("the command palette", async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    if (await input.isVisible()) return true;
+    await page.waitForTimeout(500);
+    if (await input.isVisible()) return true;
+    // Keys go to a webview (the chart) when it has the focus: give it back to the workbench.
+    await page.locator(".part.titlebar").click({ position: { x: 300, y: 10 }, timeout: 2_000 }).catch(() => undefined);
+    return false;
+  }, 20_000, 100);
   await input.fill(`>${title}`);
   await pickRow(title);
 }
@@ -154,6 +161,13 @@ async function webviewFrame() {
     if (points !== null) return { frame, points: Number(points) };
   }
   return undefined;
+}
+
+/** The chart's text colour (its CSS value and relative luminance, 0 dark to 1 light). */
+async function chartTextColor(frame) {
+  const css = await frame.evaluate(() => getComputedStyle(document.querySelector("svg text.title")).fill);
+  const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? ["0", "0", "0"]).map(Number);
+  return { css, luminance: (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 };
 }
 
 async function jobsViewText() {
@@ -300,7 +314,8 @@ try {
   for (const series of ["train_loss", "train_mean_token_accuracy"]) { // no validation file: no valid_* lines
     if (!lines.includes(series)) fail(`the chart has no ${series} line (${lines})`);
   }
-  await shot("job-succeeded", { jobs: finished.slice(0, 120), series: lines });
+  const darkText = await chartTextColor(final.frame);
+  await shot("job-succeeded", { textColor: darkText.css, jobs: finished.slice(0, 120), series: lines });
 
   // --- try the model on an example, then delete it after confirming
   await openFile("support.jsonl");
@@ -342,6 +357,20 @@ try {
   await ask.locator(".monaco-button", { hasText: `Delete ${model}` }).click();
   await notification(`deleted ${model}`);
   await shot("model-deleted", { model });
+  await clearNotifications();
+
+  // --- the chart in a light theme: its colours are the theme's
+  if (darkText.luminance < 0.5) fail(`the chart's text is dark (${darkText.css}) in a dark theme`);
+  await palette("Preferences: Color Theme");
+  const themes = await quickInput("Select Color Theme");
+  await themes.fill("Light Modern");
+  await pickRow("Light Modern");
+  const lightText = await until("the chart's text dark on the light theme", async () => {
+    const found = await webviewFrame();
+    const color = found && (await chartTextColor(found.frame));
+    return color && color.luminance < 0.3 ? color : undefined;
+  });
+  await shot("chart-light", { textColor: lightText.css });
 } catch (error) {
   await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => undefined);
   const html = await page.evaluate(() => document.querySelector(".monaco-editor .view-lines")?.outerHTML ?? "")

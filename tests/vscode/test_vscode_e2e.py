@@ -19,7 +19,7 @@ KEY = "sk-test-VSCODE-E2E-SENTINEL-5f3a9c"  # the only key the fake accepts: a c
 EXPECTED_STEPS = ["workbench", "squiggles", "problems", "inlay-hint", "cost-lens", "quick-fix", "undo", "big-file",
                   "api-key",
                   "upload", "job-confirm", "job-started", "chart-live", "job-succeeded", "try-model",
-                  "ghost-text", "delete-confirm", "model-deleted"]
+                  "ghost-text", "delete-confirm", "model-deleted", "chart-light"]
 
 
 def write_big_file(path, size=51 * 1024 * 1024):
