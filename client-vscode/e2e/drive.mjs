@@ -256,12 +256,15 @@ try {
   await clearNotifications();
 
   // --- the fine-tuning loop against the fake OpenAI server
+  await palette("Fine-tune: Show Jobs");
+  await until("the Jobs view asking for a key", async () => (await jobsViewText()).includes("Set an API key"));
   await palette("Fine-tune: Set API Key");
   const keyInput = await quickInput("API key");
   if ((await keyInput.getAttribute("type")) !== "password") fail("the API key input is not a password field");
   await keyInput.fill(key);
   await page.keyboard.press("Enter");
   await notification("API key saved");
+  await until("the Jobs view listing (no jobs yet)", async () => !(await jobsViewText()).includes("Set an API key"));
   await shot("api-key");
   await clearNotifications();
 

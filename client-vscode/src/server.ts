@@ -43,6 +43,13 @@ export class Server implements vscode.Disposable {
     return client.sendRequest<T>("workspace/executeCommand", { command, arguments: args });
   }
 
+  /** Whether calls can have a key: from secret storage, the environment, or a key file setting. */
+  async hasKey(): Promise<boolean> {
+    const keyFile = vscode.workspace.getConfiguration("finetune").get<string | null>("keyFile");
+    return Boolean((await this.context.secrets.get(SECRET_KEY)) || process.env.OPENAI_API_KEY ||
+                   process.env.AZURE_OPENAI_API_KEY || keyFile);
+  }
+
   async sendApiKey(): Promise<void> {
     if (this.client?.state !== State.Running) return;
     const key = await this.context.secrets.get(SECRET_KEY);

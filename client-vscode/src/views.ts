@@ -26,6 +26,9 @@ abstract class ListView implements vscode.TreeDataProvider<Listed> {
 
   async getChildren(element?: Listed): Promise<Listed[]> {
     if (element) return [];
+    if (this.items === undefined && !(await this.server.hasKey())) {
+      return [{ id: "", needsKey: true }]; // no call (and no error message) before there is a key
+    }
     if (this.items === undefined) {
       const result = await this.server.execute<Listed[] | { error: string }>(this.command);
       this.error = result && !Array.isArray(result) ? result.error : undefined;
@@ -39,6 +42,12 @@ abstract class ListView implements vscode.TreeDataProvider<Listed> {
   protected loaded(_items: Listed[]): void {}
 
   getTreeItem(element: Listed): vscode.TreeItem {
+    if (element.needsKey) {
+      const item = new vscode.TreeItem("Set an API key to see this list");
+      item.iconPath = new vscode.ThemeIcon("key");
+      item.command = { command: "finetune-ls.setApiKey", title: "Set API Key" };
+      return item;
+    }
     if (typeof element.error === "string") {
       const item = new vscode.TreeItem(element.error);
       item.iconPath = new vscode.ThemeIcon("warning");
@@ -63,7 +72,7 @@ export class JobsView extends ListView {
 
   async getChildren(element?: Listed): Promise<Listed[]> {
     const listed = await super.getChildren(element);
-    if (element || this.error) return listed;
+    if (element || this.error || listed.some((item) => item.needsKey)) return listed;
     // Jobs started or followed since the list was fetched come first.
     const known = new Set(listed.map((item) => item.id));
     const extra = [...this.tracker.jobs.values()].filter((job) => !known.has(job.id)) as unknown as Listed[];
