@@ -1,0 +1,386 @@
+// Drives a real VS Code (code-server) in headless Chromium through the extension's whole
+// loop, saving a screenshot per step into E2E_ARTIFACTS and printing one JSON line per
+// step. Any failed expectation exits 1 after a "failure" screenshot.
+// Env: E2E_URL (code-server with the workspace), E2E_ARTIFACTS, E2E_KEY (the API key to
+// type), E2E_CHROMIUM (the browser), E2E_BIG_LAST_LINE (big.jsonl's broken last line). Run by tests/vscode/test_vscode_e2e.py.
+import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_KEY: key, E2E_CHROMIUM: browserPath, E2E_BIG_LAST_LINE: bigLastLine } =
+  process.env;
+const started = Date.now();
+let count = 0;
+
+const browser = await chromium.launch({
+  executablePath: browserPath || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+
+async function shot(step, details = {}) {
+  count += 1;
+  const screenshot = `${String(count).padStart(2, "0")}-${step}.png`;
+  await page.screenshot({ path: join(artifacts, screenshot) });
+  console.log(JSON.stringify({ step, screenshot, seconds: Math.round((Date.now() - started) / 1000), ...details }));
+}
+
+function fail(message) {
+  throw new Error(message);
+}
+
+async function until(what, probe, timeout = 30_000, every = 250) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe().catch((error) => (console.error(`(${what}: ${error.message.split("\n")[0]})`), undefined));
+    if (last) return last;
+    await page.waitForTimeout(every);
+  }
+  fail(`timed out after ${timeout / 1000} s waiting for ${what}`);
+}
+
+// ------------------------------------------------------------------ workbench helpers
+async function palette(title) {
+  const input = page.locator(".quick-input-widget input");
+  await until("the command palette", async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    if (await input.isVisible()) return true;
+    await page.waitForTimeout(500);
+    if (await input.isVisible()) return true;
+    // Keys go to a webview (the chart) when it has the focus: give it back to the workbench.
+    await page.locator(".part.titlebar").click({ position: { x: 300, y: 10 }, timeout: 2_000 }).catch(() => undefined);
+    return false;
+  }, 20_000, 100);
+  await input.fill(`>${title}`);
+  await pickRow(title);
+}
+
+/** Waits for a quick pick row whose label contains `text` and picks it. */
+async function pickRow(text) {
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: text }).first();
+  await row.waitFor({ state: "visible", timeout: 30_000 });
+  await row.click();
+}
+
+/** The quick input once its title, placeholder or prompt shows `text`. */
+async function quickInput(text) {
+  const widget = page.locator(".quick-input-widget");
+  const input = widget.locator("input");
+  await until(`the quick input "${text}"`, async () =>
+    (await widget.innerText()).includes(text) || ((await input.getAttribute("placeholder")) ?? "").includes(text));
+  return input;
+}
+
+async function openFile(name, { focus = true } = {}) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(name);
+  await pickRow(name);
+  await until(`${name} open`, async () => (await page.title()).startsWith(name));
+  if (focus) await page.locator(".monaco-editor .view-lines").first().click();
+}
+
+async function goToLine(line) {
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`:${line}`);
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(200);
+}
+
+/** The editor's logical lines on screen: each line number with its rows' tops and bottom. */
+function linesOnScreen() {
+  const editor = document.querySelector(".monaco-editor");
+  const numbers = [...editor.querySelectorAll(".line-numbers")]
+    .map((element) => ({ line: Number(element.textContent.trim()), top: element.getBoundingClientRect().top - 2 }))
+    .filter((item) => item.line > 0).sort((a, b) => a.top - b.top);
+  return numbers.map((item, index) => ({ ...item, bottom: numbers[index + 1]?.top ?? Infinity }));
+}
+
+/** The line numbers of the decorations matching `selector`, from where they are drawn. */
+async function decoratedLines(selector) {
+  await page.evaluate(`window.linesOnScreen = ${linesOnScreen}`); // the page's own code, not eval (its CSP)
+  return page.evaluate((selector) => {
+    const lines = window.linesOnScreen();
+    const found = new Set();
+    for (const decoration of document.querySelector(".monaco-editor").querySelectorAll(selector)) {
+      const top = decoration.getBoundingClientRect().top;
+      const owner = lines.find((item) => top >= item.top && top < item.bottom);
+      if (owner) found.add(owner.line);
+    }
+    return [...found].sort((a, b) => a - b);
+  }, selector);
+}
+
+/** decoratedLines over the whole (short) file: its top, then its end scrolled into view. */
+async function scanLines(selector) {
+  const lines = new Set();
+  for (const line of [1, 8, "end"]) {
+    if (line === "end") await page.keyboard.press("Control+End");
+    else await goToLine(line);
+    await page.waitForTimeout(300);
+    for (const found of await decoratedLines(selector)) lines.add(found);
+  }
+  return [...lines].sort((a, b) => a - b);
+}
+
+/** The text of a line as shown (all its wrapped rows, inlay hints included). */
+async function lineText(line) {
+  await page.evaluate(`window.linesOnScreen = ${linesOnScreen}`);
+  return page.evaluate((line) => {
+    const owner = window.linesOnScreen().find((item) => item.line === line);
+    if (!owner) return null;
+    return [...document.querySelector(".monaco-editor").querySelectorAll(".view-lines .view-line")]
+      .map((element) => ({ top: element.getBoundingClientRect().top, text: element.textContent }))
+      .filter((row) => row.top >= owner.top && row.top < owner.bottom).sort((a, b) => a.top - b.top)
+      .map((row) => row.text).join("").replace(/\u00a0/g, " ");
+  }, line);
+}
+
+async function notification(text, timeout = 60_000) {
+  const toast = page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
+  await toast.waitFor({ state: "visible", timeout });
+  await page.waitForTimeout(500); // the toast slides in: screenshots after it settles
+  return toast;
+}
+
+async function clearNotifications() {
+  await palette("Notifications: Clear All Notifications");
+  await until("no notifications", async () => (await page.locator(".notifications-toasts .notification-toast").count()) === 0, 5_000);
+}
+
+async function webviewFrame() {
+  for (const frame of page.frames()) {
+    const points = await frame.evaluate(() => document.body?.dataset?.points ?? null).catch(() => null);
+    if (points !== null) return { frame, points: Number(points) };
+  }
+  return undefined;
+}
+
+/** The chart's text colour (its CSS value and relative luminance, 0 dark to 1 light). */
+async function chartTextColor(frame) {
+  const css = await frame.evaluate(() => getComputedStyle(document.querySelector("svg text.title")).fill);
+  const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? ["0", "0", "0"]).map(Number);
+  return { css, luminance: (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 };
+}
+
+async function jobsViewText() {
+  const view = page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Jobs" }) }).first();
+  return (await view.innerText()).replace(/\s+/g, " ");
+}
+
+// ------------------------------------------------------------------ the session
+try {
+  await page.goto(url);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+  await until("the explorer", async () => (await page.locator(".explorer-folders-view .monaco-list-row").count()) >= 2);
+  await shot("workbench");
+
+  // --- checking a broken file: squiggles, Problems, inlay hint, cost lens
+  await openFile("train.jsonl");
+  // The first start makes the server's environment from the bundled wheel: allow for it.
+  await until("the first error squiggle", async () => (await decoratedLines(".squiggly-error")).length > 0, 300_000, 1000);
+  await page.waitForTimeout(1000); // the file-level findings (duplicates) come with the full report
+  const errors = await scanLines(".squiggly-error");
+  const warnings = await scanLines(".squiggly-warning");
+  if (JSON.stringify(errors) !== "[2,4,7,15]") fail(`error squiggles on lines ${errors}, expected 2, 4, 7, 15`);
+  if (JSON.stringify(warnings) !== "[10,14]") fail(`warning squiggles on lines ${warnings}, expected 10, 14`);
+  await goToLine(1);
+  await shot("squiggles", { errors, warnings });
+
+  await page.keyboard.press("Control+Shift+M");
+  const problems = await until("the Problems rows", async () => {
+    const rows = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+    return rows.length >= 7 ? rows.map((row) => row.replace(/\s+/g, " ")) : undefined;
+  });
+  const expected = [["Role \"model\" is not allowed here", 2], ["weight is 1.0", 4], ["\"arguments\" in tool call", 7],
+                    ["Empty line", 10], ["The same example as line 1", 14], ["The line ends before the object", 15]];
+  for (const [message, line] of expected) {
+    if (!problems.some((row) => row.includes(message) && row.includes(`[Ln ${line},`))) {
+      fail(`no Problems entry "${message}" at line ${line}:\n${problems.join("\n")}`);
+    }
+  }
+  await shot("problems", { rows: problems.length });
+  await page.keyboard.press("Control+Shift+M"); // closes the panel again (toggle)
+
+  const hint = await until("an inlay token hint", async () => {
+    // Inlay hints are spans of injected text in the line (spaces as no-break spaces).
+    const text = await page.locator(".monaco-editor .view-lines").first().innerText();
+    return /\d[\d,]*\s+tok/.exec(text)?.[0].replace(/\s+/, " ");
+  });
+  await shot("inlay-hint", { hint });
+
+  const lens = await until("the cost lens", async () => {
+    const text = await page.locator(".monaco-editor .codelens-decoration").first().innerText();
+    return /examples · .* ≈ \$\d/.test(text) ? text : undefined;
+  });
+  await shot("cost-lens", { lens });
+
+  // --- a quick fix applied, then undone
+  const before = await lineText(2);
+  if (!before?.includes('"role": "model"')) fail(`line 2 is not the broken one: ${before}`);
+  await goToLine(`2:${before.indexOf('"model"') + 2}`);
+  await page.keyboard.press("Control+.");
+  const fix = page.locator(".action-widget .monaco-list-row", { hasText: "assistant" }).first();
+  await fix.waitFor({ state: "visible", timeout: 20_000 });
+  const fixTitle = (await fix.innerText()).trim();
+  await fix.click();
+  const fixed = await until("the fix applied", async () => {
+    const text = await lineText(2);
+    return text?.includes('"role": "assistant"') && !text.includes('"role": "model"') ? text : undefined;
+  });
+  await until("line 2's error gone", async () => !(await decoratedLines(".squiggly-error")).includes(2));
+  await shot("quick-fix", { fix: fixTitle });
+  await page.keyboard.press("Control+Z");
+  await until("the fix undone", async () => (await lineText(2))?.includes('"role": "model"'));
+  await until("line 2's error back", async () => (await decoratedLines(".squiggly-error")).includes(2));
+  await shot("undo", { fixedLine: fixed.slice(0, 60) });
+
+  // --- a file over 50 MB, which VS Code does not hand to extensions: checked from disk
+  await openFile("big.jsonl", { focus: false });
+  const checked = await notification("checked big.jsonl from disk", 120_000);
+  const summary = (await checked.innerText()).replace(/\s+/g, " ");
+  await page.keyboard.press("Control+Shift+M");
+  const bigRow = await until("the big file's finding in Problems", async () => {
+    const rows = (await page.locator(".markers-panel .monaco-list-row").allInnerTexts()).map((row) => row.replace(/\s+/g, " "));
+    return rows.find((row) => row.includes("The line ends before") && row.includes(`[Ln ${bigLastLine},`));
+  });
+  await shot("big-file", { summary: summary.slice(0, 160), problem: bigRow.slice(0, 160) });
+  await page.keyboard.press("Control+Shift+M");
+  await clearNotifications();
+
+  // --- the fine-tuning loop against the fake OpenAI server
+  await palette("Fine-tune: Show Jobs");
+  await until("the Jobs view asking for a key", async () => (await jobsViewText()).includes("Set an API key"));
+  await palette("Fine-tune: Set API Key");
+  const keyInput = await quickInput("API key");
+  if ((await keyInput.getAttribute("type")) !== "password") fail("the API key input is not a password field");
+  await keyInput.fill(key);
+  await page.keyboard.press("Enter");
+  await notification("API key saved");
+  await until("the Jobs view listing (no jobs yet)", async () => !(await jobsViewText()).includes("Set an API key"));
+  await shot("api-key");
+  await clearNotifications();
+
+  await openFile("support.jsonl");
+  await palette("Fine-tune: Upload File");
+  const uploaded = await notification("uploaded support.jsonl as file-");
+  const fileId = /file-[\w-]+/.exec(await uploaded.innerText())?.[0];
+  await shot("upload", { fileId });
+  await clearNotifications();
+
+  await palette("Fine-tune: Start Job");
+  let input = await quickInput("(1/5)");
+  await input.fill("gpt-4o-mini");
+  await pickRow("gpt-4o-mini-2024-07-18");
+  input = await quickInput("(2/5)");
+  await pickRow("supervised");
+  input = await quickInput("(3/5)");
+  await input.fill("3");
+  await page.keyboard.press("Enter");
+  input = await quickInput("(4/5)");
+  await input.fill("e2e");
+  await page.keyboard.press("Enter");
+  input = await quickInput("(5/5)");
+  await pickRow("(no validation file)");
+  const confirm = await notification("Start a supervised fine-tuning job on gpt-4o-mini-2024-07-18");
+  const question = (await confirm.innerText()).replace(/\s+/g, " ");
+  if (!/\$\d/.test(question)) fail(`the confirmation shows no cost estimate: ${question}`);
+  await shot("job-confirm", { question });
+  await confirm.locator(".monaco-button", { hasText: "Start job" }).click();
+  const startedToast = await notification("started ftjob-");
+  const jobId = /ftjob-[\w-]+/.exec(await startedToast.innerText())?.[0];
+  await until("the job in the Jobs view", async () => (await jobsViewText()).includes(jobId));
+  await shot("job-started", { jobId });
+  await clearNotifications();
+
+  const live = await until("the chart drawing steps while the job runs", async () => {
+    const found = await webviewFrame();
+    const jobs = await jobsViewText();
+    return found && found.points >= 2 && /running/.test(jobs) ? found.points : undefined;
+  }, 120_000, 150);
+  await shot("chart-live", { points: live });
+
+  const finished = await until("the job succeeded in the Jobs view", async () => {
+    const jobs = await jobsViewText();
+    return /succeeded/.test(jobs) ? jobs : undefined;
+  }, 120_000);
+  const final = await webviewFrame();
+  if (!final || final.points < 8) fail(`the chart has ${final?.points} steps, expected 8`);
+  const lines = await final.frame.evaluate(() => [...document.querySelectorAll("polyline.series")].map((p) => p.dataset.series));
+  for (const series of ["train_loss", "train_mean_token_accuracy"]) { // no validation file: no valid_* lines
+    if (!lines.includes(series)) fail(`the chart has no ${series} line (${lines})`);
+  }
+  const darkText = await chartTextColor(final.frame);
+  await shot("job-succeeded", { textColor: darkText.css, jobs: finished.slice(0, 120), series: lines });
+
+  // --- try the model on an example, then delete it after confirming
+  await openFile("support.jsonl");
+  await goToLine(1);
+  await palette("Fine-tune: Try Model on This Example");
+  await quickInput("Try which model");
+  await pickRow("ft:");
+  const answer = await notification("canned answer");
+  await shot("try-model", { answer: (await answer.innerText()).replace(/\s+/g, " ").slice(0, 160) });
+  await clearNotifications();
+
+  // Ghost text from the fine-tuned model in a new example's assistant slot, on request.
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.insertText('{"messages": [{"role": "user", "content": "Can I get an invoice?"}, {"role": "assistant", "content": "');
+  await palette("Trigger Inline Suggestion");
+  const ghost = await until("ghost text from the model", async () => {
+    const parts = await page.locator(".monaco-editor .ghost-text-decoration").allInnerTexts();
+    const text = parts.join("").replace(/\s+/g, " "); // no-break spaces in the editor's spans
+    return text.includes("canned answer") ? text : undefined;
+  }, 30_000);
+  await shot("ghost-text", { ghost: ghost.slice(0, 120) });
+  await page.keyboard.press("Escape");
+  await palette("File: Revert File");
+  await until("the typed example reverted", async () => (await lineText(13)) === null);
+  await clearNotifications();
+
+  await palette("Fine-tune: Delete Model");
+  await quickInput("Delete which model");
+  const modelRow = page.locator(".quick-input-list .monaco-list-row", { hasText: "ft:" }).first();
+  await modelRow.waitFor();
+  const model = (await modelRow.locator(".label-name").first().innerText()).trim();
+  if (!model.startsWith("ft:")) fail(`the model to delete is ${model}`);
+  await modelRow.click();
+  const ask = await notification(`Delete the model ${model}?`);
+  await shot("delete-confirm", { model });
+  await ask.locator(".monaco-button", { hasText: `Delete ${model}` }).click();
+  await notification(`deleted ${model}`);
+  await shot("model-deleted", { model });
+  await clearNotifications();
+
+  // --- the chart in a light theme: its colours are the theme's
+  if (darkText.luminance < 0.5) fail(`the chart's text is dark (${darkText.css}) in a dark theme`);
+  await palette("Preferences: Color Theme");
+  const themes = await quickInput("Select Color Theme");
+  await themes.fill("Light Modern");
+  await pickRow("Light Modern");
+  const lightText = await until("the chart's text dark on the light theme", async () => {
+    const found = await webviewFrame();
+    const color = found && (await chartTextColor(found.frame));
+    return color && color.luminance < 0.3 ? color : undefined;
+  });
+  await shot("chart-light", { textColor: lightText.css });
+} catch (error) {
+  await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => undefined);
+  const html = await page.evaluate(() => document.querySelector(".monaco-editor .view-lines")?.outerHTML ?? "")
+    .catch(() => "");
+  writeFileSync(join(artifacts, "failure-editor.html"), html.slice(0, 200_000));
+  console.log(`FAILED: ${error.stack ?? error}`);
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
