@@ -34,7 +34,7 @@ except ImportError:  # Windows
     fcntl = None
 
 BIG_BODY = int(os.environ.get("FINETUNE_LS_BIG_MESSAGE", 8 << 20))  # bytes; tests lower it
-PIECE = max(1 << 12, min(4 << 20, BIG_BODY // 2))
+PIECE = max(1 << 12, min(1 << 20, BIG_BODY // 2))  # small: a piece is up to 4x its size once decoded
 PREFIX_LIMIT = 1 << 16  # a text that starts later is read the usual way
 _TEXT_KEY = re.compile(rb'"text"\s*:\s*"')
 _CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
