@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from finetune_ls.cli.main import main
-from finetune_ls.prep.convert import write_atomically
+from finetune_ls.prep.outputs import write_atomically
 from helpers import TODAY
 
 ROWS = 12  # OpenAI wants at least 10 examples: the round trips must pass check as a whole file

@@ -15,8 +15,9 @@ from datetime import date
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.findings import Severity
 from finetune_ls.prep.convert import (
-    SHAPES, TARGETS, Options, UsageProblem, convert_table, default_output, refusal, write_atomically,
+    SHAPES, TARGETS, Options, UsageProblem, convert_table,
 )
+from finetune_ls.prep.outputs import default_output, refusal, write_atomically
 from finetune_ls.prep.readers import INPUT_KINDS, ReadError, kind_of, read_path
 
 COLUMN_OPTIONS = {"prompt": "prompt_col", "completion": "completion_col", "chosen": "chosen_col",

@@ -16,7 +16,8 @@ from dataclasses import asdict
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import redact
-from finetune_ls.prep.source import NotAnExample, Source, default_output, join, read_source
+from finetune_ls.prep.outputs import default_output, refusal, write_atomically
+from finetune_ls.prep.source import NotAnExample, Source, join, read_source
 from finetune_ls.prep.split import split
 from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
 
@@ -74,17 +75,17 @@ def _read(path: str) -> Source:
 
 def _write(outputs: list[tuple[str, bytes]], source: str, force: bool) -> None:
     """Write every output, or none: all are checked before the first is written."""
-    for path, _ in outputs:
-        if os.path.exists(path) and os.path.realpath(path) == os.path.realpath(source):
-            raise Refused(f"{path} is the input; choose another output")
-        if os.path.exists(path) and not force:
-            raise Refused(f"{path} exists; use --force to replace it")
     if len({os.path.realpath(path) for path, _ in outputs}) < len(outputs):
         raise Refused("the outputs must be different files")
+    for path, _ in outputs:
+        problem = refusal(source, path, replace=force, how_to_replace="; use --force to replace it")
+        if problem:
+            raise Refused(problem)
     for path, data in outputs:
         try:
-            with open(path, "wb") as handle:
-                handle.write(data)
+            write_atomically(path, data, replace=force)
+        except FileExistsError:
+            raise Refused(f"{path} exists; use --force to replace it") from None
         except OSError as problem:
             raise Refused(f"cannot write {path}: {problem.strerror or problem}") from None
 

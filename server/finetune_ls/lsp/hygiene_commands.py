@@ -18,7 +18,9 @@ from finetune_ls.lsp.server import FinetuneServer, server
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import line_replacements
-from finetune_ls.prep.source import NotAnExample, Source, default_output, join, read_source
+from finetune_ls.lsp.new_files import new_file_changes
+from finetune_ls.prep.outputs import default_output
+from finetune_ls.prep.source import NotAnExample, Source, join, read_source
 from finetune_ls.prep.split import split
 from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
 
@@ -72,14 +74,6 @@ async def _apply(ls: FinetuneServer, label: str, changes: list) -> bool:
     return bool(result and result.applied)
 
 
-def _new_file(uri: str, text: str, force: bool) -> list:
-    """Create a file (replacing it only when `force`) and fill it."""
-    return [types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=force, ignore_if_exists=False)),
-            types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                                   edits=[types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-                                                         new_text=text)])]
-
-
 def _position(lines: list[str], line: int, column: int, encoding: str) -> types.Position:
     return types.Position(line, from_code_points(lines[line], column, encoding))
 
@@ -106,7 +100,7 @@ async def split_file(ls: FinetuneServer, *args) -> dict:
         if os.path.exists(target) and not force:
             raise Refused(f"{os.path.basename(target)} exists; run the command again with force to replace it")
     changes = [change for target, lines in outputs.values()
-               for change in _new_file(from_fs_path(target), join(lines).decode("utf-8", "surrogateescape"), force)]
+               for change in new_file_changes(from_fs_path(target), join(lines).decode("utf-8", "surrogateescape"), force)]
     applied = await _apply(ls, f"Split {os.path.basename(path)}", changes)
     answer = {name: {"uri": from_fs_path(target), "examples": len(lines)} for name, (target, lines) in outputs.items()}
     return {"applied": applied, **answer, "labels": result.labels, "blankLines": source.blank}

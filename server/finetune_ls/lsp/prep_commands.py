@@ -16,10 +16,12 @@ import os
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from finetune_ls.lsp.new_files import creates_files, new_file_changes
 from finetune_ls.lsp.server import FinetuneServer, server
 from finetune_ls.prep.convert import (
-    SHAPES, TARGETS, Options, Outcome, UsageProblem, convert_table, default_output, refusal, write_atomically,
+    SHAPES, TARGETS, Options, Outcome, UsageProblem, convert_table,
 )
+from finetune_ls.prep.outputs import default_output, refusal, write_atomically
 from finetune_ls.prep.readers import INPUT_KINDS, ReadError, kind_of, read_bytes, read_path
 
 CONVERT_FILE = "finetune.convertFile"
@@ -67,23 +69,6 @@ def _convert(ls: FinetuneServer, uri: str, path: str, given: dict) -> Outcome:
     return convert_table(table, options, ls.settings.check_settings(ls.catalog), output_path=path)
 
 
-def _creates_files(ls: FinetuneServer) -> bool:
-    workspace = ls.client_capabilities.workspace
-    edit = workspace.workspace_edit if workspace else None
-    return bool(workspace and workspace.apply_edit and edit and edit.document_changes
-                and types.ResourceOperationKind.Create in (edit.resource_operations or ()))
-
-
-def creation_edit(uri: str, text: str) -> types.WorkspaceEdit:
-    """A new file with `text` in it, refused by the editor if the file exists meanwhile."""
-    return types.WorkspaceEdit(document_changes=[
-        types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)),
-        types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-            edits=[types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)), new_text=text)]),
-    ])
-
-
 def _failure(ls: FinetuneServer, message: str, **details) -> dict:
     ls.show(f"finetune-ls: {message}", types.MessageType.Error)
     return {"error": message, **details}
@@ -117,9 +102,9 @@ async def convert_file(ls: FinetuneServer, *args) -> dict:
     if not outcome.writable:
         return _failure(ls, f"{os.path.basename(path)}: {outcome.why_not_written('skipBad')}", report=report)
     output_uri = from_fs_path(output)
-    if _creates_files(ls):
+    if creates_files(ls):
         answer = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
-            edit=creation_edit(output_uri, outcome.text()), label=f"Convert {os.path.basename(path)}"))
+            edit=types.WorkspaceEdit(document_changes=new_file_changes(output_uri, outcome.text())), label=f"Convert {os.path.basename(path)}"))
         if not answer.applied:
             return _failure(ls, f"the editor did not create {output}: {answer.failure_reason or 'no reason given'}",
                             report=report)
@@ -131,4 +116,4 @@ async def convert_file(ls: FinetuneServer, *args) -> dict:
     ls.show(f"finetune-ls: {outcome.detection.describe()}; {len(outcome.examples)} examples in "
             f"{os.path.basename(output)}" + (f", {len(outcome.problems)} rows left out" if outcome.problems else ""))
     return {**outcome.as_json(path, output, written=True), "uri": output_uri,
-            "viaEdit": _creates_files(ls)}
+            "viaEdit": creates_files(ls)}

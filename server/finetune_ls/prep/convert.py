@@ -10,8 +10,6 @@ is reported at its source row. Such rows are left out only when the caller asked
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 
 from finetune_ls.core.conversions import (
@@ -382,38 +380,3 @@ def convert_table(table: Table, options: Options, settings: CheckSettings | None
         report, errors, warnings = _check(examples, settings, output_path)
     problems.sort(key=lambda note: note.row)
     return Outcome(detection, examples, problems, warnings, report, options.skip_bad)
-
-
-# ---------------------------------------------------------------- where it goes
-def default_output(input_path: str, target: str) -> str:
-    """Next to the input, named for what it holds: data.csv -> data.chat.jsonl."""
-    stem = os.path.splitext(input_path)[0]
-    return f"{stem}.{target}.jsonl"
-
-
-def refusal(input_path: str, output_path: str, replace: bool = False, how_to_replace: str = "") -> str | None:
-    """Why the output may not be written there (None: it may): never over the input, and
-    over another file only when the caller asked to replace it (`how_to_replace` says how)."""
-    exists = os.path.exists(output_path)
-    if os.path.realpath(input_path) == os.path.realpath(output_path) or (
-            exists and os.path.exists(input_path) and os.path.samefile(input_path, output_path)):
-        return f"{output_path} is the input file; a conversion never overwrites its input"
-    if exists and not replace:
-        return f"{output_path} exists{how_to_replace}"
-    return None
-
-
-def write_atomically(path: str, text: str, replace: bool = False) -> None:
-    """Write the whole file or nothing: a temporary file next to it, then moved into place.
-    Without `replace`, a file that appeared there meanwhile stays (FileExistsError)."""
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        if replace:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails, unlike a rename, when the name is taken
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)

@@ -58,9 +58,3 @@ def read_source(data: bytes) -> Source:
 
 def join(lines: list[Line]) -> bytes:
     return b"".join(line.terminated() for line in lines)
-
-
-def default_output(path: str, suffix: str) -> str:
-    """NAME.SUFFIX.jsonl beside NAME.jsonl."""
-    stem = path[:-len(".jsonl")] if path.lower().endswith(".jsonl") else path
-    return f"{stem}.{suffix}.jsonl"
