@@ -24,6 +24,7 @@ from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_w
 
 CHECK_FILE = "finetune.checkFile"
 SHOW_FINDINGS_EVERY = 1.0  # seconds between the findings shown while a big document is checked
+SETTLE_AFTER_SECONDS = 0.5
 
 
 def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
@@ -85,8 +86,10 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
             return
         state.loading = False
         state.apply_changes(ls.settings.max_diagnostics)  # those made while the report was made
-        memory.settle()  # what reading the message, the workers' results and the report freed
         ls.publish_soon(state.uri, delay=0)
+        # What reading the message, the workers' results and the report freed; a moment
+        # later, so the summary and the diagnostics are not kept waiting for it.
+        asyncio.get_running_loop().call_later(SETTLE_AFTER_SECONDS, memory.settle)
         ls.refresh_views()  # lenses and hints show the summary and the tokens
         if check.plan.context.encoding:  # for the edits to come (left alone while the document loaded)
             workers.load_encoding_in_background(check.plan.context.encoding)

@@ -50,7 +50,11 @@ def give_back() -> None:
 
 
 def settle() -> None:
-    """After a big document's check: give free pages back, and keep what is alive now
-    out of the cycle collector's full collections (what is freed later is still freed)."""
-    give_back()
+    """After a big document's check: collect once (what was frozen before may have become
+    cyclic garbage since, which a frozen object never is collected as), keep what is alive
+    now out of the collector's full collections (what is freed later is still freed by its
+    count), and give free pages back."""
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
+    give_back()
