@@ -140,11 +140,6 @@ class DocumentCheck:
         copy.plan, copy.entries, copy.contents = self.plan, list(self.entries), contents
         return copy
 
-    def follows(self, previous: DocumentCheck) -> None:
-        """Show the previous check's report (say, before the tokens were counted) until
-        this one's is made."""
-        self._stale = previous._report or previous._stale
-
     def adopt(self, report: FileReport) -> None:
         """Take a report made from a snapshot (the caller checked nothing changed since)."""
         self._report = report

@@ -14,7 +14,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.document import from_code_points, split_keeping_breaks
-from finetune_ls.lsp.server import FinetuneServer, server
+from finetune_ls.lsp.server import FinetuneServer, command_argument, server
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import line_replacements
@@ -27,12 +27,6 @@ from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
 
 class Refused(Exception):
     """Shown to the user and answered as {"error": sentence}."""
-
-
-def _argument(args: tuple, index: int, name: str, default=None):
-    if args and isinstance(args[0], dict):
-        return args[0].get(name, default)
-    return args[index] if len(args) > index else default
 
 
 def _document(ls: FinetuneServer, uri: object) -> tuple[str, str, Source, int | None, str]:
@@ -87,11 +81,11 @@ def _edit_on(uri: str, version: int | None, edits: list[types.TextEdit]) -> type
 @_refusing
 async def split_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, valid (fraction or count, 0.1), seed (0), stratify (true), force (false)."""
-    uri = _argument(args, 0, "uri")
+    uri = command_argument(args, 0, "uri")
     path, _, source, _, _ = _document(ls, uri)
-    force = bool(_argument(args, 4, "force", False))
-    result = split(source.lines, float(_argument(args, 1, "valid", 0.1)), int(_argument(args, 2, "seed", 0)),
-                   stratify=bool(_argument(args, 3, "stratify", True)))
+    force = bool(command_argument(args, 4, "force", False))
+    result = split(source.lines, float(command_argument(args, 1, "valid", 0.1)), int(command_argument(args, 2, "seed", 0)),
+                   stratify=bool(command_argument(args, 3, "stratify", True)))
     if not result.train or not result.valid:
         raise Refused("the duplicates are too many to keep them on one side; dedupe the file first")
     outputs = {"train": (default_output(path, "train"), result.train),
@@ -120,9 +114,9 @@ def _without_lines(text: str, removed: set[int], encoding: str) -> types.TextEdi
 @_refusing
 async def dedupe_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, exact (false: near duplicates too). Removes the later copies."""
-    uri = _argument(args, 0, "uri")
+    uri = command_argument(args, 0, "uri")
     _, text, source, version, encoding = _document(ls, uri)
-    result = dedupe(source.lines, near=not _argument(args, 1, "exact", False))
+    result = dedupe(source.lines, near=not command_argument(args, 1, "exact", False))
     edits = [_without_lines(text, {r.line.number - 1 for r in result.removed}, encoding)] if result.removed else []
     applied = await _apply(ls, "Remove duplicate examples", [_edit_on(uri, version, edits)]) if edits else False
     return {"applied": applied, "kept": len(result.kept),
@@ -133,7 +127,7 @@ async def dedupe_file(ls: FinetuneServer, *args) -> dict:
 @_refusing
 async def redact_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri. Replaces what the privacy rules find with placeholders."""
-    uri = _argument(args, 0, "uri")
+    uri = command_argument(args, 0, "uri")
     _, text, source, version, encoding = _document(ls, uri)
     lines = split_lines(text)
     edits, replaced = [], []
@@ -153,9 +147,9 @@ async def redact_file(ls: FinetuneServer, *args) -> dict:
 async def stats(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, model (default: the setting, else per format). The numbers, the table
     `finetune-ls stats` prints, and an SVG histogram of the tokens per example."""
-    uri = _argument(args, 0, "uri")
+    uri = command_argument(args, 0, "uri")
     path, _, source, _, _ = _document(ls, uri)
-    numbers = compute_stats(source.lines, _argument(args, 1, "model") or ls.settings.model)
+    numbers = compute_stats(source.lines, command_argument(args, 1, "model") or ls.settings.model)
     return {**stats_json(numbers), "table": stats_table(numbers, os.path.basename(path)),
             "histogram": histogram_svg(numbers.per_example_tokens, f"Tokens per example: {os.path.basename(path)}",
                                        f"tokens ({numbers.encoding})")}

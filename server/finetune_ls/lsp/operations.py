@@ -21,7 +21,7 @@ from finetune_ls.api.connection import Connection, MissingKey, connect
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.server import FinetuneServer, server
+from finetune_ls.lsp.server import FinetuneServer, command_argument, server
 
 SET_API_KEY = "finetune.setApiKey"
 JOB_STATUS = "finetune/jobStatus"
@@ -59,13 +59,6 @@ def failed(result) -> bool:
     return isinstance(result, dict) and set(result) == {"error"}
 
 
-def _argument(args: tuple, index: int, name: str, default=None):
-    """An argument given in place (command arguments) or in an object at the first place."""
-    if args and isinstance(args[0], dict):
-        return args[0].get(name, default)
-    return args[index] if len(args) > index else default
-
-
 def ledger_for(ls: FinetuneServer, path: str | None = None) -> Ledger:
     root = ls.workspace.root_path if ls.workspace and ls.workspace.root_path else None
     return Ledger(root or (os.path.dirname(path) if path else os.getcwd()))
@@ -86,7 +79,7 @@ async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
 @server.command(SET_API_KEY)
 def set_api_key(ls: FinetuneServer, *args) -> dict:
     """The editor hands the key over at run time (it keeps it in its secret storage)."""
-    key = _argument(args, 0, "key")
+    key = command_argument(args, 0, "key")
     ls.api_key = key.strip() if isinstance(key, str) and key.strip() else None
     return {"ok": True, "hasKey": ls.api_key is not None}
 
@@ -94,8 +87,8 @@ def set_api_key(ls: FinetuneServer, *args) -> dict:
 # ---------------------------------------------------------------- files
 @server.command("finetune.upload")
 async def upload(ls: FinetuneServer, *args) -> dict:
-    uri = _argument(args, 0, "uri")
-    force = bool(_argument(args, 1, "force", False))
+    uri = command_argument(args, 0, "uri")
+    force = bool(command_argument(args, 1, "force", False))
     path = to_fs_path(uri) if isinstance(uri, str) else None
     if not path or not os.path.isfile(path):
         return {"error": f"{uri} is not a file on disk."}
@@ -126,7 +119,7 @@ async def list_files(ls: FinetuneServer, *args) -> list | dict:
 
 @server.command("finetune.deleteFile")
 async def delete_file(ls: FinetuneServer, *args) -> dict:
-    file_id = _argument(args, 0, "id")
+    file_id = command_argument(args, 0, "id")
     if not await _confirm(ls, f"Delete the file {file_id}? It cannot be undone.", "Delete"):
         return {"id": file_id, "deleted": False, "cancelled": True}
     return await run_call(ls, lambda s: {"id": file_id,
@@ -167,7 +160,7 @@ async def trainable_models(ls: FinetuneServer, *args) -> dict:
     """The models a job can start on: those of the catalog that can still be trained for
     the format (chat by default), and that the account sees in models.list (without a
     connection: the catalog's, with a note)."""
-    fmt = _argument(args, 0, "format") or "chat"
+    fmt = command_argument(args, 0, "format") or "chat"
     known = ls.catalog.trainable(fmt, CheckSettings().resolved_today())
     listed = await run_call(ls, lambda session: {model.id for model in session.client.models.list().data})
     if failed(listed):
@@ -187,7 +180,7 @@ async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
 async def follow_job(ls: FinetuneServer, *args) -> dict:
     """Follow a job until it ends: its status and every metrics point go to the client as
     notifications; the answer is the job as it ended."""
-    job_id = _argument(args, 0, "id")
+    job_id = command_argument(args, 0, "id")
     loop = asyncio.get_running_loop()
 
     def tell(method: str, params: dict) -> None:
@@ -211,7 +204,7 @@ async def follow_job(ls: FinetuneServer, *args) -> dict:
 
 def _job_action(name: str, confirm: str | None = None):
     async def act(ls: FinetuneServer, *args) -> dict:
-        job_id = _argument(args, 0, "id")
+        job_id = command_argument(args, 0, "id")
         if confirm and not await _confirm(ls, confirm.format(job_id), name.capitalize() + " job"):
             return {"id": job_id, "cancelled": True}
 
@@ -233,7 +226,7 @@ server.command("finetune.resumeJob")(_job_action("resume"))
 
 @server.command("finetune.jobEvents")
 async def job_events(ls: FinetuneServer, *args) -> list | dict:
-    job_id = _argument(args, 0, "id")
+    job_id = command_argument(args, 0, "id")
     return await run_call(ls, lambda session: plain(api_modules().jobs.events(session.client, job_id)))
 
 
@@ -245,7 +238,7 @@ async def list_models(ls: FinetuneServer, *args) -> list | dict:
 
 @server.command("finetune.deleteModel")
 async def delete_model(ls: FinetuneServer, *args) -> dict:
-    model = _argument(args, 0, "id")
+    model = command_argument(args, 0, "id")
     if not isinstance(model, str) or not model:
         return {"error": "Which model? Give its id."}
     if not await _confirm(ls, f"Delete the model {model}? It cannot be undone.", f"Delete {model}"):
@@ -258,7 +251,7 @@ async def delete_model(ls: FinetuneServer, *args) -> dict:
 async def try_model(ls: FinetuneServer, *args) -> dict:
     """The example on a line of an open document, sent to a model: its answer beside the
     expected one (also shown to the user)."""
-    uri, line, model = _argument(args, 0, "uri"), _argument(args, 1, "line"), _argument(args, 2, "model")
+    uri, line, model = command_argument(args, 0, "uri"), command_argument(args, 1, "line"), command_argument(args, 2, "model")
     state = ls.documents.get(uri)
     if state is None or not isinstance(line, int) or not 0 <= line < len(state.document.contents):
         return {"error": "Open the file and put the cursor on an example."}

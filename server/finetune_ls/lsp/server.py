@@ -254,6 +254,14 @@ def for_document(action: str, default=None):
     return wrap
 
 
+def command_argument(args: tuple, index: int, name: str, default=None):
+    """An argument of a workspace/executeCommand: given in place, or by name in an object
+    at the first place."""
+    if args and isinstance(args[0], dict):
+        return args[0].get(name, default)
+    return args[index] if len(args) > index else default
+
+
 server = FinetuneServer()
 
 
