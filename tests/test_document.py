@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from helpers import settings
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import check_text
+from finetune_ls.core.entries import line_entry
 from finetune_ls.core.lines import split_lines
 
 OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
@@ -64,6 +65,28 @@ def test_batches_of_edits_applied_at_once_match_a_fresh_check(initial, batches):
         check.apply(changes, list(lines))
         fresh = check_text("\n".join(lines), settings(), path="<doc>")
         assert _signature(check.report()) == _signature(fresh)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), min_size=0, max_size=14), st.booleans(), st.integers(1, 5),
+       st.lists(st.tuples(st.integers(0, 20), st.integers(0, 3), st.lists(st.sampled_from(PIECES), max_size=3)),
+                max_size=2))
+def test_a_report_folded_as_entries_stream_in_matches_a_fresh_check(initial, final_break, chunk, edits):
+    """A big document's entries come from the workers a chunk at a time, checked line by line
+    as the workers check them (a byte-order mark included), and the report is folded as they
+    come; edits after that fold it again from the entries."""
+    lines = list(initial) + ([""] if final_break or not initial else [])
+    check = DocumentCheck("<doc>", settings())
+    check.open_streamed(list(lines))
+    for start in range(0, len(lines), chunk):
+        check.add_entries([line_entry(line, check.plan.context) for line in lines[start:start + chunk]])
+    assert _signature(check.report()) == _signature(check_text("\n".join(lines), settings(), path="<doc>"))
+    for start, removed, inserted in edits:
+        start = min(start, len(lines) - 1)
+        end = min(len(lines) - 1 if final_break else len(lines), start + removed)
+        lines[start:end] = inserted
+        check.replace(start, end, len(inserted), list(lines))
+        assert _signature(check.report()) == _signature(check_text("\n".join(lines), settings(), path="<doc>"))
 
 
 def test_only_touched_lines_are_checked_again(monkeypatch):

@@ -29,6 +29,7 @@ class DocumentCheck:
         self.contents: Sequence[str] = ()
         self._report: FileReport | None = None
         self._stale: FileReport | None = None  # the last report, until a new one is made
+        self._folding: FileAggregator | None = None  # the report folded as entries come (add_entries)
 
     # ------------------------------------------------------------ input
     def open(self, lines: Sequence[str], entries: list[tuple] | None = None) -> None:
@@ -39,6 +40,23 @@ class DocumentCheck:
         self.plan = plan_check(format_sample(self._analysed(lines)), self.settings)
         self.entries = entries if entries is not None else [self._entry(i) for i in range(len(lines))]
         self._report = None
+        self._folding = None
+
+    def open_streamed(self, lines: Sequence[str]) -> None:
+        """Start a document whose entries come later, in line order, with `add_entries` (a
+        big one's, from the workers). The report is folded as they come, as the CLI folds
+        its chunks, so it is nearly made when the last arrive."""
+        self.open(lines, entries=[])
+        self._folding = FileAggregator(self.plan.context)
+
+    def add_entries(self, entries: list[tuple]) -> None:
+        """The entries of the lines after those added so far (see `open_streamed`)."""
+        start = len(self.entries)
+        self.entries.extend(entries)
+        if self._folding is not None:
+            if len(self.entries) == len(self.contents) and self.contents[-1] == "":
+                entries = entries[:-1]  # the empty "line" after a final line break is no line
+            self._folding.add_chunk(start, chunk_of(entries))
 
     def replace(self, start: int, end: int, count: int, lines: Sequence[str]) -> bool:
         """One edit (see `apply`). Returns whether every line was checked again."""
@@ -66,6 +84,7 @@ class DocumentCheck:
             if first is not None and first >= start:
                 first = None if first < end else first + shift
             self.entries[start:end] = [None] * count
+        self._folding = None  # folded from entries that are no longer all there
         # A byte-order mark may have come or gone with the first line, or moved off it.
         if first != 0:
             dirty.extend(line for line in (0, first) if line is not None and line < len(self.entries))
@@ -124,11 +143,13 @@ class DocumentCheck:
             seen += len(line) + 1
             if seen >= BINARY_PROBE_BYTES:
                 break
-        entries = self.entries
-        if self.contents and self.contents[-1] == "":
-            entries = entries[:-1]  # the empty "line" after a final line break is no line
-        aggregator = FileAggregator(self.plan.context)
-        aggregator.add_chunk(0, chunk_of(entries))
+        aggregator, self._folding = self._folding, None
+        if aggregator is None or len(self.entries) != len(self.contents):
+            entries = self.entries
+            if self.contents and self.contents[-1] == "":
+                entries = entries[:-1]  # the empty "line" after a final line break is no line
+            aggregator = FileAggregator(self.plan.context)
+            aggregator.add_chunk(0, chunk_of(entries))
         return finish_report(self.path, self.plan, aggregator, self.settings, self.bom)
 
     def snapshot(self) -> DocumentCheck:

@@ -71,15 +71,19 @@ class Chunk:
 
 def chunk_of(entries: list[tuple]) -> Chunk:
     chunk = Chunk(len(entries))
+    clean = []
     for number, entry in enumerate(entries):
         if len(entry) == CLEAN_LENGTH:
             chunk.clean.append(number)
-            chunk.tokens.append(entry[0])
-            chunk.trained.append(entry[1])
-            chunk.widths.append(entry[2])
-            chunk.widths_utf16.append(entry[3])
-            chunk.digests += entry[4]
-            chunk.estimated = chunk.estimated or entry[5]
+            clean.append(entry)
         else:
             chunk.other.append((number, entry))
+    if clean:  # column by column, in C: the clean examples are most lines of a big file
+        tokens, trained, widths, widths_utf16, digests, estimated = zip(*clean)
+        chunk.tokens.extend(tokens)
+        chunk.trained.extend(trained)
+        chunk.widths.extend(widths)
+        chunk.widths_utf16.extend(widths_utf16)
+        chunk.digests += b"".join(digests)
+        chunk.estimated = any(estimated)
     return chunk

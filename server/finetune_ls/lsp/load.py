@@ -25,6 +25,7 @@ from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_w
 CHECK_FILE = "finetune.checkFile"
 SHOW_FINDINGS_EVERY = 1.0  # seconds between the findings shown while a big document is checked
 SETTLE_AFTER_SECONDS = 0.5
+LOAD_ENCODING_AFTER_SECONDS = 1.0
 
 
 def open_large(ls: FinetuneServer, document: LineDocument) -> OpenDocument:
@@ -58,7 +59,7 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
     snapshot = state.document.contents.copy()  # a shallow copy: the lines themselves are shared
     state.document.take_changes()  # edits so far are in the snapshot; later ones are applied after
     check = DocumentCheck(state.path, settings)
-    check.open(snapshot, entries=[])
+    check.open_streamed(snapshot)
     state.check, state.loading = check, True  # before any await: requests meanwhile see a loading document
     ready = streaming.take(state.uri, check.plan.context, snapshot.items)
     # Until the workers' first results: the first lines' findings, checked as they came.
@@ -66,19 +67,18 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
     ls.send_diagnostics(state)
     loop = asyncio.get_running_loop()
     async with Progress(ls, f"Checking {state.name}") as progress:
-        entries: list[tuple] = []
         shown = None
-        async for start, chunk in map_chunks(entries_of, snapshot.items, check.plan.context,
-                                             first_here=not ready, ready=ready):
-            entries.extend(chunk)
-            progress.report(f"{len(entries):,} of {len(snapshot):,} lines", 100 * len(entries) // len(snapshot))
+        async for _, chunk in map_chunks(entries_of, snapshot.items, check.plan.context,
+                                         first_here=not ready, ready=ready):
+            check.add_entries(chunk)
+            done = len(check.entries)
+            progress.report(f"{done:,} of {len(snapshot):,} lines", 100 * done // len(snapshot))
             if shown is None or loop.time() - shown >= SHOW_FINDINGS_EVERY:
-                state.partial_diagnostics(entries, ls.settings.max_diagnostics)
+                state.partial_diagnostics(check.entries, ls.settings.max_diagnostics)
                 ls.send_diagnostics(state)
                 shown = loop.time()
         if ls.documents.get(state.uri) is not state or state.check is not check:
             return  # closed, or checked again from scratch, meanwhile
-        check.entries = entries
         state.apply_changes(ls.settings.max_diagnostics)  # the edits made meanwhile, so the report has them
         progress.report("the summary", 100)
         await asyncio.to_thread(check.report)  # off the event loop; edits still wait, so nothing changes it
@@ -92,7 +92,10 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
         asyncio.get_running_loop().call_later(SETTLE_AFTER_SECONDS, memory.settle)
         ls.refresh_views()  # lenses and hints show the summary and the tokens
         if check.plan.context.encoding:  # for the edits to come (left alone while the document loaded)
-            workers.load_encoding_in_background(check.plan.context.encoding)
+            # A moment later: building it holds the interpreter for ~0.2 s, and the lenses, hints
+            # and summary the client asks for now would wait. An edit sooner loads it itself.
+            asyncio.get_running_loop().call_later(
+                LOAD_ENCODING_AFTER_SECONDS, workers.load_encoding_in_background, check.plan.context.encoding)
 
 
 def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: list[str]) -> None:
