@@ -63,6 +63,25 @@ async def test_a_big_document_is_checked_in_the_background_with_progress(big_cli
     assert "begin" in kinds and "end" in kinds
 
 
+async def test_a_big_document_with_a_byte_order_mark_gets_the_findings_of_check(big_client):
+    """Its lines are checked by the workers, which do not know which line is the first: the
+    mark is still reported once, as a warning, and the first example is not broken by it."""
+    text = "\ufeff" + _text(6000)
+    uri = await open_document(big_client, "bom.jsonl", text)
+    for _ in range(300):
+        summary = await _summary(big_client, uri)
+        if summary is not None and summary.tokens:
+            break
+        await asyncio.sleep(0.1)
+    expected = check_text(text, CheckSettings(model="gpt-4o-mini-2024-07-18"))
+    assert summary.examples == expected.summary["examples"] == 6000
+    assert summary.tokens == expected.summary["tokens"]
+    final = await diagnostics(big_client, uri)
+    assert sorted((d.code, d.range.start.line) for d in final) == \
+        sorted((f.code, f.line) for f in expected.findings)
+    assert ("byte-order-mark", 0) in {(d.code, d.range.start.line) for d in final}
+
+
 async def test_edits_during_the_first_check_are_kept(big_client):
     text = _text(6000)
     uri = await open_document(big_client, "big.jsonl", text)

@@ -52,6 +52,8 @@ class DocumentCheck:
     def add_entries(self, entries: list[tuple]) -> None:
         """The entries of the lines after those added so far (see `open_streamed`)."""
         start = len(self.entries)
+        if start == 0 and entries and self.bom:  # checked as it is by whoever checked it; read without the mark
+            entries = [self._entry(0), *entries[1:]]
         self.entries.extend(entries)
         if self._folding is not None:
             if len(self.entries) == len(self.contents) and self.contents[-1] == "":
