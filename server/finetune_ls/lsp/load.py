@@ -109,8 +109,8 @@ def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: l
         if not ls.serves_path(path, language_id):
             return
         check = DocumentCheck(path, replace(ls._check_settings(ls.role_of(path)), count_tokens=False))
-        check.open(head, entries=[])
-        entries = entries_of((head, check.plan.context))
+        check.open(head)  # its first line read without a byte-order mark, as in every check
+        entries = check.entries
         _early = (uri, head, entries)
         if not ls.pulls_diagnostics:
             diagnostics = line_diagnostics(entries, uri, head, ls.workspace.position_encoding,
