@@ -26,10 +26,12 @@ import random
 import re
 import select
 import shlex
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -263,6 +265,7 @@ class Session:
         self.messages: list[str] = []  # window/showMessage and logMessage at warning or above
         self.stderr_tail = b""
         self._tasks: list[asyncio.Task] = []
+        self.cache_dir: str | None = None
 
     async def start(self) -> None:
         from lsprotocol import types
@@ -331,7 +334,11 @@ class Session:
         # Own session: the server, its forkserver and its workers form one process group that
         # is killed as a whole if the server does not exit cleanly (also on Ctrl-C).
         cmd = shlex.split(self.args.server) if self.args.server else [sys.executable, "-m", "finetune_ls", "serve"]
-        await client.start_io(*cmd, start_new_session=True)
+        # A fresh line cache for every server: a check from disk writes one, and the next
+        # round's check must start cold, as the CLI baseline (--no-cache) does.
+        self.cache_dir = tempfile.mkdtemp(prefix="finetune-ls-bench-cache-")
+        await client.start_io(*cmd, start_new_session=True,
+                              env={**os.environ, "FINETUNE_LS_CACHE_DIR": self.cache_dir})
         self.pid = client._server.pid
         _server_groups.add(self.pid)
         self._tasks.append(asyncio.create_task(self._drain_stderr()))
@@ -397,6 +404,8 @@ class Session:
                 task.cancel()
             if self.sampler is not None:
                 self.sampler.stop()
+            if self.cache_dir is not None:
+                shutil.rmtree(self.cache_dir, ignore_errors=True)
         return result
 
 
@@ -462,6 +471,22 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
         "poll_latency_max_later_s": max(latencies[1:]) if len(latencies) > 1 else None,
         "null_summaries": sum(1 for _, _, null in polls if null),
     }
+
+
+async def measure_disk(session: Session, path: Path, timeout: float) -> dict:
+    """What VS Code does for a file over 50 MB, which it never hands to extensions: ask the
+    server to check it from disk (`finetune.checkFile`), timed to the answer, which carries the
+    summary with the tokens. The diagnostics are published just before it."""
+    from lsprotocol import types
+
+    uri = path.resolve().as_uri()
+    result = {}
+    for name in ("seconds", "again_s"):  # the first with an empty line cache, then the same file again
+        started = time.perf_counter()
+        answer = await asyncio.wait_for(session.client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="finetune.checkFile", arguments=[uri])), timeout)
+        result[name] = time.perf_counter() - started
+    return {**result, "tokens": _get(answer, "tokens"), "examples": _get(answer, "examples")}
 
 
 # ------------------------------------------------------------------ keystrokes
@@ -587,6 +612,9 @@ async def server_round(args, path: Path, text: str, lines: list[str], last: bool
                 marks["reopen"] = time.monotonic()
                 r["reopen"] = await measure_open(session, path, text, len(lines), args.open_timeout)
                 marks["reloaded"] = time.monotonic()
+        if not args.no_disk:
+            marks["disk"] = time.monotonic()
+            r["disk"] = await measure_disk(session, path, args.open_timeout)
         r["server_vmhwm"] = session.rss_now()[1]
         r["refreshes"] = [(t - started, kind) for t, kind in session.refreshes]
     finally:
@@ -705,6 +733,15 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
     for c in clis:
         if not c.get("ok"):
             print(f"  CLI run FAILED: {c.get('error')}  {c.get('stderr_tail', '')[-300:]}")
+    disks = [r["disk"] for r in rounds if r.get("disk")]
+    disk_med = statistics.median(d["seconds"] for d in disks) if disks else None
+    if disks:
+        secs = [d["seconds"] for d in disks]
+        print(f"{'from disk: finetune.checkFile, to its answer':<46} {fmt_s(disk_med):>7} {fmt_s(min(secs)):>6}"
+              f" {fmt_s(max(secs)):>6}  {len(disks):>4}   (as VS Code asks for files over 50 MB)")
+        again = [d["again_s"] for d in disks]
+        print(f"{'  the same file again (its line cache filled)':<46} {fmt_s(statistics.median(again)):>7}"
+              f" {fmt_s(min(again)):>6} {fmt_s(max(again)):>6}  {len(again):>4}")
     if reopens:
         print("reopen: the same file closed and opened again in the last round's server (workers already running)")
     later = values("poll_latency_max_later_s", opens)
@@ -713,7 +750,7 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
               f" (median), {max(later) * 1000:.0f} ms at worst after the first one (which waits behind didOpen:"
               f" {max(values('poll_latency_max_s', opens)) * 1000:.0f} ms); null answers: "
               f"{', '.join(str(o.get('null_summaries')) for o in opens)}")
-    tokens = {o.get("tokens") for o in opens + reopens}
+    tokens = {o.get("tokens") for o in opens + reopens + disks}
     cli_tokens = {c.get("summary", {}).get("tokens") for c in cli_ok}
     if tokens and cli_tokens:
         names = lambda ts: ", ".join(f"{t:,}" if t else str(t) for t in ts)  # noqa: E731
@@ -788,6 +825,10 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
     tok = med("tokens_s")
     ratio = tok / cli_med if tok is not None and cli_med else None
     checks.append(("token summary / CLI full check", ratio, "<= 1", None if ratio is None else ratio <= 1))
+    if disks:
+        disk_ratio = disk_med / cli_med if cli_med else None
+        checks.append(("from disk (VS Code, > 50 MB) / CLI full check", disk_ratio, "<= 1",
+                       None if disk_ratio is None else disk_ratio <= 1))
     for name, st in series.items():
         p95 = st.get("p95")
         ok = None if p95 is None else (p95 < 30 and not st["timeouts"])
@@ -885,6 +926,7 @@ def main(argv=None) -> int:
     ap.add_argument("--server", help="server command (shell-split), default: this Python -m finetune_ls serve")
     ap.add_argument("--no-reopen", action="store_true", help="skip closing and reopening the file in the last round")
     ap.add_argument("--no-cli", action="store_true", help="skip the CLI baseline")
+    ap.add_argument("--no-disk", action="store_true", help="skip the check from disk (finetune.checkFile) in each round")
     ap.add_argument("--timeout", type=float, default=900, help="seconds for one CLI check")
     ap.add_argument("--open-timeout", type=float, default=600, help="seconds for the token summary after didOpen")
     ap.add_argument("--keystroke-timeout", type=float, default=10, help="seconds to wait for one edit's diagnostics")

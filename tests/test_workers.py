@@ -22,8 +22,8 @@ def quick_idle(monkeypatch):
 async def test_the_workers_stop_only_when_no_work_is_left(quick_idle):
     if workers.pool() is None:
         pytest.fail("no worker pool could be started on this machine")
-    slow = asyncio.ensure_future(workers.run_in_worker(time.sleep, 1.0))
-    assert await workers.run_in_worker(abs, -3) == 3  # done first, while the slow one runs
+    slow = workers.submit(time.sleep, 1.0)
+    assert await workers.submit(abs, -3) == 3  # done first, while the slow one runs
     await asyncio.sleep(0.3)  # past the idle time counted from the quick one's end
     assert await asyncio.wait_for(slow, 20) is None
     await asyncio.sleep(0.3)

@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from finetune_ls.core.engine import CheckSettings, check_text
+from finetune_ls.core.engine import CheckSettings, check_path, check_text
+from lsp.conftest import SENTINEL_CACHE
 from lsp.session import answer_refreshes, capabilities_of, change, diagnostics, open_document
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -23,7 +26,7 @@ OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content"
 @pytest_lsp.fixture(config=ClientServerConfig(
     server_command=[sys.executable, "-m", "finetune_ls", "serve"],
     # "Big" from 500 lines, and messages read in pieces from 64 KB, to test them fast.
-    server_env={**os.environ, "FINETUNE_LS_LARGE_LINES": "500", "FINETUNE_LS_BIG_MESSAGE": "65536"}))
+    server_env={**os.environ, **SENTINEL_CACHE, "FINETUNE_LS_LARGE_LINES": "500", "FINETUNE_LS_BIG_MESSAGE": "65536"}))
 async def big_client(lsp_client: LanguageClient, tmp_path):
     answer_refreshes(lsp_client)
     lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
@@ -122,6 +125,41 @@ async def test_a_file_checked_from_disk(big_client):
             break
         await asyncio.sleep(0.05)
     assert ("unknown-role", 797) not in {(d.code, d.range.start.line) for d in big_client.diagnostics[uri]}
+
+
+async def _check_from_disk(client, uri):
+    client.diagnostics.pop(uri, None)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="finetune.checkFile", arguments=[uri]))
+    for _ in range(100):
+        if uri in client.diagnostics:
+            break
+        await asyncio.sleep(0.05)
+    return result, {(d.code, d.range.start.line) for d in client.diagnostics[uri]}
+
+
+async def test_a_file_checked_from_disk_in_ranges_gets_the_findings_of_check(big_client):
+    """Several megabytes: each worker checks a byte range of it (and keeps its shard of the
+    line cache); duplicates across ranges, a byte-order mark and the last line are found as
+    the CLI finds them, and so they are when the file changes and is checked again."""
+    started = time.time()
+    rows = _text(30000).split("\n")
+    rows[29990] = rows[5]  # the same example as line 6, in another range
+    path = big_client.work_dir / "ranges.jsonl"
+    path.write_text("\ufeff" + "\n".join(rows), encoding="utf-8")
+    uri = path.as_uri()
+    settings = CheckSettings(model="gpt-4o-mini-2024-07-18", role="training")
+    for _ in range(2):
+        result, seen = await _check_from_disk(big_client, uri)
+        expected = check_path(str(path), settings, use_cache=False)
+        assert result["examples"] == expected.summary["examples"] and result["tokens"] == expected.summary["tokens"]
+        assert seen == {(f.code, f.line) for f in expected.findings}
+        assert {("duplicate-example", 29990), ("unknown-role", 7), ("byte-order-mark", 0)} <= seen
+        rows[12000] = rows[12000].replace('"user"', '"human"')  # and again, with the change
+        path.write_text("\ufeff" + "\n".join(rows), encoding="utf-8")
+    shards = [shard for shard in Path(SENTINEL_CACHE["FINETUNE_LS_CACHE_DIR"]).glob("*/*.shard")
+              if shard.stat().st_mtime >= started]
+    assert len(shards) >= 2  # one per range
 
 
 async def test_a_settings_change_during_the_first_check_starts_it_again(big_client):

@@ -57,14 +57,23 @@ class LineCache:
         except OSError:
             return entries
         for shard in shards:
-            try:
-                data = marshal.loads(shard.read_bytes())
-            except (OSError, ValueError, EOFError, TypeError):
-                continue
-            if isinstance(data, tuple) and len(data) == 3 and data[:2] == (_FORMAT, self.fingerprint) \
-                    and isinstance(data[2], dict):
-                entries.update(data[2])
+            entries.update(self._read(shard))
         return entries
+
+    def load_shard(self, index: int) -> dict[bytes, tuple]:
+        """The results one chunk wrote last time (a worker that was not forked with the whole
+        cache loads its own; lines that moved to another chunk since are checked again)."""
+        return self._read(self.shard(index))
+
+    def _read(self, shard: Path) -> dict[bytes, tuple]:
+        try:
+            data = marshal.loads(shard.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        if isinstance(data, tuple) and len(data) == 3 and data[:2] == (_FORMAT, self.fingerprint) \
+                and isinstance(data[2], dict):
+            return data[2]
+        return {}
 
     def shard(self, index: int) -> Path:
         return self.folder / f"{index:06d}{_SUFFIX}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from datetime import date
 
 import orjson
@@ -225,8 +226,9 @@ def _head(source: bytes | str, size: int) -> bytes:
     return bytes(head[:FORMAT_SAMPLE_BYTES])
 
 
-def _check_source(source: bytes | str, size: int, path: str, settings: CheckSettings, jobs: int | None,
-                  progress: Callable[[int, int], None] | None, cache: bool | None) -> FileReport:
+def plan_source(source: bytes | str, size: int, path: str, settings: CheckSettings) -> SourcePlan | FileReport:
+    """How to check a file (its bytes, or its path), from its start; or the whole report of
+    a binary file."""
     head = _head(source, size)
     nul = head.find(b"\x00", 0, BINARY_PROBE_BYTES)
     if nul >= 0:
@@ -236,9 +238,21 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     sample_lines = split_lines_bytes(head[start:])
     if len(head) < size:
         sample_lines.pop()  # probably cut in the middle
-    plan = plan_check(format_sample(sample_lines), settings)
-    del head, sample_lines  # streamed from here on
+    return SourcePlan(plan_check(format_sample(sample_lines), settings), start, bom)
 
+
+class SourcePlan(NamedTuple):
+    plan: Plan
+    start: int  # where the lines start: after a byte-order mark
+    bom: bool
+
+
+def _check_source(source: bytes | str, size: int, path: str, settings: CheckSettings, jobs: int | None,
+                  progress: Callable[[int, int], None] | None, cache: bool | None) -> FileReport:
+    planned = plan_source(source, size, path, settings)
+    if isinstance(planned, FileReport):
+        return planned
+    plan, start, bom = planned
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)
     line = 0

@@ -94,6 +94,14 @@ def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, c
     return chunk_of(entries)
 
 
+def analyze_file_range(task: tuple[str, int, int, int, FileContext, LineCache | None]) -> Chunk:
+    """A byte range of a file on disk, in a worker that was not forked for this check (the
+    language server's pool): it reads its range and its cache shard itself."""
+    path, index, start, end, ctx, cache = task
+    cached = cache.load_shard(index) if cache is not None else None
+    return analyze_range(path, start, end, ctx, cached, cache, index)
+
+
 def _work(task: tuple[int, int, int, FileContext]) -> Chunk:
     index, start, end, ctx = task
     return analyze_range(_source, start, end, ctx, _cached, _cache, index)  # type: ignore[arg-type]

@@ -19,8 +19,8 @@ from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, guarded, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
-from finetune_ls.lsp import memory, streaming, workers
-from finetune_ls.lsp.workers import check_file, entries_of, map_chunks, run_in_worker
+from finetune_ls.lsp import disk_check, memory, streaming, workers
+from finetune_ls.lsp.workers import entries_of, map_chunks
 
 CHECK_FILE = "finetune.checkFile"
 SHOW_FINDINGS_EVERY = 1.0  # seconds between the findings shown while a big document is checked
@@ -142,8 +142,9 @@ async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
         ls.show(f"finetune-ls: {path} is not a file.", types.MessageType.Warning)
         return None
     ls.disk_files.add(uri)
-    async with Progress(ls, f"Checking {os.path.basename(path)}"):
-        report = await run_in_worker(check_file, path, ls._check_settings("training"))
+    async with Progress(ls, f"Checking {os.path.basename(path)}") as progress:
+        report = await disk_check.check_file(path, ls._check_settings("training"), lambda done, size: progress.report(
+            f"{done / 1e6:,.0f} of {size / 1e6:,.0f} MB", 100 * done // max(size, 1)))
     diagnostics = to_diagnostics(report.findings, uri, _DiskLines(path), ls.workspace.position_encoding,
                                  ls.settings.max_diagnostics)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))

@@ -133,24 +133,17 @@ def submit(function: Callable, task) -> asyncio.Future:
     return asyncio.ensure_future(run())
 
 
-async def run_in_worker(function: Callable, *args):
-    """Run a function in a worker process (or a thread when there are none) and wait for it."""
-    workers = pool()
-    if workers is None:
-        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+async def map_in_order(function: Callable, tasks: Sequence, keys: Sequence) -> AsyncIterator[tuple[object, object]]:
+    """(key, function(task)) for every task, all started in the workers at once (there must be
+    a pool), in the tasks' order."""
     with _InUse():
-        return await _submit(workers, _call, (function, args))
-
-
-def _call(packed):
-    function, args = packed
-    return function(*args)
-
-
-def check_file(path: str, settings) -> object:
-    """A whole file from disk, with the CLI's engine (in a worker: the server must not fork)."""
-    from finetune_ls.core.engine import check_path
-    return check_path(path, settings, jobs=1)
+        pending = [asyncio.ensure_future(_submit(pool(), function, task)) for task in tasks]
+        try:
+            for key, future in zip(keys, pending):
+                yield key, await future
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 async def map_chunks(function: Callable, contents: Sequence[str | bytes], ctx: FileContext,
