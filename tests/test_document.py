@@ -69,16 +69,20 @@ def test_batches_of_edits_applied_at_once_match_a_fresh_check(initial, batches):
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), min_size=0, max_size=14), st.booleans(), st.integers(1, 5),
+       st.integers(0, 4),
        st.lists(st.tuples(st.integers(0, 20), st.integers(0, 3), st.lists(st.sampled_from(PIECES), max_size=3)),
                 max_size=2))
-def test_a_report_folded_as_entries_stream_in_matches_a_fresh_check(initial, final_break, chunk, edits):
+def test_a_report_folded_as_entries_stream_in_matches_a_fresh_check(initial, final_break, chunk, early, edits):
     """A big document's entries come from the workers a chunk at a time, checked line by line
     as the workers check them (a byte-order mark included), and the report is folded as they
-    come; edits after that fold it again from the entries."""
+    come; a report asked for before they are all in does not stand in for the whole one
+    (a partner's overlap needs it); edits after that fold it again from the entries."""
     lines = list(initial) + ([""] if final_break or not initial else [])
     check = DocumentCheck("<doc>", settings())
     check.open_streamed(list(lines))
-    for start in range(0, len(lines), chunk):
+    for number, start in enumerate(range(0, len(lines), chunk)):
+        if number == early:
+            check.report()
         check.add_entries([line_entry(line, check.plan.context) for line in lines[start:start + chunk]])
     assert _signature(check.report()) == _signature(check_text("\n".join(lines), settings(), path="<doc>"))
     for start, removed, inserted in edits:

@@ -16,6 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from finetune_ls.core.engine import CheckSettings, check_path, check_text
+from finetune_ls.core.parallel import chunk_ranges, default_jobs
 from lsp.conftest import SENTINEL_CACHE
 from lsp.session import answer_refreshes, capabilities_of, change, diagnostics, open_document
 
@@ -68,22 +69,29 @@ async def test_a_big_document_is_checked_in_the_background_with_progress(big_cli
 
 async def test_a_big_document_with_a_byte_order_mark_gets_the_findings_of_check(big_client):
     """Its lines are checked by the workers, which do not know which line is the first: the
-    mark is still reported once, as a warning, and the first example is not broken by it."""
-    text = "\ufeff" + _text(6000)
+    mark is still reported once, as a warning, the first example is not broken by it, and
+    the first line's findings are at the columns of the text, early and at the end."""
+    rows = _text(6000).split("\n")
+    rows[0] = rows[0].replace('"user"', '"human"')
+    text = "\ufeff" + "\n".join(rows)
     uri = await open_document(big_client, "bom.jsonl", text)
     first = await diagnostics(big_client, uri)  # the first lines', pushed while the rest is read
-    assert [d.code for d in first if d.range.start.line == 0] == []  # the mark is a file's finding: later
+    early = [(d.code, d.range.start.character, d.range.end.character) for d in first if d.range.start.line == 0]
+    summary = None
     for _ in range(300):
         summary = await _summary(big_client, uri)
         if summary is not None and summary.tokens:
             break
         await asyncio.sleep(0.1)
+    assert summary is not None and summary.tokens, "the summary never had the tokens"
     expected = check_text(text, CheckSettings(model="gpt-4o-mini-2024-07-18"))
     assert summary.examples == expected.summary["examples"] == 6000
     assert summary.tokens == expected.summary["tokens"]
     final = await diagnostics(big_client, uri)
-    assert sorted((d.code, d.range.start.line) for d in final) == \
-        sorted((f.code, f.line) for f in expected.findings)
+    assert sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.character) for d in final) == \
+        sorted((f.code, f.line, f.column_utf16, f.end_column_utf16) for f in expected.findings)
+    unknown = next(f for f in expected.findings if f.code == "unknown-role" and f.line == 0)
+    assert early == [("unknown-role", unknown.column_utf16, unknown.end_column_utf16)]  # the mark is a file's finding: later
     assert ("byte-order-mark", 0) in {(d.code, d.range.start.line) for d in final}
 
 
@@ -159,7 +167,8 @@ async def test_a_file_checked_from_disk_in_ranges_gets_the_findings_of_check(big
         path.write_text("\ufeff" + "\n".join(rows), encoding="utf-8")
     shards = [shard for shard in Path(SENTINEL_CACHE["FINETUNE_LS_CACHE_DIR"]).glob("*/*.shard")
               if shard.stat().st_mtime >= started]
-    assert len(shards) >= 2  # one per range
+    # One per range of the worker pool's split (the one-process fallback splits in bigger ones).
+    assert len(shards) == len(chunk_ranges(str(path), 3, path.stat().st_size, default_jobs())) > 2
 
 
 async def test_a_settings_change_during_the_first_check_starts_it_again(big_client):

@@ -60,10 +60,16 @@ class LineCache:
             entries.update(self._read(shard))
         return entries
 
-    def load_shard(self, index: int) -> dict[bytes, tuple]:
-        """The results one chunk wrote last time (a worker that was not forked with the whole
-        cache loads its own; lines that moved to another chunk since are checked again)."""
-        return self._read(self.shard(index))
+    def load_around(self, index: int) -> dict[bytes, tuple]:
+        """The results that chunk `index` and its neighbours wrote last time: what a worker that
+        was not forked with the whole cache loads for its chunk. Chunks are a share of the
+        file's size, so when it grows or shrinks by a few percent its lines move by up to a
+        chunk; lines that moved further are checked again."""
+        entries: dict[bytes, tuple] = {}
+        for neighbour in (index - 1, index, index + 1):
+            if neighbour >= 0:
+                entries.update(self._read(self.shard(neighbour)))
+        return entries
 
     def _read(self, shard: Path) -> dict[bytes, tuple]:
         try:

@@ -55,6 +55,7 @@ class DocumentCheck:
         if start == 0 and entries and self.bom:  # checked as it is by whoever checked it; read without the mark
             entries = [self._entry(0), *entries[1:]]
         self.entries.extend(entries)
+        self._report = None  # one made meanwhile (a partner's overlap, say) lacked these lines
         if self._folding is not None:
             if len(self.entries) == len(self.contents) and self.contents[-1] == "":
                 entries = entries[:-1]  # the empty "line" after a final line break is no line
@@ -145,8 +146,10 @@ class DocumentCheck:
             seen += len(line) + 1
             if seen >= BINARY_PROBE_BYTES:
                 break
-        aggregator, self._folding = self._folding, None
-        if aggregator is None or len(self.entries) != len(self.contents):
+        aggregator = self._folding if len(self.entries) == len(self.contents) else None
+        if aggregator is not None:
+            self._folding = None  # finish_report closes it
+        else:
             entries = self.entries
             if self.contents and self.contents[-1] == "":
                 entries = entries[:-1]  # the empty "line" after a final line break is no line

@@ -18,27 +18,54 @@ from finetune_ls.core.engine import CheckSettings, FileReport, check_path, finis
 from finetune_ls.core.parallel import analyze_file_range, chunk_ranges
 from finetune_ls.lsp import workers
 
+ATTEMPTS = 3  # checks of a file that keeps changing while it is checked; the last one is shown
+
 
 async def check_file(path: str, settings: CheckSettings,
                      progress: Callable[[int, int], None] | None = None) -> FileReport:
-    """The report of a file on disk; `progress(bytes done, size)` after each range.
-    Raises OSError when it cannot be read."""
-    size = os.path.getsize(path)
-    planned = await asyncio.to_thread(plan_source, path, size, path, settings)  # reads up to 8 MB
+    """The report of a file on disk; `progress(bytes done, size)` after each range. A file
+    that changes while it is checked is checked again. Raises OSError when it cannot be read."""
+    for _ in range(ATTEMPTS):
+        before = _version(path)
+        report = await _check_once(path, settings, progress)
+        if _version(path) == before:
+            break
+    return report
+
+
+async def _check_once(path: str, settings: CheckSettings, progress) -> FileReport:
+    planned = await asyncio.to_thread(_plan, path, settings)  # reads the head and probes for line ends
     if isinstance(planned, FileReport):
-        return planned  # binary
-    if workers.pool() is None:
-        return await asyncio.to_thread(check_path, path, settings, 1)
-    plan, start, bom = planned
+        return planned  # binary, or no workers: checked by the engine itself
+    (plan, _, bom), ranges, size = planned
     cache = LineCache(path, plan.context.fingerprint())
-    ranges = chunk_ranges(path, start, size, workers.worker_count())
     tasks = [(path, index, begin, end, plan.context, cache) for index, (begin, end) in enumerate(ranges)]
     aggregator = FileAggregator(plan.context)
     line = 0
-    async for (_, end), chunk in workers.map_in_order(analyze_file_range, tasks, ranges):
+    done = 0
+    async for chunk in workers.map_in_order(analyze_file_range, tasks):
         aggregator.add_chunk(line, chunk)
         line += chunk.lines
         if progress is not None:
-            progress(end, size)
+            progress(ranges[done][1], size)
+        done += 1
     cache.keep_only(len(ranges))
     return finish_report(path, plan, aggregator, settings, bom)
+
+
+def _plan(path: str, settings: CheckSettings):
+    size = os.path.getsize(path)
+    planned = plan_source(path, size, path, settings)
+    if isinstance(planned, FileReport):
+        return planned
+    if workers.pool() is None:
+        return check_path(path, settings, jobs=1)
+    return planned, chunk_ranges(path, planned.start, size, workers.worker_count()), size
+
+
+def _version(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns

@@ -17,9 +17,9 @@ from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.server import FinetuneServer, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, guarded, load_encoding_unless_busy, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
-from finetune_ls.lsp import disk_check, memory, streaming, workers
+from finetune_ls.lsp import disk_check, memory, streaming
 from finetune_ls.lsp.workers import entries_of, map_chunks
 
 CHECK_FILE = "finetune.checkFile"
@@ -95,7 +95,7 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
             # A moment later: building it holds the interpreter for ~0.2 s, and the lenses, hints
             # and summary the client asks for now would wait. An edit sooner loads it itself.
             asyncio.get_running_loop().call_later(
-                LOAD_ENCODING_AFTER_SECONDS, workers.load_encoding_in_background, check.plan.context.encoding)
+                LOAD_ENCODING_AFTER_SECONDS, load_encoding_unless_busy, ls, check.plan.context.encoding)
 
 
 def publish_early(ls: FinetuneServer, uri: str, language_id: str | None, head: list[str]) -> None:
@@ -142,14 +142,20 @@ async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
         ls.show(f"finetune-ls: {path} is not a file.", types.MessageType.Warning)
         return None
     ls.disk_files.add(uri)
-    async with Progress(ls, f"Checking {os.path.basename(path)}") as progress:
-        report = await disk_check.check_file(path, ls._check_settings("training"), lambda done, size: progress.report(
-            f"{done / 1e6:,.0f} of {size / 1e6:,.0f} MB", 100 * done // max(size, 1)))
-    diagnostics = to_diagnostics(report.findings, uri, _DiskLines(path), ls.workspace.position_encoding,
-                                 ls.settings.max_diagnostics)
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
-    ls.disk_summaries[uri] = report.summary
+    # One check of a file at a time (a save and a watched change come together): the last
+    # one asked for reads the file last and is shown last.
+    async with _disk_locks.setdefault(uri, asyncio.Lock()):
+        async with Progress(ls, f"Checking {os.path.basename(path)}") as progress:
+            report = await disk_check.check_file(path, ls._check_settings("training"), lambda done, size: (
+                progress.report(f"{done / 1e6:,.0f} of {size / 1e6:,.0f} MB", 100 * done // max(size, 1))))
+        diagnostics = to_diagnostics(report.findings, uri, _DiskLines(path), ls.workspace.position_encoding,
+                                     ls.settings.max_diagnostics)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+        ls.disk_summaries[uri] = report.summary
     return {"uri": uri, **report.summary}
+
+
+_disk_locks: dict[str, asyncio.Lock] = {}
 
 
 class _DiskLines:

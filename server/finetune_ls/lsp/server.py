@@ -94,7 +94,7 @@ class FinetuneServer(LanguageServer):
         if check_lines:
             state.check.open(document.contents)
             document.take_changes()
-        validation = self.partner(state) if role == TRAINING else None
+        validation = self.open_partner(state) if role == TRAINING else None
         if validation is not None and validation.role == TRAINING:
             # Its validation file was opened first, and taken for a training file until now.
             validation.role = VALIDATION
@@ -102,6 +102,12 @@ class FinetuneServer(LanguageServer):
         return state
 
     def partner(self, state: OpenDocument) -> OpenDocument | None:
+        """The partner whose report marks overlap with this one's: not while it is still being
+        loaded (a report of part of it; the overlap is marked in both once it is loaded)."""
+        found = self.open_partner(state)
+        return None if found is None or found.loading else found
+
+    def open_partner(self, state: OpenDocument) -> OpenDocument | None:
         """The open validation file of a training file, or the training file of a validation file."""
         if state.role == VALIDATION:
             training = self.settings.is_validation(state.path, [s.path for s in self.documents.values()])
@@ -280,17 +286,18 @@ def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
     log.info("finetune-ls %s started for %s", __version__, params.client_info.name if params.client_info else "a client")
 
 
-def _load_encoding_unless_busy(ls: FinetuneServer) -> None:
-    """The encoding for the server's own counting, once the start is over; a big document
-    being read or checked then loads it when it is done (load.py)."""
+def load_encoding_unless_busy(ls: FinetuneServer, encoding: str | None = None) -> None:
+    """The encoding for the server's own counting, once the start or a big document's load is
+    over. Building it holds the interpreter for ~0.2 s, which reading a big document needs:
+    a document being read or checked then asks for it again when it is done (load.py)."""
     if not messages.reading_big and not any(state.loading for state in ls.documents.values()):
-        workers.load_encoding_in_background()
+        workers.load_encoding_in_background(encoding or workers.PRELOADED_ENCODING)
 
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: FinetuneServer, params: types.InitializedParams) -> None:
     workers.start_in_background()  # ready when a big document comes
-    asyncio.get_running_loop().call_later(ENCODING_AFTER_SECONDS, _load_encoding_unless_busy, ls)
+    asyncio.get_running_loop().call_later(ENCODING_AFTER_SECONDS, load_encoding_unless_busy, ls)
     await _watch_jsonl_files(ls)
     await _fetch_configuration(ls)
 

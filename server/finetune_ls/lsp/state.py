@@ -12,7 +12,8 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from finetune_ls.core.document import DocumentCheck
-from finetune_ls.core.engine import FileReport, after_bom, mark_overlap
+from finetune_ls.core.engine import BOM, FileReport, after_bom, mark_overlap
+from finetune_ls.core.findings import Finding
 from finetune_ls.core.entries import entry_result, is_clean
 from finetune_ls.core.rules import RULES
 from finetune_ls.lsp.convert import to_diagnostic, to_diagnostics
@@ -80,9 +81,7 @@ class OpenDocument:
         diagnostics = [d for d in diagnostics if _is_file_level(d) or d.range.start.line not in rechecked]
         contents, encoding = self.document.contents, self.document.encoding
         for line in dirty:
-            for finding in self.check.line_result(line).findings:
-                if self.check.bom and line == 0:
-                    finding = after_bom(finding)
+            for finding in in_text(self.check.line_result(line).findings, line, self.check.bom):
                 diagnostics.append(to_diagnostic(finding, self.uri, contents, encoding))
         self.diagnostics = diagnostics
         self.result_id = next(_RESULT_IDS)
@@ -128,11 +127,18 @@ class OpenDocument:
 
 def line_diagnostics(entries: list[tuple], uri: str, contents, encoding: str, limit: int) -> list[types.Diagnostic]:
     """The findings of the first len(entries) lines, by themselves (no file-level ones)."""
+    bom = bool(contents) and contents[0].startswith(BOM)
     findings = []
     for line, entry in enumerate(entries):
         if not is_clean(entry):
-            findings.extend(entry_result(entry, line).findings)
+            findings.extend(in_text(entry_result(entry, line).findings, line, bom))
     return to_diagnostics(findings, uri, contents, encoding, limit)
+
+
+def in_text(findings: list[Finding], line: int, bom: bool) -> list[Finding]:
+    """A line's findings placed in the text: the first line was checked without its
+    byte-order mark, which the editor's columns count."""
+    return [after_bom(finding) for finding in findings] if bom and line == 0 else findings
 
 
 def _is_file_level(diagnostic: types.Diagnostic) -> bool:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from finetune_ls.core.analysis import FileContext, token_counter
 from finetune_ls.core.entries import line_entry
+from finetune_ls.core.parallel import default_jobs
 from finetune_ls.core.schemas import validator
 from finetune_ls.core.shapes import FORMATS
 
@@ -47,10 +47,7 @@ def entries_of(task: tuple[list[str], FileContext]) -> list[tuple]:
 
 
 def worker_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return os.cpu_count() or 1
+    return default_jobs()  # the CLI's: one per core this process may use
 
 
 def pool():
@@ -133,17 +130,26 @@ def submit(function: Callable, task) -> asyncio.Future:
     return asyncio.ensure_future(run())
 
 
-async def map_in_order(function: Callable, tasks: Sequence, keys: Sequence) -> AsyncIterator[tuple[object, object]]:
-    """(key, function(task)) for every task, all started in the workers at once (there must be
-    a pool), in the tasks' order."""
+async def map_in_order(function: Callable, tasks: Sequence) -> AsyncIterator[object]:
+    """function(task) for every task, all started in the workers at once (there must be a
+    pool), in the tasks' order."""
     with _InUse():
         pending = [asyncio.ensure_future(_submit(pool(), function, task)) for task in tasks]
         try:
-            for key, future in zip(keys, pending):
-                yield key, await future
-        finally:
             for future in pending:
-                future.cancel()
+                yield await future
+        finally:
+            _drop(pending)
+
+
+def _drop(futures: list[asyncio.Future]) -> None:
+    """Cancel the waits still running (the workers finish those tasks anyway), and take the
+    failures of the others as seen: asyncio logs every one that nobody awaited."""
+    for future in futures:
+        if not future.done():
+            future.cancel()
+        elif not future.cancelled():
+            future.exception()
 
 
 async def map_chunks(function: Callable, contents: Sequence[str | bytes], ctx: FileContext,
@@ -171,5 +177,4 @@ async def map_chunks(function: Callable, contents: Sequence[str | bytes], ctx: F
             for start, future in zip(starts[first:], pending):
                 yield start, await future
         finally:
-            for future in pending:
-                future.cancel()
+            _drop(pending)
