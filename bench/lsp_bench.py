@@ -434,9 +434,13 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
     t_written = time.perf_counter()  # serialised and handed to the pipe's buffer by the client
     drained: list[float] = []
 
+    cpu_at_open = _cpu_seconds(session.pid)
+    cpu_at_read: list[float | None] = []
+
     async def drain():
         await client._server.stdin.drain()
         drained.append(time.perf_counter())
+        cpu_at_read.append(_cpu_seconds(session.pid))
     drain_task = asyncio.create_task(drain())
 
     polls: list[tuple[float, float, bool]] = []  # (sent, seconds to the answer, answer was null)
@@ -472,6 +476,9 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
         "full_diagnostics_s": next((t for t, _, _ in pubs if checked is not None and t >= checked), None),
         "checked_s": checked, "loading_false_s": rel(loaded_at), "tokens_s": rel(tokens_at),
         "first_progress_s": prog[0][0] if prog else None,
+        # CPU the server spent until the client's pipe drained (reading, decoding, handing lines over)
+        "server_cpu_reading_s": None if cpu_at_open is None or not cpu_at_read or cpu_at_read[0] is None
+        else cpu_at_read[0] - cpu_at_open,
         # the server's own share: from the moment it had read the whole message
         "first_after_read_s": None if first is None or not drained else first - drained[0],
         "tokens": _get(summary, "tokens"), "examples": _get(summary, "examples"),
@@ -725,6 +732,7 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
           + ("   reopen" if reopens else ""))
     rows = [("client: serialise + write to the pipe", "client_write_s"),
             ("server has read the message (pipe drained)", "pipe_drained_s"),
+            ("  server CPU seconds until then", "server_cpu_reading_s"),
             ("first progress report ($/progress begin)", "first_progress_s"),
             ("first diagnostics (the first 2,000 lines)", "first_diagnostics_s"),
             ("  the same, after the message was read (<0: before)", "first_after_read_s"),
