@@ -104,6 +104,10 @@ class FileAggregator:
             return True
         return result.kind == OTHER or (result.kind == BROKEN and not result.repaired)
 
+    def append_chunk(self, chunk) -> None:
+        """Add the chunk of the lines that follow those added so far."""
+        self.add_chunk(self.stats.lines, chunk)
+
     def add_chunk(self, offset: int, chunk) -> None:
         """Add a parallel.Chunk whose first line is line `offset`: its clean examples in
         blocks, every other line one by one, all in line order."""

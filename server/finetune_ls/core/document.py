@@ -51,15 +51,14 @@ class DocumentCheck:
 
     def add_entries(self, entries: list[tuple]) -> None:
         """The entries of the lines after those added so far (see `open_streamed`)."""
-        start = len(self.entries)
-        if start == 0 and entries and self.bom:  # checked as it is by whoever checked it; read without the mark
+        if not self.entries and entries and self.bom:  # checked as it is by whoever checked it; read without the mark
             entries = [self._entry(0), *entries[1:]]
         self.entries.extend(entries)
         self._report = None  # one made meanwhile (a partner's overlap, say) lacked these lines
         if self._folding is not None:
             if len(self.entries) == len(self.contents) and self.contents[-1] == "":
                 entries = entries[:-1]  # the empty "line" after a final line break is no line
-            self._folding.add_chunk(start, chunk_of(entries))
+            self._folding.append_chunk(chunk_of(entries))
 
     def replace(self, start: int, end: int, count: int, lines: Sequence[str]) -> bool:
         """One edit (see `apply`). Returns whether every line was checked again."""

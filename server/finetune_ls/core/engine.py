@@ -255,10 +255,8 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     plan, start, bom = planned
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)
-    line = 0
     for chunk in analyze_source(source, start, size, plan.context, line_cache, jobs or default_jobs(), progress):
-        aggregator.add_chunk(line, chunk)
-        line += chunk.lines
+        aggregator.append_chunk(chunk)
     return finish_report(path, plan, aggregator, settings, bom)
 
 

@@ -96,7 +96,7 @@ def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, c
 
 def analyze_file_range(task: tuple[str, int, int, int, FileContext, LineCache | None]) -> Chunk:
     """A byte range of a file on disk, in a worker that was not forked for this check (the
-    language server's pool): it reads its range and its cache shard itself."""
+    language server's pool): it reads its range and the cache shards around its own itself."""
     path, index, start, end, ctx, cache = task
     cached = cache.load_around(index) if cache is not None else None
     return analyze_range(path, start, end, ctx, cached, cache, index)

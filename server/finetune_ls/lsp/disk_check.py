@@ -2,8 +2,8 @@
 
 VS Code does not hand documents over 50 MB to extensions, so this is how its users
 see a big file's findings. Each worker reads its own range (nothing big passes
-through the server) and its own shard of the CLI's line cache, so a file checked
-before, by either, is checked again quickly.
+through the server) and the shards of the CLI's line cache around its own, so a file
+checked before, by either, is checked again quickly.
 """
 
 from __future__ import annotations
@@ -41,11 +41,9 @@ async def _check_once(path: str, settings: CheckSettings, progress) -> FileRepor
     cache = LineCache(path, plan.context.fingerprint())
     tasks = [(path, index, begin, end, plan.context, cache) for index, (begin, end) in enumerate(ranges)]
     aggregator = FileAggregator(plan.context)
-    line = 0
     done = 0
     async for chunk in workers.map_in_order(analyze_file_range, tasks):
-        aggregator.add_chunk(line, chunk)
-        line += chunk.lines
+        aggregator.append_chunk(chunk)
         if progress is not None:
             progress(ranges[done][1], size)
         done += 1

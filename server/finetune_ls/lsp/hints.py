@@ -25,9 +25,10 @@ EPOCH_CHOICES = ["auto", "1", "2", "3", "4", "5", "8", "10"]
 def _example_tokens(state: OpenDocument, line: int) -> tuple[int, int] | None:
     """(tokens, trained) of the example on a line, or None when the line is not one (or not
     known yet: while a big document loads, edits wait, so its lines may have moved)."""
-    if state.loading or line >= len(state.check.entries) or state.check.plan is None or state.check.plan.context.encoding is None:
+    check = state.check
+    if state.loading or line >= len(check.entries) or check.plan is None or check.plan.context.encoding is None:
         return None
-    entry = state.check.entries[line]
+    entry = check.entries[line]
     if not is_clean(entry) and entry[1] is None:  # an encoded result with no format: not an example
         return None
     return entry_tokens(entry)
