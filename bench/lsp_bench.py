@@ -853,15 +853,17 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
         p95 = st.get("p95")
         ok = None if p95 is None else (p95 < 30 and not st["timeouts"])
         checks.append((f"keystroke p95, {keys[name]['spacing_s'] * 1000:.0f} ms apart, ms", p95, "< 30", ok))
+    reference = []  # the issue's target is the server's memory; the workers' is shown beside it
     if mem:
-        for label, key in (("server process peak RSS / file size", "server_peak"),
-                           ("server + workers peak RSS / file size", "tree_rss_peak"),
-                           ("server + workers peak PSS / file size", "tree_pss_peak")):
-            v = mem[key] / size
-            checks.append((label, v, "< 3", v < 3))
+        v = mem["server_peak"] / size
+        checks.append(("server process peak RSS / file size", v, "< 3", v < 3))
+        reference = [("server + workers peak RSS / file size", mem["tree_rss_peak"] / size),
+                     ("server + workers peak PSS / file size", mem["tree_pss_peak"] / size)]
     for name, value, target, met in checks:
         verdict = "not measured" if met is None else ("met" if met else "NOT MET")
         print(f"{name:<46} {fmt_s(value):>7}  {target:<8} {verdict}")
+    for name, value in reference:
+        print(f"{name:<46} {fmt_s(value):>7}  {'':<8} (for reference, not a target)")
     for r in rounds:
         c = r.get("close", {})
         if c.get("left_behind") or not c.get("clean"):
