@@ -208,3 +208,33 @@ async def test_the_lens_shows_the_summary_once_a_file_over_the_size_limit_is_che
     lens = await big_client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert lens[0].command.title.startswith("6,000 examples")
+
+
+async def test_a_medium_document_is_checked_by_the_workers_and_then_edited_as_a_small_one(client):
+    """Between 4,000 and 20,000 lines (the default limits, with both editors' capabilities): the
+    open is checked in the background, so the server answers meanwhile; once loaded, an edit
+    gets its file-level findings at once, as in a small document."""
+    text = _text(5000)
+    uri = await open_document(client, "medium.jsonl", text)
+    answered = await asyncio.wait_for(_summary(client, uri), 5)
+    assert answered is not None and answered.loading  # answered while the workers check it
+    summary = None
+    for _ in range(300):
+        summary = await _summary(client, uri)
+        if summary is not None and not summary.loading and summary.tokens:
+            break
+        await asyncio.sleep(0.1)
+    assert summary is not None and summary.tokens, "the summary never had the tokens"
+    expected = check_text(text, CheckSettings(model="gpt-4o-mini-2024-07-18"))
+    assert (summary.examples, summary.tokens) == (expected.summary["examples"], expected.summary["tokens"])
+    await asyncio.sleep(0.3)  # the full diagnostics, published (or pulled) after the load
+    got = {(d.code, d.range.start.line) for d in await diagnostics(client, uri)}
+    assert got == {(f.code, f.line) for f in expected.findings}
+    change(client, uri, 2, (4999, 0), (4999, 0), OK % (0, 0) + "\n")  # line 0's example again
+    seen = set()
+    for _ in range(20):  # the line's own findings come at once, the file's with the report after the debounce
+        seen = {(d.code, d.range.start.line) for d in await diagnostics(client, uri)}
+        if ("duplicate-example", 4999) in seen:
+            break
+        await asyncio.sleep(0.1)
+    assert ("duplicate-example", 4999) in seen and ("unknown-role", 4997) in seen

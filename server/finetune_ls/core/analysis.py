@@ -83,6 +83,11 @@ class LineResult:
 _counters: dict[str, TokenCounter] = {}
 
 
+def has_token_counter(encoding: str) -> bool:
+    """Whether `token_counter(encoding)` is at hand, without building the encoding first."""
+    return encoding in _counters
+
+
 def token_counter(encoding: str) -> TokenCounter:
     counter = _counters.get(encoding)
     if counter is None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from finetune_ls.core.analysis import has_token_counter
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import to_diagnostics
@@ -62,14 +63,23 @@ async def load(ls: FinetuneServer, state: OpenDocument) -> None:
     check.open_streamed(snapshot)
     state.check, state.loading = check, True  # before any await: requests meanwhile see a loading document
     ready = streaming.take(state.uri, check.plan.context, snapshot.items)
-    # Until the workers' first results: the first lines' findings, checked as they came.
-    state.partial_diagnostics(_early_entries(state.uri, snapshot), ls.settings.max_diagnostics)
-    ls.send_diagnostics(state)
+    # Until the workers' first results: the first lines' findings, checked as they came. Without
+    # them, the diagnostics shown stay until the first results replace them (a document just
+    # opened has none: a pull then gets none, instead of a report of lines not checked yet).
+    early = _early_entries(state.uri, snapshot)
+    if early or not state.result_id:
+        state.partial_diagnostics(early, ls.settings.max_diagnostics)
+    if early:
+        ls.send_diagnostics(state)
     loop = asyncio.get_running_loop()
     async with Progress(ls, f"Checking {state.name}") as progress:
         shown = None
+        # The first chunk here, for the quickest first findings, unless the workers have it
+        # already, or it needs an encoding this process has not built yet (~0.4 s; theirs is).
+        encoding = check.plan.context.encoding
+        first_here = not ready and (encoding is None or has_token_counter(encoding))
         async for _, chunk in map_chunks(entries_of, snapshot.items, check.plan.context,
-                                         first_here=not ready, ready=ready):
+                                         first_here=first_here, ready=ready):
             check.add_entries(chunk)
             done = len(check.entries)
             progress.report(f"{done:,} of {len(snapshot):,} lines", 100 * done // len(snapshot))

@@ -21,7 +21,7 @@ from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
 from finetune_ls.lsp.sending import FastSendingProtocol
 from finetune_ls.lsp.settings import SECTION, ServerSettings
-from finetune_ls.lsp.state import LARGE_LINES, OpenDocument
+from finetune_ls.lsp.state import BACKGROUND_LINES, OpenDocument
 
 log = logging.getLogger("finetune_ls.lsp")
 LANGUAGES = ("jsonl", "finetune")
@@ -60,7 +60,7 @@ class FinetuneServer(LanguageServer):
 
     def recheck(self, state: OpenDocument) -> None:
         """Check every line again (settings or this file's model or epochs changed)."""
-        if len(state.document.contents) > LARGE_LINES:
+        if len(state.document.contents) > BACKGROUND_LINES:
             load.start_load(self, state)
             return
         state.check = DocumentCheck(state.path, self._check_settings(state.role, state.overrides))
@@ -346,7 +346,7 @@ async def did_open(ls: FinetuneServer, params: types.DidOpenTextDocumentParams) 
         params.text_document.text = ""  # the document holds the lines now; let the one big string go
         if not isinstance(document, LineDocument) or not ls.serves(document):
             return
-        if len(document.contents) > LARGE_LINES:
+        if len(document.contents) > BACKGROUND_LINES:
             load.open_large(ls, document)
             return
         streaming.forget()  # checked here, at once: what the workers were given is not needed
