@@ -145,8 +145,6 @@ def _early_entries(uri: str, contents) -> list[tuple]:
 async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
     """Check a file from disk and publish its diagnostics: for files the editor does not
     hand over (VS Code skips documents over 50 MB), on request, on save or on changes."""
-    from pygls.uris import to_fs_path
-
     path = to_fs_path(uri) or uri
     if not os.path.isfile(path):
         ls.show(f"finetune-ls: {path} is not a file.", types.MessageType.Warning)
