@@ -36,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
             return 2
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        from finetune_ls.lsp.sending import WholeMessages
+        server.start_io(stdout=WholeMessages(sys.stdout.fileno()))
     return 0

@@ -10,6 +10,14 @@ Before encoding, lsprotocol's converter (cattrs) turns each Diagnostic into a di
 walking the fix carried in its `data` value by value: that was three quarters of
 what remained. A diagnostic is turned into a dict here instead, its data (plain JSON
 values, made by convert.py) taken as it is; a test holds it to cattrs's output.
+
+On stdio, messages are written with `os.write` until every byte is out
+(`WholeMessages`), not through `sys.stdout.buffer`: when the server is stopped and
+continued (Ctrl-Z in a terminal editor, a system suspend, a profiler attaching) while
+a message bigger than the pipe is being written, the write is cut short, and
+CPython's buffered writer (3.11, measured) then drops the rest of the message
+without an error; the client reads the next message inside this one and the
+connection is broken for good.
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ import asyncio
 import inspect
 import json
 import logging
+import os
+import select
+import sys
+import threading
 
 import orjson
 from lsprotocol import types
@@ -83,3 +95,33 @@ class FastSendingProtocol(LanguageServerProtocol):
         except Exception as error:  # noqa: BLE001 - as pygls does: log it and report it
             log.exception("Error sending data")
             self._server._report_server_error(error, JsonRpcInternalError)
+
+
+class WholeMessages:
+    """A binary stdout for pygls's StdoutWriter (write, flush, close) that writes each
+    message whole, one after the other, whatever cuts a write short."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._lock = threading.Lock()  # messages are written from the event loop; a thread must not cut in
+        if sys.platform == "win32":  # the C runtime's text mode would turn \n into \r\n
+            import msvcrt
+            msvcrt.setmode(fd, os.O_BINARY)
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        with self._lock:
+            while view:
+                try:
+                    written = os.write(self.fd, view)  # retried by Python on EINTR (PEP 475)
+                except BlockingIOError:  # a client that made the pipe non-blocking: wait for room
+                    select.select([], [self.fd], [])
+                    continue
+                view = view[written:]
+        return len(data)
+
+    def flush(self) -> None:
+        pass  # nothing is held back
+
+    def close(self) -> None:
+        os.close(self.fd)
