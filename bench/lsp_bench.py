@@ -103,6 +103,13 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def _tree_cpu_seconds(root: int) -> float:
+    """The CPU seconds of `root` and its descendants so far (a worker that ended is not counted)."""
+    cpu: dict = {}
+    tree_sample(root, cpu)
+    return sum(cpu.values())
+
+
 def tree_sample(root: int, cpu: dict | None = None) -> tuple[int, int, int, int, int]:
     """(server RSS, tree RSS, tree PSS, processes, largest other process's RSS) in bytes, of
     `root` and its descendants (the forkserver and the worker processes).
@@ -416,6 +423,8 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
     uri = path.resolve().as_uri()
     client = session.client
     first_publish = session.wait_publish(lambda p: p.uri == uri)
+    tree_cpu_at_open = _tree_cpu_seconds(session.pid)
+    client_cpu_at_open = time.process_time()
     if session.args.preserialised:
         # The message made before the clock starts (orjson, UTF-8 as it is): the server's share
         # alone, without the ~1 s the client's json.dumps takes on the same two cores.
@@ -447,6 +456,7 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
     summary = None
     loaded_at = None
     tokens_at = None
+    tree_cpu_at_tokens = cpu_at_tokens = client_cpu_to_tokens = None
     deadline = t0 + timeout
     while time.perf_counter() < deadline:
         sent = time.perf_counter()
@@ -457,6 +467,9 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
             loaded_at = answered
         if summary is not None and _get(summary, "tokens") is not None:
             tokens_at = answered
+            tree_cpu_at_tokens = _tree_cpu_seconds(session.pid)
+            cpu_at_tokens = _cpu_seconds(session.pid)
+            client_cpu_to_tokens = time.process_time() - client_cpu_at_open
             break
         await asyncio.sleep(max(0.0, 0.1 - (time.perf_counter() - sent)))
     await drain_task
@@ -480,6 +493,11 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
         "server_cpu_reading_s": None if cpu_at_open is None or not cpu_at_read or cpu_at_read[0] is None
         else cpu_at_read[0] - cpu_at_open,
         # the server's own share: from the moment it had read the whole message
+        # the server's and its workers' CPU from the didOpen to the token summary, against the CLI's CPU
+        "tree_cpu_to_tokens_s": None if tree_cpu_at_tokens is None else tree_cpu_at_tokens - tree_cpu_at_open,
+        "server_cpu_to_tokens_s": None if cpu_at_tokens is None or cpu_at_open is None
+        else cpu_at_tokens - cpu_at_open,
+        "client_cpu_to_tokens_s": client_cpu_to_tokens,
         "first_after_read_s": None if first is None or not drained else first - drained[0],
         "tokens": _get(summary, "tokens"), "examples": _get(summary, "examples"),
         "summary_errors": _get(summary, "errors"), "summary_warnings": _get(summary, "warnings"),
@@ -738,7 +756,10 @@ def report(rounds: list[dict], clis: list[dict], size: int, args) -> dict:
             ("  the same, after the message was read (<0: before)", "first_after_read_s"),
             ("every line checked ($/progress end)", "checked_s"),
             ("full diagnostics (after every line is checked)", "full_diagnostics_s"),
-            ("token summary (finetune/summary has tokens)", "tokens_s")]
+            ("token summary (finetune/summary has tokens)", "tokens_s"),
+            ("  CPU seconds of server + workers until then", "tree_cpu_to_tokens_s"),
+            ("  CPU seconds of the server process alone", "server_cpu_to_tokens_s"),
+            ("  CPU seconds of the client (this process)", "client_cpu_to_tokens_s")]
     for label, key in rows:
         vals = values(key, opens)
         line = (f"{label:<46} {fmt_s(med(key)):>7} {fmt_s(min(vals) if vals else None):>6}"
@@ -922,7 +943,7 @@ async def run_all(args, path: Path) -> dict:
         rounds.append(r)
         o = r.get("open", {})
         print(f"  round {rnd} server open    first diagnostics {fmt_s(o.get('first_diagnostics_s'))} s, "
-              f"tokens {fmt_s(o.get('tokens_s'))} s, peak tree RSS "
+              f"tokens {fmt_s(o.get('tokens_s'))} s  CPU {fmt_s(o.get('tree_cpu_to_tokens_s'))} s, peak tree RSS "
               f"{(r['memory'].get('all') or {}).get('tree_rss', 0) / 1e6:.0f} MB"
               + ("" if r["close"]["clean"] else f"  (unclean shutdown: {r['close']})"), flush=True)
     wall = time.perf_counter() - wall0
