@@ -15,7 +15,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import CheckSettings, check_path, check_text
+from finetune_ls.core.entries import entry_tokens
 from finetune_ls.core.parallel import chunk_ranges, default_jobs
 from lsp.conftest import SENTINEL_CACHE
 from lsp.session import answer_refreshes, capabilities_of, change, diagnostics, open_document
@@ -35,7 +37,8 @@ async def big_client(lsp_client: LanguageClient, tmp_path):
         initialization_options={"model": "gpt-4o-mini-2024-07-18"}))
     lsp_client.work_dir = tmp_path
     yield
-    await lsp_client.shutdown_session()
+    if not getattr(lsp_client, "shut_down", False):  # a test may have shut the server down itself
+        await lsp_client.shutdown_session()
 
 
 def _text(lines: int) -> str:
@@ -108,6 +111,56 @@ async def test_edits_during_the_first_check_are_kept(big_client):
     lines = {(d.code, d.range.start.line) for d in items}
     assert ("unknown-role", 0) in lines and ("unknown-role", 8) in lines  # the edit, and the shifted line 7
     assert summary.examples == 6001
+
+
+def _varied_rows(count: int = 20_000) -> list[str]:
+    """Examples of different lengths, so that a line's count tells which line it is, and long
+    enough that the workers are still counting them for seconds after the text is read."""
+    filler = "lorem ipsum dolor sit amet " * 40
+    return ['{"messages":[{"role":"user","content":"%s %s"},{"role":"assistant","content":"ok"}]}'
+            % (" ".join(["word"] * (1 + number % 23)), filler) for number in range(count)]
+
+
+async def test_shutdown_while_a_big_document_loads_is_answered(big_client):
+    uri = await open_document(big_client, "varied.jsonl", "\n".join(_varied_rows()) + "\n")
+    summary = await _summary(big_client, uri)
+    assert summary is None or summary.loading  # the workers have tasks in hand
+    started = time.monotonic()
+    big_client.shut_down = True
+    await asyncio.wait_for(big_client.shutdown_session(), 60)  # shutdown, exit, and the process ends
+    assert time.monotonic() - started < 20
+
+
+async def test_hints_and_hovers_wait_while_a_big_document_loads_then_follow_its_edits(big_client):
+    rows = _varied_rows()
+    uri = await open_document(big_client, "varied.jsonl", "\n".join(rows) + "\n")
+    # Made while the document loads, so it waits: until the load ends, the lines the workers
+    # checked are one off from the document's.
+    change(big_client, uri, 2, (0, 0), (0, 0), rows[5] + "\n")
+    document = types.TextDocumentIdentifier(uri=uri)
+    top = types.Range(types.Position(0, 0), types.Position(20, 0))
+    asked_while_loading = 0
+    for _ in range(600):
+        hints = await big_client.text_document_inlay_hint_async(types.InlayHintParams(document, top))
+        hover = await big_client.text_document_hover_async(types.HoverParams(document, types.Position(3, 5)))
+        summary = await _summary(big_client, uri)
+        if summary is None or summary.loading:  # so it was loading when the hints and hover were made too
+            assert not hints and hover is None
+            asked_while_loading += 1
+        elif summary.tokens:
+            break
+        await asyncio.sleep(0.02)
+    assert asked_while_loading  # the test asked while the document loaded
+
+    final = [rows[5], *rows]
+    check = DocumentCheck("varied.jsonl", CheckSettings(model="gpt-4o-mini-2024-07-18"))
+    check.open(final)
+    expected = {line: f"{entry_tokens(check.entries[line])[0]:,} tok" for line in range(21)}
+    assert len(set(expected.values())) > 10  # the counts tell the lines apart
+    hints = await big_client.text_document_inlay_hint_async(types.InlayHintParams(document, top))
+    assert {hint.position.line: hint.label for hint in hints} == expected
+    hover = await big_client.text_document_hover_async(types.HoverParams(document, types.Position(3, 5)))
+    assert f"{expected[3].removesuffix(' tok')} tokens" in hover.contents.value
 
 
 async def test_a_file_checked_from_disk(big_client):

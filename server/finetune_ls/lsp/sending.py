@@ -103,6 +103,7 @@ class WholeMessages:
 
     def __init__(self, fd: int):
         self.fd = fd
+        self.closed = False
         self._lock = threading.Lock()  # messages are written from the event loop; a thread must not cut in
         if sys.platform == "win32":  # the C runtime's text mode would turn \n into \r\n
             import msvcrt
@@ -111,7 +112,7 @@ class WholeMessages:
     def write(self, data: bytes) -> int:
         view = memoryview(data)
         with self._lock:
-            while view:
+            while view and not self.closed:  # once closed (after exit), what is still sent is dropped
                 try:
                     written = os.write(self.fd, view)  # retried by Python on EINTR (PEP 475)
                 except BlockingIOError:  # a client that made the pipe non-blocking: wait for room
@@ -124,4 +125,6 @@ class WholeMessages:
         pass  # nothing is held back
 
     def close(self) -> None:
-        os.close(self.fd)
+        # The descriptor stays open, as sys.stdout's does: closed, its number would be reused by
+        # the next file opened, and a message sent late would be written into that file.
+        self.closed = True
