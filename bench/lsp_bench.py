@@ -92,22 +92,31 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """utime + stime of one process (not of its children)."""
+def _cpu_seconds(pid: int, reaped: bool = False) -> float | None:
+    """utime + stime of one process; with `reaped`, also those of the children it has waited
+    for (the forkserver's ended workers)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             stat = f.read()
         fields = stat[stat.rfind(")") + 2:].split()
-        return (int(fields[11]) + int(fields[12])) / TICK
+        return sum(int(value) for value in fields[11:15 if reaped else 13]) / TICK
     except (OSError, ValueError, IndexError):
         return None
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """The CPU seconds of `root` and its descendants so far (a worker that ended is not counted)."""
+def _tree_cpu(root: int) -> dict[int, float]:
+    """The CPU seconds so far of `root` and of each of its descendants, each with the children
+    it has waited for."""
     cpu: dict = {}
     tree_sample(root, cpu)
-    return sum(cpu.values())
+    return {pid: _cpu_seconds(pid, reaped=True) or seconds for pid, seconds in cpu.items()}
+
+
+def _tree_cpu_since(root: int, start: dict[int, float]) -> float:
+    """CPU seconds the tree spent since `start` (a _tree_cpu), counting the processes started
+    since whole, and those that ended through the parent that waited for them."""
+    now = _tree_cpu(root)
+    return sum(seconds - start.get(pid, 0.0) for pid, seconds in now.items())
 
 
 def tree_sample(root: int, cpu: dict | None = None) -> tuple[int, int, int, int, int]:
@@ -423,8 +432,11 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
     uri = path.resolve().as_uri()
     client = session.client
     first_publish = session.wait_publish(lambda p: p.uri == uri)
-    tree_cpu_at_open = _tree_cpu_seconds(session.pid)
-    client_cpu_at_open = time.process_time()
+    cpu_at_open: dict = {}
+
+    def start_cpu_clocks() -> None:  # just before the clock starts
+        cpu_at_open.update(tree=_tree_cpu(session.pid), server=_cpu_seconds(session.pid),
+                           client=time.process_time())
     if session.args.preserialised:
         # The message made before the clock starts (orjson, UTF-8 as it is): the server's share
         # alone, without the ~1 s the client's json.dumps takes on the same two cores.
@@ -433,17 +445,18 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
             "uri": uri, "languageId": "jsonl", "version": 1, "text": text}}})
         message = b"Content-Length: %d\r\n\r\n" % len(body) + body
         del body
+        start_cpu_clocks()
         t0 = time.perf_counter()
         client.protocol.writer.write(message)
         del message
     else:
+        start_cpu_clocks()
         t0 = time.perf_counter()
         client.text_document_did_open(types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(uri=uri, language_id="jsonl", version=1, text=text)))
     t_written = time.perf_counter()  # serialised and handed to the pipe's buffer by the client
     drained: list[float] = []
 
-    cpu_at_open = _cpu_seconds(session.pid)
     cpu_at_read: list[float | None] = []
 
     async def drain():
@@ -456,7 +469,7 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
     summary = None
     loaded_at = None
     tokens_at = None
-    tree_cpu_at_tokens = cpu_at_tokens = client_cpu_to_tokens = None
+    tree_cpu_to_tokens = cpu_at_tokens = client_cpu_to_tokens = None
     deadline = t0 + timeout
     while time.perf_counter() < deadline:
         sent = time.perf_counter()
@@ -467,9 +480,9 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
             loaded_at = answered
         if summary is not None and _get(summary, "tokens") is not None:
             tokens_at = answered
-            tree_cpu_at_tokens = _tree_cpu_seconds(session.pid)
+            client_cpu_to_tokens = time.process_time() - cpu_at_open["client"]
+            tree_cpu_to_tokens = _tree_cpu_since(session.pid, cpu_at_open["tree"])
             cpu_at_tokens = _cpu_seconds(session.pid)
-            client_cpu_to_tokens = time.process_time() - client_cpu_at_open
             break
         await asyncio.sleep(max(0.0, 0.1 - (time.perf_counter() - sent)))
     await drain_task
@@ -490,13 +503,13 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
         "checked_s": checked, "loading_false_s": rel(loaded_at), "tokens_s": rel(tokens_at),
         "first_progress_s": prog[0][0] if prog else None,
         # CPU the server spent until the client's pipe drained (reading, decoding, handing lines over)
-        "server_cpu_reading_s": None if cpu_at_open is None or not cpu_at_read or cpu_at_read[0] is None
-        else cpu_at_read[0] - cpu_at_open,
+        "server_cpu_reading_s": None if cpu_at_open.get("server") is None or not cpu_at_read
+        or cpu_at_read[0] is None else cpu_at_read[0] - cpu_at_open["server"],
         # the server's own share: from the moment it had read the whole message
         # the server's and its workers' CPU from the didOpen to the token summary, against the CLI's CPU
-        "tree_cpu_to_tokens_s": None if tree_cpu_at_tokens is None else tree_cpu_at_tokens - tree_cpu_at_open,
-        "server_cpu_to_tokens_s": None if cpu_at_tokens is None or cpu_at_open is None
-        else cpu_at_tokens - cpu_at_open,
+        "tree_cpu_to_tokens_s": tree_cpu_to_tokens,
+        "server_cpu_to_tokens_s": None if cpu_at_tokens is None or cpu_at_open.get("server") is None
+        else cpu_at_tokens - cpu_at_open["server"],
         "client_cpu_to_tokens_s": client_cpu_to_tokens,
         "first_after_read_s": None if first is None or not drained else first - drained[0],
         "tokens": _get(summary, "tokens"), "examples": _get(summary, "examples"),

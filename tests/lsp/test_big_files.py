@@ -39,6 +39,8 @@ async def big_client(lsp_client: LanguageClient, tmp_path):
     yield
     if not getattr(lsp_client, "shut_down", False):  # a test may have shut the server down itself
         await lsp_client.shutdown_session()
+    elif lsp_client._server.returncode is None:  # it tried, and the server did not end: pytest-lsp
+        lsp_client._server.kill()               # would wait for it for ever
 
 
 def _text(lines: int) -> str:
@@ -124,11 +126,12 @@ def _varied_rows(count: int = 20_000) -> list[str]:
 async def test_shutdown_while_a_big_document_loads_is_answered(big_client):
     uri = await open_document(big_client, "varied.jsonl", "\n".join(_varied_rows()) + "\n")
     summary = await _summary(big_client, uri)
-    assert summary is None or summary.loading  # the workers have tasks in hand
+    assert summary is not None and summary.loading  # the workers have tasks in hand
     started = time.monotonic()
     big_client.shut_down = True
     await asyncio.wait_for(big_client.shutdown_session(), 60)  # shutdown, exit, and the process ends
     assert time.monotonic() - started < 20
+    assert big_client._server.returncode == 0
 
 
 async def test_hints_and_hovers_wait_while_a_big_document_loads_then_follow_its_edits(big_client):
@@ -140,17 +143,22 @@ async def test_hints_and_hovers_wait_while_a_big_document_loads_then_follow_its_
     document = types.TextDocumentIdentifier(uri=uri)
     top = types.Range(types.Position(0, 0), types.Position(20, 0))
     asked_while_loading = 0
-    for _ in range(600):
-        hints = await big_client.text_document_inlay_hint_async(types.InlayHintParams(document, top))
-        hover = await big_client.text_document_hover_async(types.HoverParams(document, types.Position(3, 5)))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        hints = await asyncio.wait_for(
+            big_client.text_document_inlay_hint_async(types.InlayHintParams(document, top)), 30)
+        hover = await asyncio.wait_for(big_client.text_document_hover_async(
+            types.HoverParams(document, types.Position(3, 5))), 30)
         summary = await _summary(big_client, uri)
-        if summary is None or summary.loading:  # so it was loading when the hints and hover were made too
+        assert summary is not None  # opened before any of these were asked
+        if summary.loading:  # so it was loading when the hints and hover were made too
             assert not hints and hover is None
             asked_while_loading += 1
         elif summary.tokens:
             break
         await asyncio.sleep(0.02)
     assert asked_while_loading  # the test asked while the document loaded
+    assert not summary.loading and summary.tokens  # and it loaded in time
 
     final = [rows[5], *rows]
     check = DocumentCheck("varied.jsonl", CheckSettings(model="gpt-4o-mini-2024-07-18"))

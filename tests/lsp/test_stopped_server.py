@@ -8,6 +8,7 @@ answer it was waiting for."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -39,7 +40,7 @@ async def client(lsp_client: LanguageClient, tmp_path):
     yield
     try:
         await asyncio.wait_for(lsp_client.shutdown_session(), 20)
-    except TimeoutError:  # a broken stream: the answer to shutdown never comes either
+    except asyncio.TimeoutError:  # a broken stream: the answer to shutdown never comes either
         lsp_client._server.kill()
         raise
 
@@ -55,12 +56,13 @@ class StopAndContinue:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._done.is_set():
-            os.kill(self.pid, signal.SIGSTOP)
-            self.stops += 1
-            time.sleep(0.002)
-            os.kill(self.pid, signal.SIGCONT)
-            time.sleep(0.004)
+        with contextlib.suppress(ProcessLookupError):  # the server ended: the test says how
+            while not self._done.is_set():
+                os.kill(self.pid, signal.SIGSTOP)
+                self.stops += 1
+                time.sleep(0.002)
+                os.kill(self.pid, signal.SIGCONT)
+                time.sleep(0.004)
 
     def __enter__(self):
         self._thread.start()
@@ -69,7 +71,8 @@ class StopAndContinue:
     def __exit__(self, *exc):
         self._done.set()
         self._thread.join()
-        os.kill(self.pid, signal.SIGCONT)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGCONT)
         return False
 
 
@@ -93,4 +96,6 @@ async def test_big_answers_arrive_whole_while_the_server_is_stopped_and_continue
             report = await asyncio.wait_for(client.text_document_diagnostic_async(
                 types.DocumentDiagnosticParams(text_document=document)), 20)
             assert list(report.items) == expected_diagnostics
-    assert stopper.stops > ROUNDS  # the answers were written while the server was being stopped
+    # The stopper ran while the answers were written. (With CPython's buffered stdout, which the
+    # server used before, this test fails: an answer cut short never arrives whole.)
+    assert stopper.stops > ROUNDS

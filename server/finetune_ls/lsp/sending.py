@@ -30,6 +30,7 @@ import os
 import select
 import sys
 import threading
+import time
 
 import orjson
 from lsprotocol import types
@@ -105,20 +106,25 @@ class WholeMessages:
         self.fd = fd
         self.closed = False
         self._lock = threading.Lock()  # messages are written from the event loop; a thread must not cut in
-        if sys.platform == "win32":  # the C runtime's text mode would turn \n into \r\n
-            import msvcrt
+        if sys.platform == "win32":  # CPython sets it for the standard streams already; made sure of here,
+            import msvcrt           # as the C runtime's text mode would turn \n into \r\n
             msvcrt.setmode(fd, os.O_BINARY)
 
     def write(self, data: bytes) -> int:
         view = memoryview(data)
         with self._lock:
-            while view and not self.closed:  # once closed (after exit), what is still sent is dropped
-                try:
-                    written = os.write(self.fd, view)  # retried by Python on EINTR (PEP 475)
-                except BlockingIOError:  # a client that made the pipe non-blocking: wait for room
-                    select.select([], [self.fd], [])
-                    continue
-                view = view[written:]
+            try:
+                while view and not self.closed:  # once closed (after exit), what is still sent is dropped
+                    try:
+                        written = os.write(self.fd, view)  # retried by Python on EINTR (PEP 475)
+                    except BlockingIOError:  # a client made the pipe non-blocking: wait for room
+                        _wait_for_room(self.fd)
+                        continue
+                    view = view[written:]
+            except BaseException:
+                if 0 < len(view) < len(data):
+                    self.closed = True  # a message cut off: anything written after it would be misread
+                raise
         return len(data)
 
     def flush(self) -> None:
@@ -128,3 +134,10 @@ class WholeMessages:
         # The descriptor stays open, as sys.stdout's does: closed, its number would be reused by
         # the next file opened, and a message sent late would be written into that file.
         self.closed = True
+
+
+def _wait_for_room(fd: int) -> None:
+    if sys.platform == "win32":  # select() takes sockets only there
+        time.sleep(0.001)
+    else:
+        select.select([], [fd], [])
