@@ -505,12 +505,12 @@ async def measure_open(session: Session, path: Path, text: str, lines: int, time
         # CPU the server spent until the client's pipe drained (reading, decoding, handing lines over)
         "server_cpu_reading_s": None if cpu_at_open.get("server") is None or not cpu_at_read
         or cpu_at_read[0] is None else cpu_at_read[0] - cpu_at_open["server"],
-        # the server's own share: from the moment it had read the whole message
         # the server's and its workers' CPU from the didOpen to the token summary, against the CLI's CPU
         "tree_cpu_to_tokens_s": tree_cpu_to_tokens,
         "server_cpu_to_tokens_s": None if cpu_at_tokens is None or cpu_at_open.get("server") is None
         else cpu_at_tokens - cpu_at_open["server"],
         "client_cpu_to_tokens_s": client_cpu_to_tokens,
+        # the server's own share: from the moment it had read the whole message
         "first_after_read_s": None if first is None or not drained else first - drained[0],
         "tokens": _get(summary, "tokens"), "examples": _get(summary, "examples"),
         "summary_errors": _get(summary, "errors"), "summary_warnings": _get(summary, "warnings"),
