@@ -21,6 +21,18 @@ def capabilities_of(editor: str) -> types.ClientCapabilities:
     return capabilities
 
 
+async def end_session(client: LanguageClient, timeout: float = 20) -> None:
+    """shutdown and exit, waiting for the server to end; a server that does not (a broken
+    stream: the answer to shutdown never comes) is killed, as pytest-lsp would otherwise
+    wait for it for ever, and the timeout raised."""
+    try:
+        await asyncio.wait_for(client.shutdown_session(), timeout)
+    except asyncio.TimeoutError:
+        if client._server.returncode is None:
+            client._server.kill()
+        raise
+
+
 def pulls(client: LanguageClient) -> bool:
     """Whether the server announced pull diagnostics to this client (else it pushes them)."""
     return client.initialize_result.capabilities.diagnostic_provider is not None

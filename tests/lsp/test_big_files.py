@@ -20,7 +20,7 @@ from finetune_ls.core.engine import CheckSettings, check_path, check_text
 from finetune_ls.core.entries import entry_tokens
 from finetune_ls.core.parallel import chunk_ranges, default_jobs
 from lsp.conftest import SENTINEL_CACHE
-from lsp.session import answer_refreshes, capabilities_of, change, diagnostics, open_document
+from lsp.session import answer_refreshes, capabilities_of, change, diagnostics, end_session, open_document
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
@@ -37,10 +37,8 @@ async def big_client(lsp_client: LanguageClient, tmp_path):
         initialization_options={"model": "gpt-4o-mini-2024-07-18"}))
     lsp_client.work_dir = tmp_path
     yield
-    if not getattr(lsp_client, "shut_down", False):  # a test may have shut the server down itself
+    if not getattr(lsp_client, "shut_down", False):  # a test may have ended the session itself
         await lsp_client.shutdown_session()
-    elif lsp_client._server.returncode is None:  # it tried, and the server did not end: pytest-lsp
-        lsp_client._server.kill()               # would wait for it for ever
 
 
 def _text(lines: int) -> str:
@@ -129,7 +127,7 @@ async def test_shutdown_while_a_big_document_loads_is_answered(big_client):
     assert summary is not None and summary.loading  # the workers have tasks in hand
     started = time.monotonic()
     big_client.shut_down = True
-    await asyncio.wait_for(big_client.shutdown_session(), 60)  # shutdown, exit, and the process ends
+    await end_session(big_client, 60)  # shutdown, exit, and the process ends
     assert time.monotonic() - started < 20
     assert big_client._server.returncode == 0
 

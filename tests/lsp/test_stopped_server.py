@@ -20,7 +20,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp.session import answer_refreshes, capabilities_of, diagnostics, open_document
+from lsp.session import answer_refreshes, capabilities_of, diagnostics, end_session, open_document
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="function"),
@@ -38,11 +38,7 @@ async def client(lsp_client: LanguageClient, tmp_path):
         initialization_options={"model": "gpt-4o-mini-2024-07-18", "maxDiagnostics": 1_000_000}))
     lsp_client.work_dir = tmp_path
     yield
-    try:
-        await asyncio.wait_for(lsp_client.shutdown_session(), 20)
-    except asyncio.TimeoutError:  # a broken stream: the answer to shutdown never comes either
-        lsp_client._server.kill()
-        raise
+    await end_session(lsp_client)
 
 
 class StopAndContinue:
