@@ -32,14 +32,29 @@ BOUNDED_SERVER = ("import resource, runpy, sys; "
 LINE = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]})
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", BOUNDED_SERVER],
-                                              server_env={**os.environ, **SENTINEL_CACHE}))
-async def client(lsp_client: LanguageClient, tmp_path):
+BOUNDED = ClientServerConfig(server_command=[sys.executable, "-c", BOUNDED_SERVER],
+                             server_env={**os.environ, **SENTINEL_CACHE})
+
+
+async def _session(lsp_client: LanguageClient, tmp_path, editor: str):
     answer_refreshes(lsp_client)
     lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
+        capabilities=capabilities_of(editor), root_uri=tmp_path.as_uri(),
         initialization_options={"model": "gpt-4o-mini-2024-07-18"}))
     lsp_client.work_dir = tmp_path
+
+
+@pytest_lsp.fixture(config=BOUNDED)
+async def client(lsp_client: LanguageClient, tmp_path):
+    await _session(lsp_client, tmp_path, "visual-studio-code")
+    yield
+    await end_session(lsp_client)
+
+
+@pytest_lsp.fixture(config=BOUNDED)
+async def utf8_client(lsp_client: LanguageClient, tmp_path):
+    """Neovim 0.11 counts positions in UTF-8 bytes."""
+    await _session(lsp_client, tmp_path, "neovim")
     yield
     await end_session(lsp_client)
 
@@ -90,3 +105,20 @@ async def test_dev_zero_is_refused(client: LanguageClient, command: str):
     link.symlink_to("/dev/zero")
     answer = await _command(client, command, link.as_uri())
     assert answer == {"error": f"cannot read {link}: not a regular file (a character device)"}
+
+
+async def test_a_file_checked_from_disk_has_ranges_in_the_clients_encoding(utf8_client: LanguageClient):
+    """The disk check reads the file's lines (in a thread) when the client does not count in UTF-16."""
+    assert utf8_client.initialize_result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    line = '{"messages":[{"role":"user","content":"é😀漢"},{"role":"bot","content":"x"}]}'
+    path = utf8_client.work_dir / "disk.jsonl"
+    path.write_text((line + "\n") * 3, encoding="utf-8")
+    result = await _command(utf8_client, "finetune.checkFile", path.as_uri())
+    assert result["examples"] == 3
+    deadline = asyncio.get_running_loop().time() + DEADLINE
+    while path.as_uri() not in utf8_client.diagnostics:  # published before the answer; waited for all the same
+        assert asyncio.get_running_loop().time() < deadline, "no diagnostics published"
+        await asyncio.sleep(0.02)
+    role = next(d for d in utf8_client.diagnostics[path.as_uri()] if d.code == "unknown-role")
+    start = len(line[:line.index('"bot"')].encode("utf-8"))
+    assert (role.range.start.character, role.range.end.character) == (start, start + 5)
