@@ -91,8 +91,8 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
 
 
 def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace, named: bool = True) -> FileReport:
-    """Raises OSError when the file cannot be read; NotRegularFile for a device, a socket, or
-    a named pipe found in a folder (it would be waited on for ever)."""
+    """Raises OSError when the file cannot be read; NotRegularFile for a device, or a named
+    pipe found in a folder rather than named (it would be waited on for ever)."""
     if path == "-":
         return check_bytes(sys.stdin.buffer.read(), settings, path="-", jobs=args.jobs)
     with open_regular(path, allow_pipe=named) as stream:
