@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from finetune_ls.cli import output
 from finetune_ls.cli.progress import Progress
 from finetune_ls.core.catalog import CatalogError, bundled_catalog
 from finetune_ls.core.findings import Severity
 from finetune_ls.core.engine import VALIDATION, CheckSettings, FileReport, check_bytes, check_path, mark_overlap
+from finetune_ls.core.regular_files import is_pipe, open_regular
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".finetune"}
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
@@ -56,16 +57,24 @@ class UsageError(Exception):
     pass
 
 
-def _collect(paths: list[str]) -> list[str]:
-    files: list[str] = []
+class Found(NamedTuple):
+    path: str
+    named: bool  # named on the command line (a pipe such as <(...) is read), or found in a folder
+
+
+def _collect(paths: list[str]) -> tuple[list[Found], list[OSError]]:
+    """The files to check, and the folders that could not be listed."""
+    files: list[Found] = []
+    unlisted: list[OSError] = []
     for path in paths:
         if path == "-" or not os.path.isdir(path):
-            files.append(path)
+            files.append(Found(path, True))
             continue
-        for root, dirs, names in os.walk(path):
+        for root, dirs, names in os.walk(path, onerror=unlisted.append):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            files.extend(os.path.join(root, name) for name in sorted(names) if name.lower().endswith(".jsonl"))
-    return files
+            files.extend(Found(os.path.join(root, name), False) for name in sorted(names)
+                         if name.lower().endswith(".jsonl"))
+    return files, unlisted
 
 
 def _settings(args: argparse.Namespace) -> CheckSettings:
@@ -81,13 +90,15 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
                          privacy=not args.no_privacy)
 
 
-def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace) -> FileReport:
+def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace, named: bool = True) -> FileReport:
+    """Raises OSError when the file cannot be read; NotRegularFile for a device, or a named
+    pipe found in a folder rather than named (it would be waited on for ever)."""
     if path == "-":
         return check_bytes(sys.stdin.buffer.read(), settings, path="-", jobs=args.jobs)
-    if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe, <(...), /dev/stdin: no size to stream by
-        with open(path, "rb") as stream:
+    with open_regular(path, allow_pipe=named) as stream:
+        if is_pipe(stream):  # <(...), /dev/stdin: no size to stream by
             return check_bytes(stream.read(), settings, path=path, jobs=args.jobs)
-    size = os.path.getsize(path)
+        size = os.fstat(stream.fileno()).st_size
     progress = Progress(path, size) if size >= PROGRESS_MIN_BYTES and sys.stderr.isatty() else None
     try:
         return check_path(path, settings, jobs=args.jobs, progress=progress, use_cache=not args.no_cache)
@@ -111,29 +122,33 @@ def run(args: argparse.Namespace) -> int:
     if paths.count("-") > 1:
         print("finetune-ls: standard input (-) can be checked only once", file=sys.stderr)
         return 2
-    files = _collect(paths)
+    files, unlisted = _collect(paths)
+    for problem in unlisted:  # a folder that cannot be listed: its files are not checked
+        print(f"finetune-ls: cannot read folder {output.printable(problem.filename)}: {problem.strerror or problem}; "
+              "its files were skipped", file=sys.stderr)
     if args.validation_file:  # checked once, as the validation file, even inside a checked folder
         validation = os.path.realpath(args.validation_file)
-        files = [f for f in files if f == "-" or os.path.realpath(f) != validation]
+        files = [f for f in files if f.path == "-" or os.path.realpath(f.path) != validation]
     if not files:
         print("finetune-ls: no .jsonl files found in " + ", ".join(paths), file=sys.stderr)
         return 2
 
     reports: list[FileReport] = []
-    io_problem = False
-    for path in files:
+    io_problem = bool(unlisted)
+    for path, named in files:
         try:
-            reports.append(_check_one(path, settings, args))
+            reports.append(_check_one(path, settings, args, named))
         except OSError as problem:
             io_problem = True
-            print(f"finetune-ls: cannot read {path}: {problem.strerror or problem}", file=sys.stderr)
+            print(f"finetune-ls: cannot read {output.printable(path)}: {problem.strerror or problem}", file=sys.stderr)
     if args.validation_file:
         validation_settings = CheckSettings(**{**settings.__dict__, "role": VALIDATION})
         try:
             validation = _check_one(args.validation_file, validation_settings, args)
         except OSError as problem:
             io_problem = True
-            print(f"finetune-ls: cannot read {args.validation_file}: {problem.strerror or problem}", file=sys.stderr)
+            print(f"finetune-ls: cannot read {output.printable(args.validation_file)}: {problem.strerror or problem}",
+                  file=sys.stderr)
         else:
             for report in reports:
                 mark_overlap(report, validation)

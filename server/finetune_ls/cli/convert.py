@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"finetune-ls: {problem}", file=sys.stderr)
         return 2
     try:
-        table = read_path(args.input, kind)
+        table = read_path(args.input, kind, allow_pipe=True)
     except ReadError as problem:
         where = f"{args.input}:{problem.line}" if problem.line else args.input
         print(f"{where}: error: {problem}", file=sys.stderr)

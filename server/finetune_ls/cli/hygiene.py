@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 
+from finetune_ls.core.regular_files import read_regular
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import redact
@@ -67,8 +68,7 @@ def _command(commands, name: str, run, summary: str, description: str, output: s
 
 def _read(path: str) -> Source:
     try:
-        with open(path, "rb") as handle:
-            return read_source(handle.read())
+        return read_source(read_regular(path, allow_pipe=True))  # a device is refused: /dev/zero never ends
     except OSError as problem:
         raise Refused(f"cannot read {path}: {problem.strerror or problem}") from None
 

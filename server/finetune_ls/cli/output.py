@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
 
 from finetune_ls import __version__
 from finetune_ls.core.engine import FileReport
@@ -41,6 +42,15 @@ def write(reports: list[FileReport], fmt: str, out: TextIO, color: bool = False,
         write_text(reports, out, color)
 
 
+def printable(text: str) -> str:
+    """Text that can be written as UTF-8. A file name whose bytes are not UTF-8 comes as
+    surrogates (PEP 383), which no UTF-8 output takes: its bytes are shown as \\xff escapes."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is no file-name byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 # ------------------------------------------------------------------ JSON
 def finding_json(finding: Finding) -> dict:
     return {
@@ -51,14 +61,15 @@ def finding_json(finding: Finding) -> dict:
         "column": finding.column + 1,
         "end_line": finding.end_line + 1,
         "end_column": finding.end_column + 1,
-        "message": finding.message,
+        "message": printable(finding.message),
         "pointer": finding.pointer,
     }
 
 
 def to_json(reports: list[FileReport]) -> dict:
     return {"version": JSON_VERSION, "files": [
-        {"path": report.path, "format": report.format, "findings": [finding_json(f) for f in report.findings],
+        {"path": printable(report.path), "format": report.format,
+         "findings": [finding_json(f) for f in report.findings],
          "summary": report.summary}
         for report in reports]}
 
@@ -70,9 +81,11 @@ def _uri(path: str, base: Path | None) -> str:
     absolute = Path(path).resolve()
     if base is not None:
         try:
-            return absolute.relative_to(base.resolve()).as_posix()
+            relative = absolute.relative_to(base.resolve()).as_posix()
         except ValueError:
             pass
+        else:  # a name that is not UTF-8: its bytes percent-encoded, as as_uri() does
+            return relative if printable(relative) == relative else quote(os.fsencode(relative))
     return absolute.as_uri()
 
 
@@ -117,7 +130,7 @@ def to_sarif(reports: list[FileReport], base: Path | None = None) -> dict:
             "ruleId": finding.code,
             "ruleIndex": index[finding.code],
             "level": _SARIF_LEVEL[finding.severity],
-            "message": {"text": finding.message},
+            "message": {"text": printable(finding.message)},
             "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
             "properties": {"scope": finding.scope, **({"pointer": finding.pointer} if finding.pointer else {})},
         })
@@ -149,14 +162,14 @@ def _escape_property(text: str) -> str:
 
 def github_annotation(path: str, finding: Finding) -> str:
     """A workflow command that GitHub Actions shows on the line of the pull request."""
-    properties = [f"file={_escape_property(path)}", f"line={finding.line + 1}"]
+    properties = [f"file={_escape_property(printable(path))}", f"line={finding.line + 1}"]
     if finding.scope == "line":
         properties.append(f"col={finding.column + 1}")
         properties.append(f"endLine={finding.end_line + 1}")
         if finding.end_line == finding.line:
             properties.append(f"endColumn={finding.end_column + 1}")
     properties.append(f"title={_escape_property('finetune-ls ' + finding.code)}")
-    return f"::{_GITHUB_LEVEL[finding.severity]} {','.join(properties)}::{_escape_data(finding.message)}"
+    return f"::{_GITHUB_LEVEL[finding.severity]} {','.join(properties)}::{_escape_data(printable(finding.message))}"
 
 
 # ------------------------------------------------------------------ text
@@ -166,10 +179,11 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 def write_text(reports: list[FileReport], out: TextIO, color: bool) -> None:
     for report in reports:
+        path = printable(report.path)
         for finding in report.findings:
-            where = report.path if finding.scope == "file" else f"{report.path}:{finding.line + 1}:{finding.column + 1}"
+            where = path if finding.scope == "file" else f"{path}:{finding.line + 1}:{finding.column + 1}"
             label = _paint(f"{finding.severity.value}[{finding.code}]", _COLOR[finding.severity], color)
-            out.write(f"{where}: {label} {finding.message}\n")
+            out.write(f"{where}: {label} {printable(finding.message)}\n")
         write_summary(report, out, color)
 
 
@@ -183,7 +197,7 @@ def _money(value: object) -> str:
 
 def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
     summary = report.summary
-    rows = [("file", report.path), ("format", summary.get("format", report.format)),
+    rows = [("file", printable(report.path)), ("format", summary.get("format", report.format)),
             ("examples", _number(summary.get("examples")))]
     if summary.get("tokens") is not None:
         rows.append(("tokens", f"{_number(summary['tokens'])} (trained {_number(summary.get('trained_tokens'))})"))
@@ -193,8 +207,9 @@ def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
         context = summary.get("training_context")
         rows.append(("over the limit", f"{summary.get('over_limit', 0)}"
                      + (f" (training context {_number(context)})" if context else " (context unknown)")))
-    if "model" in summary:
-        rows.append(("model", f"{summary.get('model')} ({summary.get('method', '')})"))
+    if summary.get("model"):  # none for a binary file, unless --model named one
+        method = summary.get("method")
+        rows.append(("model", summary["model"] + (f" ({method})" if method else "")))
     if summary.get("billed_tokens") is None and summary.get("cost_note"):
         rows.append(("cost", summary["cost_note"]))
     if summary.get("billed_tokens") is not None:

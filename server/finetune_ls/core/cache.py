@@ -46,7 +46,8 @@ class LineCache:
     """Per-line results of one file under one configuration."""
 
     def __init__(self, path: str, fingerprint: str):
-        name = hashlib.sha256(f"{os.path.abspath(path)}|{fingerprint}|{__version__}".encode()).hexdigest()[:32]
+        key = f"{os.path.abspath(path)}|{fingerprint}|{__version__}"
+        name = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]  # a name may not be UTF-8
         self.folder = cache_dir() / name
         self.fingerprint = fingerprint
 

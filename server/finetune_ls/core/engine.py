@@ -29,6 +29,7 @@ from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit,
 from finetune_ls.core.lines import split_lines, split_lines_bytes
 from finetune_ls.core.parallel import analyze_source, default_jobs
 from finetune_ls.core.records import recover
+from finetune_ls.core.regular_files import open_regular, regular_size
 from finetune_ls.core.shapes import CHAT, FORMATS, MIXED, UNKNOWN, method_format, vote_format
 
 BOM_BYTES = b"\xef\xbb\xbf"
@@ -208,7 +209,7 @@ def check_path(path: str, settings: CheckSettings | None = None, jobs: int | Non
     """Check a file on disk, streaming it (memory stays a fraction of its size).
     Raises OSError when it cannot be read."""
     settings = settings or CheckSettings()
-    size = os.path.getsize(path)
+    size = regular_size(path)
     return _check_source(path, size, path, settings, jobs, progress, cache=use_cache)
 
 
@@ -217,7 +218,7 @@ def _head(source: bytes | str, size: int) -> bytes:
     if isinstance(source, bytes):
         return source[:FORMAT_SAMPLE_BYTES]
     head = bytearray()
-    with open(source, "rb") as handle:
+    with open_regular(source) as handle:
         while len(head) < min(size, FORMAT_SAMPLE_BYTES) and head.count(b"\n") <= FORMAT_SAMPLE_LINES:
             block = handle.read(256 * 1024)
             if not block:

@@ -19,6 +19,7 @@ from finetune_ls.core.analysis import FileContext, token_counter
 from finetune_ls.core.cache import LineCache, line_key
 from finetune_ls.core.entries import Chunk, chunk_of, line_entry
 from finetune_ls.core.lines import split_lines_bytes
+from finetune_ls.core.regular_files import open_regular
 from finetune_ls.core.schemas import validator
 from finetune_ls.core.shapes import FORMATS
 
@@ -49,7 +50,7 @@ def can_fork() -> bool:
 def _read(source: bytes | str, start: int, end: int) -> bytes:
     if isinstance(source, bytes):
         return source[start:end]
-    with open(source, "rb") as handle:
+    with open_regular(source) as handle:  # a file replaced meanwhile by a device or a pipe is refused
         handle.seek(start)
         return handle.read(end - start)
 

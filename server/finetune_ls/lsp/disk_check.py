@@ -16,6 +16,7 @@ from finetune_ls.core.aggregate import FileAggregator
 from finetune_ls.core.cache import LineCache
 from finetune_ls.core.engine import CheckSettings, FileReport, check_path, finish_report, plan_source
 from finetune_ls.core.parallel import analyze_file_range, chunk_ranges
+from finetune_ls.core.regular_files import regular_size
 from finetune_ls.lsp import workers
 
 ATTEMPTS = 3  # checks of a file that keeps changing while it is checked; the last one is shown
@@ -52,7 +53,7 @@ async def _check_once(path: str, settings: CheckSettings, progress) -> FileRepor
 
 
 def _plan(path: str, settings: CheckSettings):
-    size = os.path.getsize(path)
+    size = regular_size(path)
     planned = plan_source(path, size, path, settings)
     if isinstance(planned, FileReport):
         return planned

@@ -6,6 +6,7 @@ file's on disk."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 
@@ -13,6 +14,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from finetune_ls.core.lines import split_lines
+from finetune_ls.core.regular_files import NotRegularFile, read_regular
 from finetune_ls.lsp.document import from_code_points, split_keeping_breaks
 from finetune_ls.lsp.server import FinetuneServer, command_argument, server
 from finetune_ls.prep.dedupe import dedupe
@@ -29,7 +31,7 @@ class Refused(Exception):
     """Shown to the user and answered as {"error": sentence}."""
 
 
-def _document(ls: FinetuneServer, uri: object) -> tuple[str, str, Source, int | None, str]:
+async def _document(ls: FinetuneServer, uri: object) -> tuple[str, str, Source, int | None, str]:
     """(path, text, examples, version of the open document or None, position encoding)."""
     path = to_fs_path(uri) if isinstance(uri, str) else None
     if not path:
@@ -38,14 +40,15 @@ def _document(ls: FinetuneServer, uri: object) -> tuple[str, str, Source, int | 
     if state is not None:
         text, version, encoding = state.document.source, state.document.version, state.document.encoding
     else:
-        try:
-            with open(path, encoding="utf-8", newline="") as handle:
-                text = handle.read()
+        try:  # in a thread: a slow disk or a big file never holds up the other requests
+            text = (await asyncio.to_thread(read_regular, path)).decode("utf-8")
+        except NotRegularFile as problem:  # a pipe would be waited on, /dev/zero read for ever
+            raise Refused(f"cannot read {path}: {problem.strerror}") from None
         except (OSError, UnicodeDecodeError) as problem:
             raise Refused(f"cannot read {os.path.basename(path)}: {problem}") from None
         version, encoding = None, types.PositionEncodingKind.Utf16
     try:
-        source = read_source(text.encode("utf-8", "surrogateescape"))
+        source = await asyncio.to_thread(read_source, text.encode("utf-8", "surrogateescape"))
     except NotAnExample as problem:
         raise Refused(f"{os.path.basename(path)}: {problem}") from None
     return path, text, source, version, encoding
@@ -82,7 +85,7 @@ def _edit_on(uri: str, version: int | None, edits: list[types.TextEdit]) -> type
 async def split_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, valid (fraction or count, 0.1), seed (0), stratify (true), force (false)."""
     uri = command_argument(args, 0, "uri")
-    path, _, source, _, _ = _document(ls, uri)
+    path, _, source, _, _ = await _document(ls, uri)
     force = bool(command_argument(args, 4, "force", False))
     result = split(source.lines, float(command_argument(args, 1, "valid", 0.1)), int(command_argument(args, 2, "seed", 0)),
                    stratify=bool(command_argument(args, 3, "stratify", True)))
@@ -115,7 +118,7 @@ def _without_lines(text: str, removed: set[int], encoding: str) -> types.TextEdi
 async def dedupe_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, exact (false: near duplicates too). Removes the later copies."""
     uri = command_argument(args, 0, "uri")
-    _, text, source, version, encoding = _document(ls, uri)
+    _, text, source, version, encoding = await _document(ls, uri)
     result = dedupe(source.lines, near=not command_argument(args, 1, "exact", False))
     edits = [_without_lines(text, {r.line.number - 1 for r in result.removed}, encoding)] if result.removed else []
     applied = await _apply(ls, "Remove duplicate examples", [_edit_on(uri, version, edits)]) if edits else False
@@ -128,7 +131,7 @@ async def dedupe_file(ls: FinetuneServer, *args) -> dict:
 async def redact_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri. Replaces what the privacy rules find with placeholders."""
     uri = command_argument(args, 0, "uri")
-    _, text, source, version, encoding = _document(ls, uri)
+    _, text, source, version, encoding = await _document(ls, uri)
     lines = split_lines(text)
     edits, replaced = [], []
     for example in source.lines:
@@ -148,7 +151,7 @@ async def stats(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, model (default: the setting, else per format). The numbers, the table
     `finetune-ls stats` prints, and an SVG histogram of the tokens per example."""
     uri = command_argument(args, 0, "uri")
-    path, _, source, _, _ = _document(ls, uri)
+    path, _, source, _, _ = await _document(ls, uri)
     numbers = compute_stats(source.lines, command_argument(args, 1, "model") or ls.settings.model)
     return {**stats_json(numbers), "table": stats_table(numbers, os.path.basename(path)),
             "histogram": histogram_svg(numbers.per_example_tokens, f"Tokens per example: {os.path.basename(path)}",

@@ -15,6 +15,7 @@ from pygls.uris import to_fs_path
 from finetune_ls.core.analysis import has_token_counter
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.lines import split_lines
+from finetune_ls.core.regular_files import read_regular
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
@@ -156,8 +157,11 @@ async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
         async with Progress(ls, f"Checking {os.path.basename(path)}") as progress:
             report = await disk_check.check_file(path, ls._check_settings("training"), lambda done, size: (
                 progress.report(f"{done / 1e6:,.0f} of {size / 1e6:,.0f} MB", 100 * done // max(size, 1))))
-        diagnostics = to_diagnostics(report.findings, uri, _DiskLines(path), ls.workspace.position_encoding,
-                                     ls.settings.max_diagnostics)
+        encoding = ls.workspace.position_encoding
+        # Findings carry UTF-16 columns; other encodings need the lines, read in a thread.
+        lines = [] if encoding in (types.PositionEncodingKind.Utf16, None) else \
+            await asyncio.to_thread(_disk_lines, path)
+        diagnostics = to_diagnostics(report.findings, uri, lines, encoding, ls.settings.max_diagnostics)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
         ls.disk_summaries[uri] = report.summary
     return {"uri": uri, **report.summary}
@@ -166,25 +170,9 @@ async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
 _disk_locks: dict[str, asyncio.Lock] = {}
 
 
-class _DiskLines:
-    """The lines of a file on disk, read only if a client's position encoding needs them
-    (findings carry UTF-16 columns already)."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self._lines: list[str] | None = None
-
-    def _read(self) -> list[str]:
-        if self._lines is None:
-            with open(self.path, encoding="utf-8", errors="replace", newline="") as handle:
-                self._lines = split_lines(handle.read())
-        return self._lines
-
-    def __len__(self) -> int:
-        return len(self._read())
-
-    def __getitem__(self, index):
-        return self._read()[index]
+def _disk_lines(path: str) -> list[str]:
+    """The lines of a file on disk (not on the event loop: it may be big)."""
+    return split_lines(read_regular(path).decode("utf-8", "replace"))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

@@ -20,6 +20,7 @@ from finetune_ls.api import plain
 from finetune_ls.api.connection import Connection, MissingKey, connect
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings
+from finetune_ls.core.regular_files import read_regular
 from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, command_argument, server
 
@@ -94,11 +95,11 @@ async def upload(ls: FinetuneServer, *args) -> dict:
         return {"error": f"{uri} is not a file on disk."}
     state = ls.documents.get(uri)
     if state is not None and os.path.getsize(path) < 64_000_000:
-        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-            if handle.read() != state.document.source:
-                ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
-                        types.MessageType.Warning)
-                return {"error": "unsaved changes"}
+        on_disk = await asyncio.to_thread(read_regular, path)  # not on the event loop
+        if on_disk.decode("utf-8", "replace") != state.document.source:
+            ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
+                    types.MessageType.Warning)
+            return {"error": "unsaved changes"}
     settings = CheckSettings(model=ls.settings.model, method=ls.settings.method, provider=ls.settings.provider)
     async with Progress(ls, f"Uploading {os.path.basename(path)}", cancellable=True) as progress:
         def sent(done: int, total: int) -> None:

@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from finetune_ls.core.regular_files import read_regular
+
 INPUT_KINDS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
                ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -73,11 +75,11 @@ def kind_of(path: str) -> str:
     return kind
 
 
-def read_path(path: str, kind: str | None = None) -> Table:
-    """Read a file (OSError when it cannot be opened)."""
+def read_path(path: str, kind: str | None = None, allow_pipe: bool = False) -> Table:
+    """Read a file (OSError when it cannot be opened, or is not a regular file: a pipe is read
+    only with `allow_pipe`, see core/regular_files.py)."""
     kind = kind or kind_of(path)
-    with open(path, "rb") as handle:
-        return read_bytes(handle.read(), kind)
+    return read_bytes(read_regular(path, allow_pipe), kind)
 
 
 def read_bytes(data: bytes, kind: str) -> Table:
