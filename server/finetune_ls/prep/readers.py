@@ -14,7 +14,6 @@ import io
 import json
 import os
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -247,27 +246,19 @@ def _cell_value(value: object) -> object:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    import openpyxl  # only XLSX input pays for importing it
+    from finetune_ls.prep.workbook import sheet_rows  # only XLSX input pays for importing openpyxl
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ReadError(f"not an XLSX workbook ({error})") from None
-    try:
-        sheet = book.worksheets[0]
-        header: list[str] | None = None
-        rows: list[Row] = []
-        for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            values = [_cell_value(cell) for cell in cells]
-            if all(value == "" for value in values):
-                continue  # an empty row holds no data (white space is data: the row is reported)
-            if header is None:
-                header = _header(values, number)
-            else:
-                values += [""] * (len(header) - len(values))  # a sheet's trailing empty cells may be left out
-                rows.append(_table_row(number, header, values))
-    finally:
-        book.close()
+    header: list[str] | None = None
+    rows: list[Row] = []
+    for number, cells in sheet_rows(data):
+        values = [_cell_value(cell) for cell in cells]
+        if all(value == "" for value in values):
+            continue  # an empty row holds no data (white space is data: the row is reported)
+        if header is None:
+            header = _header(values, number)
+        else:
+            values += [""] * (len(header) - len(values))  # a sheet's trailing empty cells may be left out
+            rows.append(_table_row(number, header, values))
     if header is None:
         raise ReadError("the first sheet is empty: it needs a header row naming the columns")
     return Table("xlsx", rows, header)
