@@ -1,6 +1,6 @@
-"""`finetune-ls convert` on workbooks built to exhaust it: a declared sheet size of a whole
-Excel grid, a shared-strings zip bomb, a sheet cut off mid-XML. Each must end soon with an
-error that names the bound or the damage.
+"""`finetune-ls convert` on workbooks and JSON built to exhaust it: a declared sheet size of
+a whole Excel grid, a shared-strings zip bomb, a sheet cut off mid-XML, JSON nested 10^5
+deep. Each must end soon with an error that names the bound or the damage.
 
 The CLI runs as a subprocess under a time limit and an address-space limit, so a
 regression fails here instead of hanging the suite or eating the machine's memory."""
@@ -156,3 +156,28 @@ def test_a_truncated_sheet_is_a_damaged_workbook_not_an_internal_error(cli_path,
     assert result.returncode == 1, result.stderr
     assert "damaged" in result.stderr and "sheet" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_json_nested_a_hundred_thousand_deep_is_a_clear_error(cli_path, tmp_path):
+    depth = 100_000
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"prompt": "a", "completion": "b"}\n'
+                    '{"prompt": ' + "[" * depth + "]" * depth + ', "completion": "b"}\n')
+
+    result = convert(cli_path, path)
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    assert "deep.jsonl:2:" in result.stderr and "nested" in result.stderr, result.stderr
+
+
+def test_a_json_document_nested_a_hundred_thousand_deep_is_a_clear_error(cli_path, tmp_path):
+    depth = 100_000
+    path = tmp_path / "deep.json"
+    path.write_text('[{"prompt": "a",\n "completion": ' + "[" * depth + "]" * depth + "}]\n")
+
+    result = convert(cli_path, path)
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    assert "deep.json:2:" in result.stderr and "nested" in result.stderr, result.stderr

@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from finetune_ls.core.depth import MAX_DEPTH, deepest_bracket
+
 INPUT_KINDS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
                ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -193,6 +195,12 @@ def _values(text: str, decoder: json.JSONDecoder) -> list[tuple[int, object]]:
     return values
 
 
+def _too_deep(text: str) -> str:
+    """Python's parser gives up (RecursionError) a little before MAX_DEPTH levels."""
+    column = len(text[: deepest_bracket(text)].rsplit("\n", 1)[-1]) + 1
+    return f"arrays or objects nested more than about {MAX_DEPTH:,} levels deep (at column {column}); flatten the data"
+
+
 def _line_by_line(text: str, decoder: json.JSONDecoder) -> list[Row]:
     rows = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -202,6 +210,8 @@ def _line_by_line(text: str, decoder: json.JSONDecoder) -> list[Row]:
             rows.append(Row(number, decoder.decode(line)))
         except json.JSONDecodeError as error:
             rows.append(Row(number, None, f"the line is not valid JSON: {error.msg} at column {error.colno}"))
+        except RecursionError:
+            rows.append(Row(number, None, f"the line has {_too_deep(line)}"))
     return rows
 
 
@@ -210,7 +220,7 @@ def _first_line_parses(text: str, decoder: json.JSONDecoder) -> bool:
     first = next((line for line in text.split("\n") if line.strip()), "")
     try:
         decoder.decode(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return True
 
@@ -220,9 +230,11 @@ def _read_json(text: str, kind: str) -> Table:
     lines = _Lines(text)
     try:
         rows = [Row(lines.of(offset), value) for offset, value in _values(text, decoder)]
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         if kind == "json" and not _first_line_parses(text, decoder):
             # One document over many lines: past the error nothing says where the next row starts.
+            if isinstance(error, RecursionError):
+                raise ReadError(f"not readable JSON: {_too_deep(text)}", lines.of(deepest_bracket(text))) from None
             raise ReadError(f"not valid JSON: {error.msg} at column {error.colno}", error.lineno) from None
         rows = _line_by_line(text, decoder)  # JSON Lines: a broken line is one bad row
     columns: dict[str, None] = {}
