@@ -32,7 +32,7 @@ from finetune_ls.core.shapes import (
     CHAT, MESSAGE, NOT_OBJECT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, UNKNOWN_OBJECT, Foreign, line_shape,
     shape_format,
 )
-from finetune_ls.core.syntax import diagnose
+from finetune_ls.core.syntax import diagnose, out_of_range_message, out_of_range_numbers
 from finetune_ls.core.tokens import ExampleTokens, TokenCounter
 
 BLANK, EXAMPLE, BROKEN, OTHER = "blank", "example", "broken", "other"
@@ -208,6 +208,9 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
     lenient = _lenient_parse(text)
     if lenient is not _FAILED:
         lenient = _without_surrogates(lenient)  # jsonschema-rs and tiktoken need valid Unicode
+        if message.startswith("number is infinity"):
+            for start, end in out_of_range_numbers(text):
+                report.add(R.NUMBER_OUT_OF_RANGE, out_of_range_message(text[start:end]), columns=(start, end))
         for match in _LONE_SURROGATE.finditer(text):
             report.add(R.INVALID_UNICODE_ESCAPE, f"{match.group()} is half of a surrogate pair and encodes no "
                        "character; strict JSON parsers reject it. Remove it or write the whole pair.",
@@ -234,11 +237,19 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def _number_beyond_python(digits: str) -> object:
+    """An integer Python refuses to read (over 4,300 digits): infinity, as a double would be."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 def _lenient_parse(text: str) -> object:
     """Python's parser accepts valid JSON orjson refuses (lone surrogate escapes,
     numbers beyond a double); it still refuses NaN and Infinity here."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_number_beyond_python)
     except (ValueError, RecursionError):
         return _FAILED
 
