@@ -3,7 +3,7 @@
 The rule nesting-too-deep stops at 1,000 levels. Below that every step of the check must
 cope (jsonschema-rs hands back at most ~255 levels: a schema error on a 263-level value
 was an internal error), and above it the finding is at the bracket that opens level
-1,001 (orjson stops at 1,025, which put the column 24 brackets late)."""
+1,001 (orjson stops at 1,025, which put the column 25 brackets late)."""
 
 from __future__ import annotations
 
