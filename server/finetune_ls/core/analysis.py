@@ -21,6 +21,7 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.checks import check_chat, check_preference, check_prompt_completion, plain_conversation
 from finetune_ls.core.conversions import compact_json, convert
+from finetune_ls.core.depth import MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, may_nest_deeper, nesting_depth
 from finetune_ls.core.findings import Finding, Fix
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
@@ -31,7 +32,7 @@ from finetune_ls.core.shapes import (
     CHAT, MESSAGE, NOT_OBJECT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, UNKNOWN_OBJECT, Foreign, line_shape,
     shape_format,
 )
-from finetune_ls.core.syntax import diagnose
+from finetune_ls.core.syntax import diagnose, out_of_range_message, out_of_range_numbers
 from finetune_ls.core.tokens import ExampleTokens, TokenCounter
 
 BLANK, EXAMPLE, BROKEN, OTHER = "blank", "example", "broken", "other"
@@ -142,7 +143,7 @@ class PlainExample(NamedTuple):
 def plain_example(value: object, raw: bytes | str, ctx: FileContext) -> PlainExample | None:
     """The line as a PlainExample, or None when it needs `analyze_line`."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
-            or not plain_conversation(value, ctx.format) or _suspect(raw, ctx):
+            or not plain_conversation(value, ctx.format) or _suspect(raw, ctx) or may_nest_deeper(raw):
         return None
     if _may_exceed(raw, ctx):
         return None  # the full analysis counts it once, message by message, and says where it is cut
@@ -202,13 +203,14 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
     report = LineReport(line, None, text)
     message = str(error)
     if "depth limit" in message or "recursion" in message:
-        report.add(R.NESTING_TOO_DEEP, "Arrays or objects nested more than 1,000 levels deep; no parser in the pipeline "
-                   "accepts that. Flatten the data.", columns=(min(error.pos, len(text)), min(error.pos + 1, len(text))))
-        return LineResult(BROKEN, report.findings)
+        return _too_deep(text, report, fallback=error.pos)
 
     lenient = _lenient_parse(text)
     if lenient is not _FAILED:
         lenient = _without_surrogates(lenient)  # jsonschema-rs and tiktoken need valid Unicode
+        if message.startswith("number is infinity"):
+            for start, end in out_of_range_numbers(text):
+                report.add(R.NUMBER_OUT_OF_RANGE, out_of_range_message(text[start:end]), columns=(start, end))
         for match in _LONE_SURROGATE.finditer(text):
             report.add(R.INVALID_UNICODE_ESCAPE, f"{match.group()} is half of a surrogate pair and encodes no "
                        "character; strict JSON parsers reject it. Remove it or write the whole pair.",
@@ -235,11 +237,19 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def _number_beyond_python(digits: str) -> object:
+    """An integer Python refuses to read (over 4,300 digits): infinity, as a double would be."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 def _lenient_parse(text: str) -> object:
     """Python's parser accepts valid JSON orjson refuses (lone surrogate escapes,
     numbers beyond a double); it still refuses NaN and Infinity here."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_number_beyond_python)
     except (ValueError, RecursionError):
         return _FAILED
 
@@ -259,6 +269,13 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
     """A line whose syntax errors all have certain fixes is checked as the example it
     will be once fixed, so its other mistakes show now, not one at a time; and it counts."""
     value = diagnosis.repaired
+    if may_nest_deeper(text):
+        depth = nesting_depth(value, stop=MAX_DEPTH)
+        if depth > MAX_DEPTH:
+            result.findings += _too_deep(text, LineReport(line, None, text)).findings
+            return
+        if depth > SAFE_DEPTH:
+            value = cut(value)  # as in _parsed: no check looks this deep, and some cannot
     fmt = shape_format(line_shape(value), ctx.format)
     if fmt != ctx.format or not isinstance(value, dict):
         return
@@ -278,12 +295,37 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
 
 
+def _too_deep(text: str, report: LineReport, fallback: int = 0) -> LineResult:
+    """The finding at the bracket that opens level 1,001 (orjson stops later, at 1,025)."""
+    column = crossing_column(text)
+    column = min(fallback, len(text)) if column is None else column
+    report.add(R.NESTING_TOO_DEEP, f"Arrays or objects nested more than {MAX_DEPTH:,} levels deep; no parser in the "
+               "pipeline accepts that. Flatten the data.", columns=(column, min(column + 1, len(text))))
+    return LineResult(BROKEN, report.findings)
+
+
 # ------------------------------------------------------------------ parsed lines
+def _digest(value: object, raw: bytes | str, deep: bool) -> bytes:
+    """A value cut at SAFE_DEPTH would be the same as others cut there: its text tells it apart."""
+    if not deep:
+        return example_digest(value)
+    text = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(b"deep\0" + text).digest()[:16]
+
+
 def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report: LineReport | None) -> LineResult:
+    deep = False
+    if may_nest_deeper(raw):
+        depth = nesting_depth(value, stop=MAX_DEPTH)
+        if depth > MAX_DEPTH:
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            return _too_deep(text, report or LineReport(line, None, text))
+        if depth > SAFE_DEPTH:
+            value, deep = cut(value), True  # the schema and checks look nowhere near this deep
     shape = line_shape(value)
     fmt = shape_format(shape, ctx.format)
     if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt):
-        result = LineResult(EXAMPLE, [], fmt, digest=example_digest(value))  # nothing to report: the fast path
+        result = LineResult(EXAMPLE, [], fmt, digest=_digest(value, raw, deep))  # nothing to report: the fast path
         if _suspect(raw, ctx):  # (plain_example left it to this function for this)
             report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
             _private_data(value, report)
@@ -305,7 +347,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         images = _semantic_checks(value, fmt, report)
         if _suspect(raw, ctx):
             _private_data(value, report)
-        result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=example_digest(value))
+        result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=_digest(value, raw, deep))
     if ctx.encoding is not None:
         # Per message only for lines that can be over the context (see clean_entry).
         tokens = _count(value, fmt, ctx, detail=_may_exceed(raw, ctx))

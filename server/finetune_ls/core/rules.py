@@ -159,6 +159,17 @@ NESTING_TOO_DEEP = _rule(
     "[" * 1100 + "]" * 1100 + "\n", "[[[]]]\n",
     marks='[',
 )
+NUMBER_OUT_OF_RANGE = _rule(
+    "number-out-of-range", WARNING, "line", "JSON",
+    "A number beyond a 64-bit float (such as -1e400, or an integer of hundreds of digits). It is valid JSON, but "
+    "parsers differ: Python's json reads -1e400 as -Infinity and an integer of up to 4,300 digits exactly, "
+    "JavaScript reads ±Infinity, orjson and Go's encoding/json refuse it. What OpenAI does with it is not documented.",
+    "Write the number as a string, or as a number between -1.8e308 and 1.8e308.",
+    '{"messages":[{"role":"user","content":"Hi"}],"reference":-1e400}\n',
+    '{"messages":[{"role":"user","content":"Hi"}],"reference":-1e300}\n',
+    settings={"method": "reinforcement"},
+    marks="-1e400",
+)
 INVALID_UNICODE_ESCAPE = _rule(
     "invalid-unicode-escape", WARNING, "line", "JSON",
     "A \\uD800-\\uDFFF escape that is not part of a surrogate pair: it encodes no character, and strict parsers reject it.",

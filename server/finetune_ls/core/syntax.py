@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
+import sys
 from dataclasses import dataclass
 
 import orjson
@@ -23,6 +25,8 @@ _MAX_LITERAL_EVAL = 2_000_000  # characters; literal_eval is slow and recursive
 _STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[{}\[\]]')
 _CLOSER = {"{": "}", "[": "]"}
 _KIND = {"{": "object", "[": "array"}
+_NUMBER = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)')
+_PYTHON_INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or None  # 0: no limit
 _CONTROL_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
 
 
@@ -149,6 +153,35 @@ def _python_literal(text: str) -> SyntaxProblem | None:
     )
 
 
+def out_of_range_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of the numbers (outside strings) that a 64-bit float cannot hold."""
+    spans = []
+    for match in _NUMBER.finditer(text):
+        if match.group(1) and math.isinf(float(match.group(1))):
+            spans.append(match.span(1))
+    return spans
+
+
+def out_of_range_message(number: str) -> str:
+    """What a number beyond a 64-bit float becomes. No source says what OpenAI's parser
+    does with one, so the message says what common parsers do and that it is not known."""
+    digits = number.lstrip("-")
+    is_integer = digits.isdigit()
+    if is_integer and len(number) > 24:
+        shown = f"This {len(digits):,}-digit integer"
+    else:
+        shown = number if len(number) <= 24 else f"{number[:20]}…"
+    if not is_integer:
+        python = f"reads it as {'-' if number.startswith('-') else ''}Infinity"
+    elif _PYTHON_INT_DIGITS and len(digits) > _PYTHON_INT_DIGITS:
+        python = f"refuses it (more than {_PYTHON_INT_DIGITS:,} digits)"
+    else:
+        python = "reads it as an exact integer"
+    return (f"{shown} is valid JSON but beyond a 64-bit float (±1.8e308): Python's json {python}, JavaScript "
+            "reads ±Infinity, orjson and Go's encoding/json refuse it. What OpenAI does with it is not documented: write it as a "
+            "string, or as a smaller number.")
+
+
 def diagnose(text: str) -> Diagnosis:
     """Explain why `text` (one line, not valid JSON) fails, as precisely as possible."""
     if is_comment(text):
@@ -271,6 +304,15 @@ def _one_problem(work: _Rounds, error: orjson.JSONDecodeError, first: bool) -> S
                                  "Remove the trailing comma", (edit,))
         return SyntaxProblem(R.JSON_SYNTAX, original_pos, len(work.original),
                              "Unexpected text after the end of the example.")
+
+    if message.startswith("number is infinity"):
+        number = _NUMBER.match(text, pos)
+        if number and number.group(1):
+            # Not a syntax error: a finite stand-in in the working copy lets the rest be checked.
+            start, end = number.span(1)
+            work.apply(start, end, "-1e308" if number.group(1).startswith("-") else "1e308")
+            return SyntaxProblem(R.NUMBER_OUT_OF_RANGE, original_pos, original_pos + end - start,
+                                 out_of_range_message(number.group(1)))
 
     if text[pos:].startswith(("NaN", "Infinity", "-Infinity")):
         word = "NaN" if text[pos:].startswith("NaN") else "Infinity"

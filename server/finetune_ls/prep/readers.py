@@ -14,10 +14,10 @@ import io
 import json
 import os
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from finetune_ls.core.depth import MAX_DEPTH, deepest_bracket
 from finetune_ls.core.regular_files import read_regular
 
 INPUT_KINDS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -196,6 +196,12 @@ def _values(text: str, decoder: json.JSONDecoder) -> list[tuple[int, object]]:
     return values
 
 
+def _too_deep(text: str) -> str:
+    """Python's parser gives up (RecursionError) a little before MAX_DEPTH levels."""
+    column = len(text[: deepest_bracket(text)].rsplit("\n", 1)[-1]) + 1
+    return f"arrays or objects nested more than about {MAX_DEPTH:,} levels deep (at column {column}); flatten the data"
+
+
 def _line_by_line(text: str, decoder: json.JSONDecoder) -> list[Row]:
     rows = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -205,6 +211,8 @@ def _line_by_line(text: str, decoder: json.JSONDecoder) -> list[Row]:
             rows.append(Row(number, decoder.decode(line)))
         except json.JSONDecodeError as error:
             rows.append(Row(number, None, f"the line is not valid JSON: {error.msg} at column {error.colno}"))
+        except RecursionError:
+            rows.append(Row(number, None, f"the line has {_too_deep(line)}"))
     return rows
 
 
@@ -213,7 +221,7 @@ def _first_line_parses(text: str, decoder: json.JSONDecoder) -> bool:
     first = next((line for line in text.split("\n") if line.strip()), "")
     try:
         decoder.decode(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return True
 
@@ -223,9 +231,11 @@ def _read_json(text: str, kind: str) -> Table:
     lines = _Lines(text)
     try:
         rows = [Row(lines.of(offset), value) for offset, value in _values(text, decoder)]
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         if kind == "json" and not _first_line_parses(text, decoder):
             # One document over many lines: past the error nothing says where the next row starts.
+            if isinstance(error, RecursionError):
+                raise ReadError(f"not readable JSON: {_too_deep(text)}", lines.of(deepest_bracket(text))) from None
             raise ReadError(f"not valid JSON: {error.msg} at column {error.colno}", error.lineno) from None
         rows = _line_by_line(text, decoder)  # JSON Lines: a broken line is one bad row
     columns: dict[str, None] = {}
@@ -249,27 +259,19 @@ def _cell_value(value: object) -> object:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    import openpyxl  # only XLSX input pays for importing it
+    from finetune_ls.prep.workbook import sheet_rows  # only XLSX input pays for importing openpyxl
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ReadError(f"not an XLSX workbook ({error})") from None
-    try:
-        sheet = book.worksheets[0]
-        header: list[str] | None = None
-        rows: list[Row] = []
-        for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            values = [_cell_value(cell) for cell in cells]
-            if all(value == "" for value in values):
-                continue  # an empty row holds no data (white space is data: the row is reported)
-            if header is None:
-                header = _header(values, number)
-            else:
-                values += [""] * (len(header) - len(values))  # a sheet's trailing empty cells may be left out
-                rows.append(_table_row(number, header, values))
-    finally:
-        book.close()
+    header: list[str] | None = None
+    rows: list[Row] = []
+    for number, cells in sheet_rows(data):
+        values = [_cell_value(cell) for cell in cells]
+        if all(value == "" for value in values):
+            continue  # an empty row holds no data (white space is data: the row is reported)
+        if header is None:
+            header = _header(values, number)
+        else:
+            values += [""] * (len(header) - len(values))  # a sheet's trailing empty cells may be left out
+            rows.append(_table_row(number, header, values))
     if header is None:
         raise ReadError("the first sheet is empty: it needs a header row naming the columns")
     return Table("xlsx", rows, header)
