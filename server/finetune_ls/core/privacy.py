@@ -162,11 +162,10 @@ def _may_hold_secret(raw: bytes, tokens: bytes) -> bool:
     header (whose base64 body is such a run)."""
     start = tokens.find(_TOKEN_RUN)
     while start >= 0:
-        key = start
-        if raw[start - 1:start] == b"\\":
-            key += 5 if raw[start:start + 1] == b"u" else 1
-        if raw.startswith(_SECRET_PREFIXES, key) or raw.startswith(_SECRET_PREFIXES, start) \
-                or b"PRIVATE KEY" in raw[max(0, start - 48):start]:
+        if raw.startswith(_SECRET_PREFIXES, start) or b"PRIVATE KEY" in raw[max(0, start - 48):start]:
+            return True
+        if raw[start - 1:start] == b"\\" and \
+                raw.startswith(_SECRET_PREFIXES, start + (5 if raw[start:start + 1] == b"u" else 1)):
             return True
         end = tokens.find(b" ", start)
         if end < 0:
