@@ -4,7 +4,11 @@ them with placeholders (prep/redact.py); both use `line_matches`.
 
 Speed: `may_hold_private` is a test on the raw line's bytes, true for a superset of what
 the detectors accept; only such lines (1,523 of 91,522 in bench/'s file, a few in a
-thousand in real data) have their strings checked by the detectors.
+thousand in real data) have their strings checked by the detectors. A \\u escape of an
+ASCII character or a no-break space can hide what the test looks for (bob\\u0040corp.io),
+so a line holding one (2 of 45,771 in a 50 MB bench file) that fails the test is tested
+again with its escapes decoded. The detectors work on the decoded strings; `line_matches`
+turns their places into the columns of the raw text, escapes included.
 """
 
 from __future__ import annotations
@@ -34,13 +38,17 @@ _SECRETS = (
 )
 # Lengths bounded (RFC 5321's limits) so that long runs of word characters cannot make it backtrack.
 _EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}"
+# The no-break spaces (U+00A0, figure U+2007, narrow U+202F) that typesetting puts between
+# digit groups: a separator like the space, so that a match covers the whole number.
+_NO_BREAK = "\u00a0\u2007\u202f"
 # Phone numbers only in the formats people write them, never a bare run of digits (ids,
 # timestamps) or a date: international with "+", or North American with area code.
-_PHONE = (r"\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){1,2}(?:[ .-]?\d{2,4}){2,4}"
-          r"|\([2-9]\d{2}\)[ .-]?[2-9]\d{2}[ .-]\d{4}|[2-9]\d{2}[.-][2-9]\d{2}[.-]\d{4}")
+_PHONE = (r"\+[1-9]\d{0,2}(?:[ .\-NB]?\(?\d{1,4}\)?){1,2}(?:[ .\-NB]?\d{2,4}){2,4}"
+          r"|\([2-9]\d{2}\)[ .\-NB]?[2-9]\d{2}[ .\-NB]\d{4}|[2-9]\d{2}[.-][2-9]\d{2}[.-]\d{4}").replace("NB", _NO_BREAK)
 # 13 to 19 digits, in groups of 4 (Amex 4-6-5) or unbroken; the Luhn check and the
 # issuer's prefix sort out the rest.
-_CARD = r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{5}"
+_CARD = r"\d{4}(?:[ \-NB]?\d{4}){2}[ \-NB]?\d{1,7}|\d{4}[ \-NB]?\d{6}[ \-NB]?\d{5}".replace("NB", _NO_BREAK)
+_NOT_DIGITS = str.maketrans("", "", " -" + _NO_BREAK)
 
 # Not inside a longer run of letters, digits or base64 (data URLs, hashes, ids).
 _BEFORE, _AFTER = r"(?<![A-Za-z0-9+/_-])", r"(?![A-Za-z0-9_])"
@@ -62,6 +70,11 @@ _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
                  ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else
                  ord(" ") if byte in b" .()" else ord("#") for byte in range(256))
 _DIGIT_SHAPES = (b"000 0000", b"000a0000", b"0000000000000")
+_NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shapes see them as b" "
+# The escapes that can hide a match: of an ASCII character, or of a no-break space (\\u4e2d
+# and the like decode to characters that no byte test counts). In a line with none, the
+# decoded strings pass the byte tests only where the raw line does.
+_HIDING_ESCAPE = re.compile(rb"\\u(?:00[0-7]|00[aA]0|20(?:07|2[fF]))")
 _TOKENS = bytes(ord("a") if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_-") else ord(" ")
                 for byte in range(256))
 _TOKEN_RUN = b"a" * 20  # every key format is a run of at least 20 letters, digits, "_" or "-"
@@ -96,29 +109,63 @@ class LineMatch:
 
 
 def may_hold_private(raw: bytes | str) -> bool:
-    """False when the line certainly holds nothing the detectors accept."""
+    """False when the line (raw JSON text) certainly holds nothing the detectors accept."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
+    if _may_match(raw):
+        return True
+    if not _HIDING_ESCAPE.search(raw):  # most lines (a search that runs in C)
+        return False
+    decoded = _unescaped(raw)
+    return decoded is None or _may_match(decoded)
+
+
+def _unescaped(raw: bytes) -> bytes | None:
+    """The line's bytes with the JSON escapes in its strings decoded (UTF-8, lone surrogates
+    kept), by codecs that run in C; None when it does not decode."""
+    # unicode_escape knows every JSON escape but the slash's; the escaped backslash is replaced
+    # first, so that an escaped backslash before a slash stays a backslash and a slash.
+    raw = raw.replace(b"\\\\", b"\\x5c").replace(b"\\/", b"/")
+    try:
+        if raw.isascii():
+            text = raw.decode("unicode_escape")
+        else:  # unicode_escape reads bytes as Latin-1: other characters go through as escapes
+            text = raw.decode("utf-8", "surrogateescape").encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except UnicodeDecodeError:
+        return None
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _may_match(raw: bytes) -> bool:
+    """The byte tests, on a raw line or on a decoded string."""
     if b"@" in raw and _EMAIL_HINT.search(raw):
         return True
     if b"+" in raw and _PLUS_HINT.search(raw):
         return True
     classes = raw.translate(_CLASSES)
-    if classes.count(b"0") >= 8 and any(shape in classes for shape in _DIGIT_SHAPES):
-        return True
+    if classes.count(b"0") >= 8:
+        if any(shape in classes for shape in _DIGIT_SHAPES):
+            return True
+        if not raw.isascii() and any(space in raw for space in _NO_BREAK_UTF8):
+            spaced = raw
+            for space in _NO_BREAK_UTF8:
+                spaced = spaced.replace(space, b" ")
+            if any(shape in spaced.translate(_CLASSES) for shape in _DIGIT_SHAPES):
+                return True
     return _may_hold_secret(raw, raw.translate(_TOKENS))
 
 
 def _may_hold_secret(raw: bytes, tokens: bytes) -> bool:
-    """Whether a run of 20 token characters starts with a key's prefix (after the letters
-    of an escape such as \\n or \\u00e9 in the raw line), or follows a private key's header
-    (whose base64 body is such a run)."""
+    """Whether a run of 20 token characters starts with a key's prefix, either at its start
+    or after the letters of an escape such as \\n or \\u00e9 in the raw line (a backslash
+    before the run can also be the text's own, written \\\\), or follows a private key's
+    header (whose base64 body is such a run)."""
     start = tokens.find(_TOKEN_RUN)
     while start >= 0:
-        key = start
-        if raw[start - 1:start] == b"\\":
-            key += 5 if raw[start:start + 1] == b"u" else 1
-        if raw.startswith(_SECRET_PREFIXES, key) or b"PRIVATE KEY" in raw[max(0, start - 48):start]:
+        if raw.startswith(_SECRET_PREFIXES, start) or b"PRIVATE KEY" in raw[max(0, start - 48):start]:
+            return True
+        if raw[start - 1:start] == b"\\" and \
+                raw.startswith(_SECRET_PREFIXES, start + (5 if raw[start:start + 1] == b"u" else 1)):
             return True
         end = tokens.find(b" ", start)
         if end < 0:
@@ -141,11 +188,11 @@ def _accepted(kind: str, text: str) -> bool:
     if kind == "email":
         return not _EXAMPLE_DOMAINS.search(text.rsplit("@", 1)[1].lower())
     if kind == "card":
-        digits = text.replace(" ", "").replace("-", "")
+        digits = text.translate(_NOT_DIGITS)
         return 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) is not None and _luhn(digits) \
             and len(set(digits)) > 2  # 4444 4444 ... and friends are test patterns
     if kind == "phone":  # with a separator: "+" and a bare run of digits is a number, not a phone
-        return 8 <= sum(char.isdigit() for char in text) <= 15 and any(char in " .-(" for char in text)
+        return 8 <= sum(char.isdigit() for char in text) <= 15 and any(char in " .-(" + _NO_BREAK for char in text)
     # A token needs letters and digits both: placeholders such as sk-XXXXXXXX... have no digit.
     body = text.split("-", 1)[-1] if text.startswith("sk-") else text
     return "PRIVATE KEY" in text or (any(c.isdigit() for c in body) and any(c.isalpha() for c in body))
@@ -153,7 +200,9 @@ def _accepted(kind: str, text: str) -> bool:
 
 def detect(text: str) -> list[Detection]:
     """The private data in one decoded string."""
-    if not may_hold_private(text):  # most strings of a suspect line: roles, the other messages
+    # Most strings of a suspect line (roles, the other messages) stop here. No escapes to
+    # decode: this is the text itself.
+    if not _may_match(text.encode("utf-8", "surrogatepass")):
         return []
     found = []
     for match in _DETECT.finditer(text):
@@ -196,7 +245,8 @@ def _columns(text: str, quote: int) -> list[int]:
         elif text[position + 1:position + 2] == "u":
             high = text[position + 2:position + 6]
             position += 6
-            pair = text[position:position + 2] == "\\u" and 0xD800 <= int(high or "0", 16) < 0xDC00
+            pair = text[position:position + 2] == "\\u" and 0xD800 <= int(high or "0", 16) < 0xDC00 \
+                and 0xDC00 <= int(text[position + 2:position + 6] or "0", 16) < 0xE000  # else two characters
             if pair:
                 position += 6  # a surrogate pair is one character
         else:
