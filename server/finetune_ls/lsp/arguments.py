@@ -1,7 +1,8 @@
 """The arguments of an editor command (`workspace/executeCommand`), checked before the
 command runs: given in place, or by name in one object. A wrong one is answered with the
 JSON-RPC error InvalidParams (-32602) and a sentence naming the command, the argument and
-what it must be; the value itself is never repeated (it may be a key or a file's text)."""
+what it must be; a text value is never repeated (it may be a key or a file's text). An
+argument left out, or null, takes its default (so a later one can be given in place)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ class InvalidArgument(JsonRpcInvalidParams):
 
 
 def kind_of(value: object) -> str:
-    """What a JSON value is, in words, without showing it."""
+    """What a JSON value is, in words: a number itself, other values only by their kind."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
-        return "a number" if math.isfinite(value) else "not a finite number"
+        return repr(value)
     if isinstance(value, str):
         return "text" if value else "empty text"
     return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
@@ -87,7 +88,7 @@ class Arguments:
         return int(value) if _whole(value) else value
 
     def number(self, name: str, what: str, accepts: Callable[[float], bool], default=_MISSING) -> float:
-        return self.value(name, what, lambda v: _number(v) and accepts(v), default)
+        return self.value(name, what, lambda v: is_number(v) and accepts(v), default)
 
     def object(self, name: str, what: str = "an object", values: Callable[[object], bool] = lambda v: True,
                default=_MISSING) -> dict:
@@ -97,9 +98,10 @@ class Arguments:
         return self.value(name, "a document URI (text)", lambda v: isinstance(v, str) and v != "")
 
 
-def _number(value: object) -> bool:
+def is_number(value: object) -> bool:
+    """A finite JSON number (true and false are not numbers here)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _whole(value: object) -> bool:
-    return _number(value) and value == int(value)
+    return is_number(value) and value == int(value)

@@ -12,7 +12,7 @@ from finetune_ls.core.catalog import base_model
 from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
-from finetune_ls.lsp.arguments import Arguments
+from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
@@ -210,7 +210,7 @@ async def select_epochs(ls: FinetuneServer, *args) -> dict | None:
     given = Arguments(SELECT_EPOCHS, args, ("uri", "epochs"))
     uri = given.uri()
     epochs = given.value("epochs", 'a whole number from 1 to 50, or "auto"',
-                         lambda v: v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 50), None)
+                         lambda v: v == "auto" or (is_number(v) and v == int(v) and 1 <= v <= 50), None)
     state = ls.documents.get(uri)
     if state is None:
         return None

@@ -21,7 +21,7 @@ from finetune_ls.api.connection import Connection, MissingKey, connect
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.arguments import Arguments
+from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.server import FinetuneServer, server
 
 SET_API_KEY = "finetune.setApiKey"
@@ -163,8 +163,10 @@ def _job_options(args: tuple) -> dict:
     given = Arguments("finetune.createJob", args, ("trainingFile", "model", "method", "hyperparameters", "suffix",
                                                   "seed", "validationFile", "metadata"))
     return {"trainingFile": given.text("trainingFile"), "model": given.text("model", None),
-            "method": given.text("method", None), "hyperparameters": given.object("hyperparameters", default=None),
-            "suffix": given.text("suffix", None), "seed": given.integer("seed", None),
+            "method": given.text("method", None),
+            "hyperparameters": given.object("hyperparameters", 'an object of numbers or text, e.g. {"n_epochs": 3}',
+                                            lambda v: isinstance(v, str) or is_number(v), None),
+            "suffix": given.text("suffix", None), "seed": given.integer("seed", None, 0, 2**31 - 1),
             "validationFile": given.text("validationFile", None),
             "metadata": given.object("metadata", "an object of text values", lambda v: isinstance(v, str), None)}
 
