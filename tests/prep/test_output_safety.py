@@ -137,3 +137,26 @@ def test_split_with_force_keeps_both_old_files_when_the_second_cannot_be_written
     assert leftovers(tmp_path) == ["data.train.jsonl", "data.valid.jsonl"]
     for name in ("data.train.jsonl", "data.valid.jsonl"):
         assert (tmp_path / name).read_text(encoding="utf-8") == f"old {name}\n"
+
+
+def test_outputs_already_placed_are_taken_back_when_a_later_one_fails(tmp_path, monkeypatch):
+    """The step the disk-full test cannot reach: every output is complete, and moving the
+    second into place fails. The first, already replaced, gets its old content back."""
+    from finetune_ls.prep import outputs
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("old a\n")
+    second.write_text("old b\n")
+    replace = os.replace
+
+    def failing_for_the_second(source, target):
+        if os.fspath(target) == str(second) and os.fspath(source).endswith(".tmp"):
+            raise OSError(28, "No space left on device")
+        replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing_for_the_second)
+    with pytest.raises(OSError) as caught:
+        outputs.write_all([(str(first), "new a\n"), (str(second), "new b\n")], replace=True)
+    assert caught.value.filename == str(second)
+    assert first.read_text() == "old a\n" and second.read_text() == "old b\n"
+    assert sorted(os.listdir(tmp_path)) == ["a.jsonl", "b.jsonl"]
