@@ -44,7 +44,7 @@ def refusal(input_path: str, output_path: str, replace: bool = False, how_to_rep
 def not_regular(path: str) -> bool:
     """Whether `path` names something other than a regular file or a new one: a device, a
     FIFO, a folder, or a standard stream (/dev/stdout leads to /proc/self/fd/1, which may be
-    a file the shell opened: it is written through the stream or not at all, never renamed over)."""
+    a file the shell opened: renaming over it would replace that file or the link itself)."""
     return (os.path.exists(path) and not os.path.isfile(path)) or _leads_into_proc(path)
 
 
@@ -116,6 +116,8 @@ def _temporary_copy(target: str, data: bytes) -> str:
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())  # a full disk or quota says so now, before anything is in place
         if os.path.isfile(target):
             os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
     except BaseException:
