@@ -99,7 +99,7 @@ async def split_file(ls: FinetuneServer, *args) -> dict:
         raise Refused("the duplicates are too many to keep them on one side; dedupe the file first")
     outputs = {"train": (default_output(path, "train"), result.train),
                "valid": (default_output(path, "valid"), result.valid)}
-    for name, (target, _) in outputs.items():
+    for target, _ in outputs.values():
         problem = misplaced(ls, path, target) or refusal(
             path, target, replace=force, how_to_replace="; run the command again with force to replace it")
         if problem:
