@@ -11,6 +11,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from lsp.conftest import CLIENTS, server_config
@@ -88,9 +89,11 @@ async def test_bad_rows_are_reported_and_left_out_only_when_asked(client):
     rows[4] = '{"prompt": "p4 ->"}'
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     refused = await convert(client, source.as_uri())
-    assert "pairs.jsonl: 1 rows cannot be converted (the first: row 5, the row has no 'completion')" in refused["error"]
-    assert "skipBad" in refused["error"]
-    assert refused["report"]["problems"][0]["row"] == 5 and not (client.work_dir / "pairs.chat.jsonl").exists()
+    assert "pairs.jsonl: 1 rows cannot be converted (the first: row 5, not-convertible)" in refused["error"]
+    assert "skipBad" in refused["error"]  # the error names the row; the report says why (it may quote the row)
+    assert refused["report"]["problems"][0] == {"row": 5, "code": "not-convertible", "severity": "error",
+                                                "message": "the row has no 'completion'"}
+    assert not (client.work_dir / "pairs.chat.jsonl").exists()
 
     result = await convert(client, {"uri": source.as_uri(), "skipBad": True, "output": "clean.jsonl",
                                     "system": "Be brief."})
@@ -105,9 +108,10 @@ async def test_unclear_input_and_a_refused_edit(client):
     source = client.work_dir / "mixed.csv"
     source.write_text("prompt,completion,text,label\na,b,c,d\n", encoding="utf-8")
     unclear = await convert(client, source.as_uri())
-    assert "more than one shape fits" in unclear["error"] and "prompt, completion, text, label" in unclear["error"]
-    options = await convert(client, source.as_uri(), {"to": "sideways"})
-    assert "to must be one of chat, preference, prompt-completion" in options["error"]
+    assert "more than one shape fits the 4 columns of the input" in unclear["error"]
+    assert "prompt, completion, text, label" not in unclear["error"]  # an error never quotes the file
+    with pytest.raises(JsonRpcInvalidParams, match="to must be one of chat, preference, prompt-completion"):
+        await convert(client, source.as_uri(), {"to": "sideways"})
 
     if client.editor == "visual-studio-code":
         client.refuse_edits = True

@@ -17,9 +17,9 @@ from finetune_ls.core.regular_files import read_regular
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import redact
-from finetune_ls.prep.outputs import default_output, refusal, write_atomically
+from finetune_ls.prep.outputs import default_output, refusal, write_all
 from finetune_ls.prep.source import NotAnExample, Source, join, read_source
-from finetune_ls.prep.split import split
+from finetune_ls.prep.split import check_validation_share, split
 from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
 
 
@@ -31,7 +31,7 @@ def add_parsers(commands) -> None:
     parser = _command(commands, "split", run_split, "split a file into training and validation files",
                       "Split examples into NAME.train.jsonl and NAME.valid.jsonl: stratified by label for "
                       "classification-like data; duplicates stay on one side.")
-    parser.add_argument("--valid", type=float, default=0.1,
+    parser.add_argument("--valid", type=validation_share, default=0.1,
                         help="validation share (0.1) or count of examples (200); default 0.1")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same split (default 0)")
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify by label")
@@ -52,6 +52,18 @@ def add_parsers(commands) -> None:
     _command(commands, "redact", run_redact, "replace API keys, e-mail addresses, phone and card numbers",
              "Replace what the privacy rules find with [API_KEY], [EMAIL], [PHONE] and [CARD_NUMBER]; other "
              "lines are kept byte for byte.", output="NAME.redacted.jsonl")
+
+
+def validation_share(text: str) -> float:
+    """--valid: a fraction between 0 and 1, or a whole count of examples (argparse names the option)."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    try:
+        return check_validation_share(number)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(f"{problem}, not {text!r}") from None
 
 
 def _command(commands, name: str, run, summary: str, description: str, output: str | None = None):
@@ -81,13 +93,13 @@ def _write(outputs: list[tuple[str, bytes]], source: str, force: bool) -> None:
         problem = refusal(source, path, replace=force, how_to_replace="; use --force to replace it")
         if problem:
             raise Refused(problem)
-    for path, data in outputs:
-        try:
-            write_atomically(path, data, replace=force)
-        except FileExistsError:
-            raise Refused(f"{path} exists; use --force to replace it") from None
-        except OSError as problem:
-            raise Refused(f"cannot write {path}: {problem.strerror or problem}") from None
+    try:
+        write_all(outputs, replace=force)
+    except FileExistsError as problem:
+        raise Refused(f"{problem.filename} exists; use --force to replace it; nothing written") from None
+    except OSError as problem:
+        where = f"{problem.filename}" if problem.filename else ", ".join(path for path, _ in outputs)
+        raise Refused(f"cannot write {where}: {problem.strerror or problem}; nothing written") from None
 
 
 def _run(work):

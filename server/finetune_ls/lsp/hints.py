@@ -12,6 +12,7 @@ from finetune_ls.core.catalog import base_model
 from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
+from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
@@ -183,7 +184,10 @@ def _uri_of(params) -> str | None:
 
 # ---------------------------------------------------------------- switching model and epochs
 @server.command(SELECT_MODEL)
-async def select_model(ls: FinetuneServer, uri: str, model: str | None = None) -> dict | None:
+async def select_model(ls: FinetuneServer, *args) -> dict | None:
+    """Arguments: uri, model (asked for when not given)."""
+    given = Arguments(SELECT_MODEL, args, ("uri", "model"))
+    uri, model = given.uri(), given.text("model", None)
     state = ls.documents.get(uri)
     if state is None:
         return None
@@ -201,7 +205,12 @@ async def select_model(ls: FinetuneServer, uri: str, model: str | None = None) -
 
 
 @server.command(SELECT_EPOCHS)
-async def select_epochs(ls: FinetuneServer, uri: str, epochs: int | str | None = None) -> dict | None:
+async def select_epochs(ls: FinetuneServer, *args) -> dict | None:
+    """Arguments: uri, epochs (1 to 50, or "auto"; asked for when not given)."""
+    given = Arguments(SELECT_EPOCHS, args, ("uri", "epochs"))
+    uri = given.uri()
+    epochs = given.value("epochs", 'a whole number from 1 to 50, or "auto"',
+                         lambda v: v == "auto" or (is_number(v) and v == int(v) and 1 <= v <= 50), None)
     state = ls.documents.get(uri)
     if state is None:
         return None

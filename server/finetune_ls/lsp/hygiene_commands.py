@@ -16,14 +16,15 @@ from pygls.uris import from_fs_path, to_fs_path
 from finetune_ls.core.lines import split_lines
 from finetune_ls.core.regular_files import NotRegularFile, read_regular
 from finetune_ls.lsp.document import from_code_points, split_keeping_breaks
-from finetune_ls.lsp.server import FinetuneServer, command_argument, server
+from finetune_ls.lsp.arguments import Arguments
+from finetune_ls.lsp.server import FinetuneServer, server
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import line_replacements
-from finetune_ls.lsp.new_files import new_file_changes
-from finetune_ls.prep.outputs import default_output
+from finetune_ls.lsp.new_files import misplaced, new_file_changes
+from finetune_ls.prep.outputs import default_output, refusal
 from finetune_ls.prep.source import NotAnExample, Source, join, read_source
-from finetune_ls.prep.split import split
+from finetune_ls.prep.split import check_validation_share, split
 from finetune_ls.prep.stats import compute_stats, stats_json, stats_table
 
 
@@ -80,22 +81,32 @@ def _edit_on(uri: str, version: int | None, edits: list[types.TextEdit]) -> type
                                   edits=edits)
 
 
+def _share(value: float) -> bool:
+    try:
+        return check_validation_share(value) is not None
+    except ValueError:
+        return False
+
+
 @server.command("finetune.splitFile")
 @_refusing
 async def split_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, valid (fraction or count, 0.1), seed (0), stratify (true), force (false)."""
-    uri = command_argument(args, 0, "uri")
+    given = Arguments("finetune.splitFile", args, ("uri", "valid", "seed", "stratify", "force"))
+    uri = given.uri()
+    valid = given.number("valid", "a fraction between 0 and 1, or a whole count of examples", _share, 0.1)
+    seed, stratify, force = given.integer("seed", 0), given.flag("stratify", True), given.flag("force", False)
     path, _, source, _, _ = await _document(ls, uri)
-    force = bool(command_argument(args, 4, "force", False))
-    result = split(source.lines, float(command_argument(args, 1, "valid", 0.1)), int(command_argument(args, 2, "seed", 0)),
-                   stratify=bool(command_argument(args, 3, "stratify", True)))
+    result = split(source.lines, valid, seed, stratify=stratify)
     if not result.train or not result.valid:
         raise Refused("the duplicates are too many to keep them on one side; dedupe the file first")
     outputs = {"train": (default_output(path, "train"), result.train),
                "valid": (default_output(path, "valid"), result.valid)}
-    for name, (target, _) in outputs.items():
-        if os.path.exists(target) and not force:
-            raise Refused(f"{os.path.basename(target)} exists; run the command again with force to replace it")
+    for target, _ in outputs.values():
+        problem = misplaced(ls, path, target) or refusal(
+            path, target, replace=force, how_to_replace="; run the command again with force to replace it")
+        if problem:
+            raise Refused(problem)
     changes = [change for target, lines in outputs.values()
                for change in new_file_changes(from_fs_path(target), join(lines).decode("utf-8", "surrogateescape"), force)]
     applied = await _apply(ls, f"Split {os.path.basename(path)}", changes)
@@ -117,9 +128,10 @@ def _without_lines(text: str, removed: set[int], encoding: str) -> types.TextEdi
 @_refusing
 async def dedupe_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, exact (false: near duplicates too). Removes the later copies."""
-    uri = command_argument(args, 0, "uri")
+    given = Arguments("finetune.dedupeFile", args, ("uri", "exact"))
+    uri, exact = given.uri(), given.flag("exact", False)
     _, text, source, version, encoding = await _document(ls, uri)
-    result = dedupe(source.lines, near=not command_argument(args, 1, "exact", False))
+    result = dedupe(source.lines, near=not exact)
     edits = [_without_lines(text, {r.line.number - 1 for r in result.removed}, encoding)] if result.removed else []
     applied = await _apply(ls, "Remove duplicate examples", [_edit_on(uri, version, edits)]) if edits else False
     return {"applied": applied, "kept": len(result.kept),
@@ -130,7 +142,7 @@ async def dedupe_file(ls: FinetuneServer, *args) -> dict:
 @_refusing
 async def redact_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri. Replaces what the privacy rules find with placeholders."""
-    uri = command_argument(args, 0, "uri")
+    uri = Arguments("finetune.redactFile", args, ("uri",)).uri()
     _, text, source, version, encoding = await _document(ls, uri)
     lines = split_lines(text)
     edits, replaced = [], []
@@ -150,9 +162,10 @@ async def redact_file(ls: FinetuneServer, *args) -> dict:
 async def stats(ls: FinetuneServer, *args) -> dict:
     """Arguments: uri, model (default: the setting, else per format). The numbers, the table
     `finetune-ls stats` prints, and an SVG histogram of the tokens per example."""
-    uri = command_argument(args, 0, "uri")
+    given = Arguments("finetune.stats", args, ("uri", "model"))
+    uri, model = given.uri(), given.text("model", None)
     path, _, source, _, _ = await _document(ls, uri)
-    numbers = compute_stats(source.lines, command_argument(args, 1, "model") or ls.settings.model)
+    numbers = compute_stats(source.lines, model or ls.settings.model)
     return {**stats_json(numbers), "table": stats_table(numbers, os.path.basename(path)),
             "histogram": histogram_svg(numbers.per_example_tokens, f"Tokens per example: {os.path.basename(path)}",
                                        f"tokens ({numbers.encoding})")}

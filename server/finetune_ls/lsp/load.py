@@ -16,6 +16,7 @@ from finetune_ls.core.analysis import has_token_counter
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.lines import split_lines
 from finetune_ls.core.regular_files import read_regular
+from finetune_ls.lsp.arguments import Arguments
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
@@ -143,9 +144,11 @@ def _early_entries(uri: str, contents) -> list[tuple]:
 
 @server.command(CHECK_FILE)
 @guarded("checking a file from disk")
-async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
+async def check_from_disk(ls: FinetuneServer, *args) -> dict | None:
     """Check a file from disk and publish its diagnostics: for files the editor does not
-    hand over (VS Code skips documents over 50 MB), on request, on save or on changes."""
+    hand over (VS Code skips documents over 50 MB), on request, on save or on changes.
+    Argument: uri."""
+    uri = Arguments(CHECK_FILE, args, ("uri",)).uri()
     path = to_fs_path(uri) or uri
     if not os.path.isfile(path):
         ls.show(f"finetune-ls: {path} is not a file.", types.MessageType.Warning)

@@ -22,7 +22,8 @@ from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.regular_files import read_regular
 from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.server import FinetuneServer, command_argument, server
+from finetune_ls.lsp.arguments import Arguments, is_number
+from finetune_ls.lsp.server import FinetuneServer, server
 
 SET_API_KEY = "finetune.setApiKey"
 JOB_STATUS = "finetune/jobStatus"
@@ -80,7 +81,8 @@ async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
 @server.command(SET_API_KEY)
 def set_api_key(ls: FinetuneServer, *args) -> dict:
     """The editor hands the key over at run time (it keeps it in its secret storage)."""
-    key = command_argument(args, 0, "key")
+    key = Arguments(SET_API_KEY, args, ("key",)).value("key", "text, or null to forget it",
+                                                         lambda value: isinstance(value, str), None)
     ls.api_key = key.strip() if isinstance(key, str) and key.strip() else None
     return {"ok": True, "hasKey": ls.api_key is not None}
 
@@ -88,9 +90,9 @@ def set_api_key(ls: FinetuneServer, *args) -> dict:
 # ---------------------------------------------------------------- files
 @server.command("finetune.upload")
 async def upload(ls: FinetuneServer, *args) -> dict:
-    uri = command_argument(args, 0, "uri")
-    force = bool(command_argument(args, 1, "force", False))
-    path = to_fs_path(uri) if isinstance(uri, str) else None
+    given = Arguments("finetune.upload", args, ("uri", "force"))
+    uri, force = given.uri(), given.flag("force", False)
+    path = to_fs_path(uri)
     if not path or not os.path.isfile(path):
         return {"error": f"{uri} is not a file on disk."}
     state = ls.documents.get(uri)
@@ -115,12 +117,13 @@ async def upload(ls: FinetuneServer, *args) -> dict:
 
 @server.command("finetune.listFiles")
 async def list_files(ls: FinetuneServer, *args) -> list | dict:
+    Arguments("finetune.listFiles", args, ())
     return await run_call(ls, lambda session: plain(api_modules().files.list_files(session.client, "fine-tune")))
 
 
 @server.command("finetune.deleteFile")
 async def delete_file(ls: FinetuneServer, *args) -> dict:
-    file_id = command_argument(args, 0, "id")
+    file_id = Arguments("finetune.deleteFile", args, ("id",)).text("id")
     if not await _confirm(ls, f"Delete the file {file_id}? It cannot be undone.", "Delete"):
         return {"id": file_id, "deleted": False, "cancelled": True}
     return await run_call(ls, lambda s: {"id": file_id,
@@ -133,7 +136,7 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     """Arguments: {trainingFile (an id, or a document URI uploaded first), model, method,
     hyperparameters, suffix, seed, validationFile, metadata}. The cost estimate and a
     confirmation come before the job is made."""
-    options = args[0] if args and isinstance(args[0], dict) else {}
+    options = _job_options(args)
     model = options.get("model") or ls.settings.model
     if not model:
         return {"error": "Which model? Give `model`, or set finetune.model."}
@@ -156,12 +159,25 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     return job if failed(job) else {"job": job, "estimate": planned.summary}
 
 
+def _job_options(args: tuple) -> dict:
+    """createJob's options object, each one checked (InvalidParams names a wrong one)."""
+    given = Arguments("finetune.createJob", args, ("trainingFile", "model", "method", "hyperparameters", "suffix",
+                                                  "seed", "validationFile", "metadata"))
+    return {"trainingFile": given.text("trainingFile"), "model": given.text("model", None),
+            "method": given.text("method", None),
+            "hyperparameters": given.object("hyperparameters", 'an object of numbers or text, e.g. {"n_epochs": 3}',
+                                            lambda v: isinstance(v, str) or is_number(v), None),
+            "suffix": given.text("suffix", None), "seed": given.integer("seed", None, 0, 2**31 - 1),
+            "validationFile": given.text("validationFile", None),
+            "metadata": given.object("metadata", "an object of text values", lambda v: isinstance(v, str), None)}
+
+
 @server.command("finetune.trainableModels")
 async def trainable_models(ls: FinetuneServer, *args) -> dict:
     """The models a job can start on: those of the catalog that can still be trained for
     the format (chat by default), and that the account sees in models.list (without a
     connection: the catalog's, with a note)."""
-    fmt = command_argument(args, 0, "format") or "chat"
+    fmt = Arguments("finetune.trainableModels", args, ("format",)).text("format", "chat")
     known = ls.catalog.trainable(fmt, CheckSettings().resolved_today())
     listed = await run_call(ls, lambda session: {model.id for model in session.client.models.list().data})
     if failed(listed):
@@ -171,6 +187,7 @@ async def trainable_models(ls: FinetuneServer, *args) -> dict:
 
 @server.command("finetune.listJobs")
 async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
+    Arguments("finetune.listJobs", args, ())
     result = await run_call(ls, lambda session: plain(api_modules().jobs.list_jobs(session.client)))
     if failed(result):  # offline: the ledger still knows them
         return {**result, "ledger": list(ledger_for(ls).entries("job"))}
@@ -181,7 +198,7 @@ async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
 async def follow_job(ls: FinetuneServer, *args) -> dict:
     """Follow a job until it ends: its status and every metrics point go to the client as
     notifications; the answer is the job as it ended."""
-    job_id = command_argument(args, 0, "id")
+    job_id = Arguments("finetune.followJob", args, ("id",)).text("id")
     loop = asyncio.get_running_loop()
 
     def tell(method: str, params: dict) -> None:
@@ -203,9 +220,9 @@ async def follow_job(ls: FinetuneServer, *args) -> dict:
     return await run_call(ls, work)
 
 
-def _job_action(name: str, confirm: str | None = None):
+def _job_action(command: str, name: str, confirm: str | None = None):
     async def act(ls: FinetuneServer, *args) -> dict:
-        job_id = command_argument(args, 0, "id")
+        job_id = Arguments(command, args, ("id",)).text("id")
         if confirm and not await _confirm(ls, confirm.format(job_id), name.capitalize() + " job"):
             return {"id": job_id, "cancelled": True}
 
@@ -219,29 +236,29 @@ def _job_action(name: str, confirm: str | None = None):
     return act
 
 
-server.command("finetune.showJob")(_job_action("retrieve"))
-server.command("finetune.cancelJob")(_job_action("cancel", "Cancel the fine-tuning job {}? It cannot be resumed."))
-server.command("finetune.pauseJob")(_job_action("pause"))
-server.command("finetune.resumeJob")(_job_action("resume"))
+server.command("finetune.showJob")(_job_action("finetune.showJob", "retrieve"))
+server.command("finetune.cancelJob")(_job_action("finetune.cancelJob", "cancel",
+                                                 "Cancel the fine-tuning job {}? It cannot be resumed."))
+server.command("finetune.pauseJob")(_job_action("finetune.pauseJob", "pause"))
+server.command("finetune.resumeJob")(_job_action("finetune.resumeJob", "resume"))
 
 
 @server.command("finetune.jobEvents")
 async def job_events(ls: FinetuneServer, *args) -> list | dict:
-    job_id = command_argument(args, 0, "id")
+    job_id = Arguments("finetune.jobEvents", args, ("id",)).text("id")
     return await run_call(ls, lambda session: plain(api_modules().jobs.events(session.client, job_id)))
 
 
 # ---------------------------------------------------------------- models
 @server.command("finetune.listModels")
 async def list_models(ls: FinetuneServer, *args) -> list | dict:
+    Arguments("finetune.listModels", args, ())
     return await run_call(ls, lambda s: [m.__dict__ for m in api_modules().models.list_fine_tuned(s.client, ls.catalog)])
 
 
 @server.command("finetune.deleteModel")
 async def delete_model(ls: FinetuneServer, *args) -> dict:
-    model = command_argument(args, 0, "id")
-    if not isinstance(model, str) or not model:
-        return {"error": "Which model? Give its id."}
+    model = Arguments("finetune.deleteModel", args, ("id",)).text("id")
     if not await _confirm(ls, f"Delete the model {model}? It cannot be undone.", f"Delete {model}"):
         return {"id": model, "deleted": False, "cancelled": True}
     return await run_call(ls, lambda s: {"id": model,
@@ -252,9 +269,10 @@ async def delete_model(ls: FinetuneServer, *args) -> dict:
 async def try_model(ls: FinetuneServer, *args) -> dict:
     """The example on a line of an open document, sent to a model: its answer beside the
     expected one (also shown to the user)."""
-    uri, line, model = command_argument(args, 0, "uri"), command_argument(args, 1, "line"), command_argument(args, 2, "model")
+    given = Arguments("finetune.tryModel", args, ("uri", "line", "model"))
+    uri, line, model = given.uri(), given.integer("line", minimum=0), given.text("model", None)
     state = ls.documents.get(uri)
-    if state is None or not isinstance(line, int) or not 0 <= line < len(state.document.contents):
+    if state is None or not line < len(state.document.contents):
         return {"error": "Open the file and put the cursor on an example."}
     try:
         example = json.loads(state.document.contents[line].lstrip("\ufeff"))

@@ -5,7 +5,8 @@ conversion `finetune-ls convert` runs, and creates the training file next to it 
 workspace edit (`workspace/applyEdit`: CreateFile, then its text), so the editor shows it
 and can undo it. An existing file is never replaced. Options, all optional: to, shape,
 from, promptColumn, completionColumn, chosenColumn, rejectedColumn, system, roles
-({"narrator": "system"}), skipBad, output (a file name next to the input, or a URI).
+({"narrator": "system"}), skipBad, output (a file name next to the input, or a URI; inside
+the workspace folders, or beside the input when the client announced none).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import os
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from finetune_ls.lsp.new_files import creates_files, new_file_changes
+from finetune_ls.lsp.arguments import Arguments, InvalidArgument
+from finetune_ls.lsp.new_files import creates_files, misplaced, new_file_changes
 from finetune_ls.lsp.server import FinetuneServer, server
 from finetune_ls.prep.convert import (
     SHAPES, TARGETS, Options, Outcome, UsageProblem, convert_table,
@@ -27,40 +29,40 @@ from finetune_ls.prep.readers import INPUT_KINDS, ReadError, kind_of, read_bytes
 CONVERT_FILE = "finetune.convertFile"
 _COLUMNS = {"promptColumn": "prompt", "completionColumn": "completion", "chosenColumn": "chosen",
             "rejectedColumn": "rejected"}
+_ARGUMENTS = ("uri", "to", "shape", "from", *_COLUMNS, "system", "roles", "skipBad", "output")
 
 
-def _options(given: dict) -> Options:
-    """Options from the command's object; UsageProblem names a wrong one."""
-    def choice(name: str, allowed) -> str | None:
-        value = given.get(name)
-        if value is not None and value not in allowed:
-            raise UsageProblem(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-        return value
-
-    roles = given.get("roles") or {}
-    if not isinstance(roles, dict) or not all(isinstance(v, str) for v in roles.values()):
-        raise UsageProblem('roles must be an object of speaker names to roles, e.g. {"narrator": "system"}')
-    system = given.get("system")
-    if system is not None and not isinstance(system, str):
-        raise UsageProblem("system must be text")
-    columns = {key: given[name] for name, key in _COLUMNS.items() if isinstance(given.get(name), str)}
-    return Options(to=choice("to", TARGETS), shape=choice("shape", tuple(SHAPES)), columns=columns,
-                   system=system or None, roles=dict(roles), skip_bad=bool(given.get("skipBad")))
+def _arguments(args: tuple) -> Arguments:
+    """[uri, options] or [{uri, ...options}], each checked (InvalidParams names a wrong one)."""
+    if len(args) == 2:
+        if not isinstance(args[1], dict) or "uri" in args[1]:
+            raise InvalidArgument(CONVERT_FILE, "the options must be an object (without uri) after the uri")
+        args = ({"uri": args[0], **args[1]},)
+    elif len(args) == 1 and not isinstance(args[0], dict):
+        args = ({"uri": args[0]},)
+    return Arguments(CONVERT_FILE, args, _ARGUMENTS)
 
 
-def _output_path(path: str, given: object, outcome: Outcome) -> str:
-    if isinstance(given, str) and given.startswith("file:"):
+def _options(given: Arguments) -> Options:
+    roles = given.object("roles", 'an object of speaker names to roles, e.g. {"narrator": "system"}',
+                         lambda role: isinstance(role, str), {})
+    system = given.value("system", "text", lambda value: isinstance(value, str), None)
+    columns = {key: given.text(name, None) for name, key in _COLUMNS.items()}
+    return Options(to=given.text("to", None, TARGETS), shape=given.text("shape", None, tuple(SHAPES)),
+                   columns={key: column for key, column in columns.items() if column}, system=system or None,
+                   roles=dict(roles), skip_bad=given.flag("skipBad", False))
+
+
+def _output_path(path: str, given: str | None, outcome: Outcome) -> str:
+    if given and given.startswith("file:"):
         return to_fs_path(given)
-    if isinstance(given, str) and given:
+    if given:
         return os.path.join(os.path.dirname(path), given)
     return default_output(path, outcome.detection.target)
 
 
-def _convert(ls: FinetuneServer, uri: str, path: str, given: dict) -> Outcome:
-    options = _options(given)
-    kind = given.get("from") or kind_of(path)
-    if kind not in INPUT_KINDS:
-        raise UsageProblem(f"from must be one of {', '.join(INPUT_KINDS)}, not {kind!r}")
+def _convert(ls: FinetuneServer, uri: str, path: str, options: Options, kind: str | None) -> Outcome:
+    kind = kind or kind_of(path)
     open_document = ls.documents.get(uri)
     if open_document is not None and kind != "xlsx":  # what the editor shows, saved or not
         table = read_bytes(open_document.document.source.encode("utf-8"), kind)
@@ -77,30 +79,30 @@ def _failure(ls: FinetuneServer, message: str, **details) -> dict:
 @server.command(CONVERT_FILE)
 async def convert_file(ls: FinetuneServer, *args) -> dict:
     """Arguments: the input's URI and an options object, or one object {uri, ...options}.
-    Answers the report of `convert --json` with the new file's `uri`, or {"error": ...}."""
-    if args and isinstance(args[0], dict):
-        given = dict(args[0])
-        uri = given.pop("uri", None)
-    else:
-        uri = args[0] if args else None
-        given = dict(args[1]) if len(args) > 1 and isinstance(args[1], dict) else {}
-    path = to_fs_path(uri) if isinstance(uri, str) else None
+    Answers the report of `convert --json` with the new file's `uri`, or {"error": ...}.
+    Errors name rows, columns and options, never what the file holds."""
+    given = _arguments(args)
+    uri, options = given.uri(), _options(given)
+    kind, output_given = given.text("from", None, INPUT_KINDS), given.text("output", None)
+    path = to_fs_path(uri)
     if not path or not os.path.isfile(path):
         return _failure(ls, f"{uri} is not a file on disk.")
     try:
-        outcome = await asyncio.to_thread(_convert, ls, uri, path, given)
+        outcome = await asyncio.to_thread(_convert, ls, uri, path, options, kind)
     except (UsageProblem, ReadError) as problem:
         where = f":{problem.line}" if getattr(problem, "line", None) else ""
-        return _failure(ls, f"{os.path.basename(path)}{where}: {problem}")
+        return _failure(ls, f"{os.path.basename(path)}{where}: {problem.plain}")
     except OSError as problem:
         return _failure(ls, f"cannot read {path}: {problem.strerror or problem}")
-    output = _output_path(path, given.get("output"), outcome)
+    output = _output_path(path, output_given, outcome)
     report = outcome.as_json(path, output, written=False)
-    refused = refusal(path, output, how_to_replace="; give another name as the option `output`, or delete it first")
+    refused = misplaced(ls, path, output) or refusal(
+        path, output, how_to_replace="; give another name as the option `output`, or delete it first")
     if refused:
         return _failure(ls, refused + ".", report=report)
     if not outcome.writable:
-        return _failure(ls, f"{os.path.basename(path)}: {outcome.why_not_written('skipBad')}", report=report)
+        return _failure(ls, f"{os.path.basename(path)}: {outcome.why_not_written('skipBad', quoting=False)}",
+                        report=report)
     output_uri = from_fs_path(output)
     if creates_files(ls):
         answer = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(

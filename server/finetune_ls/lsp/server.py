@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from finetune_ls import __version__
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
+from finetune_ls.lsp.arguments import InvalidArgument
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
 from finetune_ls.lsp.sending import FastSendingProtocol
 from finetune_ls.lsp.settings import SECTION, ServerSettings
@@ -200,8 +201,8 @@ class FinetuneServer(LanguageServer):
                 return self
 
             def __exit__(self, kind, error, trace):
-                if error is None or isinstance(error, asyncio.CancelledError):
-                    return False
+                if error is None or isinstance(error, (asyncio.CancelledError, InvalidArgument)):
+                    return False  # a wrong argument is answered as such (InvalidParams), not hidden
                 log.error("finetune-ls failed while %s:\n%s", action, "".join(traceback.format_exception(error)))
                 key = f"{action}:{type(error).__name__}"
                 if key not in server._reported_errors:
@@ -262,7 +263,7 @@ def for_document(action: str, default=None):
 
 def command_argument(args: tuple, index: int, name: str, default=None):
     """An argument of a workspace/executeCommand: given in place, or by name in an object
-    at the first place."""
+    at the first place. Unchecked: the commands read theirs through arguments.Arguments."""
     if args and isinstance(args[0], dict):
         return args[0].get(name, default)
     return args[index] if len(args) > index else default

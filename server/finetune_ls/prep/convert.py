@@ -59,7 +59,12 @@ KNOWN_KEYS = frozenset().union(*(shape.keys for shape in SHAPES.values()))
 
 
 class UsageProblem(Exception):
-    """The conversion cannot start; the message names the options that would settle it."""
+    """The conversion cannot start; the message names the options that would settle it.
+    `plain` says it without quoting the input (the server's errors never show a file's text)."""
+
+    def __init__(self, message: str, plain: str | None = None):
+        super().__init__(message)
+        self.plain = plain or message
 
 
 class RowProblem(Exception):
@@ -120,14 +125,16 @@ class Outcome:
         """Nothing is left out unless the caller asked for it (and there is something to write)."""
         return bool(self.examples) and (not self.problems or self.skip_bad)
 
-    def why_not_written(self, skip_option: str) -> str:
-        """Why nothing is written, when not `writable`; `skip_option` is how the caller asks to skip."""
+    def why_not_written(self, skip_option: str, quoting: bool = True) -> str:
+        """Why nothing is written, when not `writable`; `skip_option` is how the caller asks to
+        skip. Without `quoting`, the first problem is named by its code (its message may quote the row)."""
         if not self.problems:
             return "no rows to convert; nothing written"
         if self.skip_bad:
             return "no row could be converted; nothing written"
         first = self.problems[0]
-        return (f"{len(self.problems)} rows cannot be converted (the first: row {first.row}, {first.message}); "
+        return (f"{len(self.problems)} rows cannot be converted (the first: row {first.row}, "
+                f"{first.message if quoting else first.code}); "
                 f"nothing written. Fix them, or leave them out with {skip_option}")
 
     @property
@@ -167,7 +174,8 @@ def _named_rows(table: Table, options: Options) -> tuple[list, list[str]]:
     if options.columns:
         missing = [column for column in options.columns.values() if column not in table.columns]
         if missing:
-            raise UsageProblem(f"no column {', '.join(map(repr, missing))}; seen: {_listing(table.columns)}")
+            named = f"no column {', '.join(map(repr, missing))}"
+            raise UsageProblem(f"{named}; seen: {_listing(table.columns)}", f"{named} among {_count(table.columns)}")
         mapping = {column: key for key, column in options.columns.items()}
     elif table.kind in TABLE_KINDS:
         mapping = {}
@@ -186,6 +194,13 @@ def _named_rows(table: Table, options: Options) -> tuple[list, list[str]]:
 
 def _listing(keys) -> str:
     return ", ".join(keys) if keys else "(none)"
+
+
+def _count(keys, what: str = "columns") -> str:
+    """How many columns (or keys) the input has, without naming them."""
+    if not keys:
+        return f"the input's {what} (none)"
+    return f"the {len(keys)} {what} of the input" if len(keys) > 1 else f"the one {what[:-1]} of the input"
 
 
 def _used(shape: Shape, present: set[str]) -> tuple[str, ...]:
@@ -209,7 +224,8 @@ def detect(columns: list[str], options: Options, what: str = "columns") -> Detec
         shape = SHAPES[options.shape]
         if not _fits(shape, present):
             needed = " and ".join("/".join(keys) for keys in shape.required)
-            raise UsageProblem(f"--shape {shape.name} needs {needed}; {what} seen: {_listing(columns)}")
+            raise UsageProblem(f"--shape {shape.name} needs {needed}; {what} seen: {_listing(columns)}",
+                               f"--shape {shape.name} needs {needed}, which are not among {_count(columns, what)}")
     else:
         fitting = [s for s in SHAPES.values() if _fits(s, present)]
         # A shape whose keys are all part of another fitting shape's is that one (alpaca holds input/output).
@@ -218,10 +234,12 @@ def detect(columns: list[str], options: Options, what: str = "columns") -> Detec
         hint = ("name the columns with --prompt-col COL --completion-col COL, or pick one with --shape "
                 f"{'|'.join(SHAPES)}")
         if not fitting:
-            raise UsageProblem(f"no known shape in the {what} seen: {_listing(columns)}; {hint}")
+            raise UsageProblem(f"no known shape in the {what} seen: {_listing(columns)}; {hint}",
+                               f"no known shape in {_count(columns, what)}; {hint}")
         if len(fitting) > 1:
-            raise UsageProblem(f"more than one shape fits the {what} seen ({_listing(columns)}): "
-                               f"{'; '.join(s.label for s in fitting)}; {hint}")
+            labels = '; '.join(s.label for s in fitting)
+            raise UsageProblem(f"more than one shape fits the {what} seen ({_listing(columns)}): {labels}; {hint}",
+                               f"more than one shape fits {_count(columns, what)}: {labels}; {hint}")
         shape = fitting[0]
     target = _target(shape, options.to)
     if options.system and target == PROMPT_COMPLETION:

@@ -30,11 +30,13 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 class ReadError(Exception):
-    """The file as a whole cannot be read; `line` is where, when known."""
+    """The file as a whole cannot be read; `line` is where, when known; `plain` says it
+    without quoting the file."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, plain: str | None = None):
         super().__init__(message)
         self.line = line
+        self.plain = plain or message
 
 
 class SourceFloat(float):
@@ -110,7 +112,8 @@ def _header(cells: list, line: int) -> list[str]:
         if not name:
             raise ReadError(f"column {index + 1} of the header has no name", line)
         if names.index(name) != index:
-            raise ReadError(f"the header names column {name!r} twice", line)
+            raise ReadError(f"the header names column {name!r} twice", line,
+                            f"columns {names.index(name) + 1} and {index + 1} of the header have the same name")
     return names
 
 

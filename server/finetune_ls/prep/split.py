@@ -5,6 +5,7 @@ same side, so the validation score is not measured on training data."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -47,13 +48,19 @@ def classification_labels(lines: list[Line]) -> list[str] | None:
     return labels if 2 <= distinct <= min(MAX_LABELS, len(labels) // 4) else None
 
 
+def check_validation_share(valid: float) -> float:
+    """`valid` as given when it is a fraction (0 < valid < 1) or a whole count of examples;
+    ValueError otherwise (infinite or not a number included)."""
+    if isinstance(valid, bool) or not isinstance(valid, (int, float)) or not math.isfinite(valid) or valid <= 0 \
+            or (valid >= 1 and valid != int(valid)):
+        raise ValueError("the validation share must be a fraction between 0 and 1, or a whole count of examples")
+    return valid
+
+
 def validation_size(total: int, valid: float) -> int:
     """`valid` is a fraction (0 < valid < 1) or a count of examples."""
-    if valid <= 0:
-        raise ValueError("--valid must be a fraction between 0 and 1, or a count of at least 1")
+    check_validation_share(valid)
     count = round(total * valid) if valid < 1 else int(valid)
-    if valid >= 1 and count != valid:
-        raise ValueError("--valid above 1 must be a whole count of examples")
     if total < 2:
         raise ValueError("a split needs at least 2 examples")
     return min(max(count, 1), total - 1)
