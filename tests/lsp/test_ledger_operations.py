@@ -47,7 +47,7 @@ async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
     await lsp_client.shutdown_session()
     ledger = tmp_path / ".finetune" / "ledger.jsonl"
     said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages])
-    assert SENTINEL_KEY not in said + (ledger.read_text() if ledger.is_file() else "")
+    assert SENTINEL_KEY not in said + (ledger.read_bytes().decode("utf-8", "replace") if ledger.is_file() else "")
 
 
 async def command(client: LanguageClient, name: str, *arguments):
@@ -129,3 +129,17 @@ async def test_a_create_answered_without_an_id_is_one_message_and_no_null_id(cli
     assert "has no id" in result["error"] and "may have been made" in result["error"]
     ledger = (client.work_dir / ".finetune" / "ledger.jsonl").read_text(encoding="utf-8")
     assert '"kind": "job",' not in ledger and "null" not in ledger
+
+
+async def test_a_damaged_ledger_line_is_skipped_and_named_once(client, fake_openai):
+    ledger = client.work_dir / ".finetune" / "ledger.jsonl"
+    ledger.parent.mkdir()
+    ledger.write_bytes(b'{"id": "ftjob-a", "kind": "job"}\n{"id": "ftjob-\xff", "kind": "job"}\n'
+                       b'{"id": "ftjob-b", "kind": "job"}\n{"id": "ftjob-cut", "ki')  # a bad byte, a cut-off end
+    for _ in range(2):
+        fake_openai.fail_next("GET /v1/fine_tuning/jobs", 401)
+        offline = await command(client, "finetune.listJobs")  # the API refuses: the ledger answers
+        assert "key was refused" in offline["error"]
+        assert [entry["id"] for entry in offline["ledger"]] == ["ftjob-a", "ftjob-b"]
+    named = [w for w in shown(client, types.MessageType.Warning) if "damaged lines 2, 4 of" in w]
+    assert len(named) == 1 and str(ledger) in named[0]

@@ -29,8 +29,16 @@ JOB_STATUS = "finetune/jobStatus"
 JOB_METRICS = "finetune/jobMetrics"
 FOLLOW_POLL_SECONDS = float(os.environ.get("FINETUNE_LS_FOLLOW_POLL", "5"))
 # What the ledger had to say (an id it could not record, damaged lines it skipped), from
-# whichever thread; shown to the user by the event loop after each call.
+# whichever thread; shown to the user by the event loop after each call, each note once
+# (every command reads the ledger anew, and would name the same damaged line again).
 _ledger_notes: deque[str] = deque()
+_noted: set[str] = set()
+
+
+def _note(message: str) -> None:
+    if message not in _noted:
+        _noted.add(message)
+        _ledger_notes.append(message)
 
 
 def api_modules() -> SimpleNamespace:
@@ -73,7 +81,7 @@ def failed(result) -> bool:
 
 def ledger_for(ls: FinetuneServer, path: str | None = None) -> Ledger:
     root = ls.workspace.root_path if ls.workspace and ls.workspace.root_path else None
-    return Ledger(root or (os.path.dirname(path) if path else os.getcwd()), warn=_ledger_notes.append)
+    return Ledger(root or (os.path.dirname(path) if path else os.getcwd()), warn=_note)
 
 
 async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
