@@ -106,7 +106,7 @@ def wait_for_processing(client: openai.OpenAI, file_id: str, timeout: float = PR
     """Poll until the file is processed (or failed), with back-off up to 10 s."""
     deadline = time.monotonic() + timeout
     while True:
-        current = answers.made(lambda: client.files.retrieve(file_id), "the file's status")
+        current = answers.made(lambda: client.files.retrieve(file_id), f"the status of {file_id}")
         if current.status in ("processed", "error", "deleted") or current.status is None:
             return current
         if time.monotonic() > deadline:

@@ -226,7 +226,7 @@ def follow(client: openai.OpenAI, job_id: str, *, on_event: Callable[[object], N
     last_status = None
     wait = poll
     while True:
-        job = answers.made(lambda: client.fine_tuning.jobs.retrieve(job_id), "the job's status")
+        job = answers.made(lambda: client.fine_tuning.jobs.retrieve(job_id), f"the status of {job_id}")
         fresh = [event for event in events(client, job_id) if event.id not in seen]
         for event in fresh:
             seen.add(event.id)
