@@ -3,7 +3,9 @@
 Real HTTP (not an httpx mock transport) so that a language-server
 subprocess can reach it as well as the test's own client. The test moves
 jobs on with `advance`/`fail`, schedules faults with `fail_next`/`delay_next`
-and reads back `requests` (credentials removed).
+(and `answer_next`, `hold_next`, `land_late_next`: a malformed answer, a call held
+until the test lets it go, a create that lands after the client gave up) and reads
+back `requests` (credentials removed).
 """
 
 from __future__ import annotations
