@@ -34,12 +34,13 @@ class Cli:
 
     def __init__(self, cli_path, fake, workspace):
         self.cli_path, self.fake, self.workspace, self.outputs = cli_path, fake, workspace, []
+        self.base_url = fake.base_url  # still the address once the fake is stopped (connection refused)
 
     def command(self, *args: str, timeout: float = 10.0) -> list[str]:
         return [self.cli_path, *args, "--max-retries", "0", "--timeout", str(timeout)]
 
     def env(self, **extra: str) -> dict:
-        env = {**os.environ, "OPENAI_BASE_URL": self.fake.base_url, "OPENAI_API_KEY": SENTINEL_KEY,
+        env = {**os.environ, "OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": SENTINEL_KEY,
                "FINETUNE_LS_DEBUG": "", **extra}
         env.pop("AZURE_OPENAI_API_KEY", None)
         return env
@@ -105,6 +106,24 @@ def test_two_jobs_with_one_tag_are_both_recorded_and_reported(cli, fake_openai, 
     assert sorted(e["id"] for e in Ledger(str(workspace)).entries("job")) == sorted(both)
     offline = cli("jobs", "list", "--offline")
     assert all(job_id in offline.stdout for job_id in both)
+
+
+def test_a_create_whose_every_attempt_may_have_landed_says_so_and_names_its_tag(cli, fake_openai, workspace):
+    file_id = cli.upload()
+    fake_openai.fail_next("POST /v1/fine_tuning/jobs", 500, times=3)  # each may have made the job
+    done = cli("jobs", "create", file_id, "--model", MODEL, "--yes", FINETUNE_LS_CREATE_SETTLE_SECONDS="0.3")
+    assert done.returncode == 1 and one_sentence(done.stderr), done.stderr
+    [request] = [e for e in Ledger(str(workspace)).entries("job-request")]
+    assert "may still be made" in done.stderr and f"{TAG_KEY}={request['id']}" in done.stderr
+    assert len(fake_openai.requests_to("POST /v1/fine_tuning/jobs")) == 3 and not fake_openai.state.jobs
+
+
+def test_a_create_that_could_not_connect_is_not_waited_for(cli, fake_openai, workspace):
+    file_id = cli.upload()
+    fake_openai.stop()  # refused: the create was never sent, so there is no job to wait for
+    done = cli("jobs", "create", file_id, "--model", MODEL, "--yes", FINETUNE_LS_CREATE_SETTLE_SECONDS="1000")
+    assert done.returncode == 1 and one_sentence(done.stderr), done.stderr
+    assert "Could not connect" in done.stderr and "may still be made" not in done.stderr
 
 
 # ---------------------------------------------------------------- 2: a ledger that cannot be written

@@ -22,8 +22,7 @@ TAG_KEY = "finetune_ls_request"  # metadata key that marks the jobs this tool cr
 TERMINAL = ("succeeded", "failed", "cancelled")
 METHODS = ("supervised", "dpo", "reinforcement")
 CREATE_ATTEMPTS = 3
-# Failures after which a create may still have made its job (the server got it, or may have).
-UNSURE = (openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError)
+RETRYABLE = (openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError)
 # Seconds to keep looking such a create up by its tag before trying again: it may land
 # after the client gave up. Tests shorten it.
 CREATE_SETTLE_SECONDS = float(os.environ.get("FINETUNE_LS_CREATE_SETTLE_SECONDS", "30"))
@@ -31,6 +30,10 @@ CREATE_SETTLE_SECONDS = float(os.environ.get("FINETUNE_LS_CREATE_SETTLE_SECONDS"
 
 class JobRefused(Exception):
     """The job would fail or cannot be made: the message says why and what to do."""
+
+
+class JobMaybeMade(JobRefused):
+    """No attempt of a create was answered and no job with its tag showed: it may still land."""
 
 
 @dataclass
@@ -133,15 +136,14 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
             job = answers.made(lambda: once.fine_tuning.jobs.create(**request.body(tag)), "the job create",
                                note=f"The job may have been made all the same: the job list shows it "
                                     f"(metadata {TAG_KEY}={tag}).")
-        except UNSURE as error:
-            last_error, unsure = error, True
-            found = wait_for_tagged(once, tag, settle)
-            if found:
-                return _recorded(ledger, request, tag, found)
-            continue
-        except openai.RateLimitError as error:  # refused, so nothing was made
+        except RETRYABLE as error:
             last_error = error
-            if attempt + 1 < CREATE_ATTEMPTS:
+            if _may_have_landed(error):
+                unsure = True
+                found = wait_for_tagged(once, tag, settle)
+                if found:
+                    return _recorded(ledger, request, tag, found)
+            elif attempt + 1 < CREATE_ATTEMPTS:  # refused, or never sent: nothing to wait for
                 time.sleep(min(8.0, 0.5 * 2 ** (attempt + 1)))
             continue
         except answers.MalformedAnswer:
@@ -154,7 +156,21 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
             late = [other for other in wait_for_tagged(once, tag, 0) if other.id != job.id]
             created.others = _recorded(ledger, request, tag, late).all
         return created
+    if unsure:
+        raise JobMaybeMade(f"No attempt of the job create ended clearly (the last: {type(last_error).__name__}) "
+                           "and no job with its tag showed; it may still be made: look for it in the job list "
+                           f"(metadata {TAG_KEY}={tag}) before starting it again.") from last_error
     raise last_error
+
+
+def _may_have_landed(error: Exception) -> bool:
+    """Whether a failed create may have reached the service and made its job: not when it
+    was refused (429), nor when it was never sent (no connection); after a time-out, a
+    dropped connection or a server error, it may have."""
+    if isinstance(error, openai.RateLimitError):
+        return False
+    # By name: the SDK's transport is httpx, or httpx2 in openai 3.
+    return type(error.__cause__).__name__ not in ("ConnectError", "ConnectTimeout")
 
 
 @dataclass
