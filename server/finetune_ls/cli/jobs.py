@@ -75,7 +75,7 @@ def run_create(args: argparse.Namespace) -> int:
         job = created.job
         if created.others:
             ids = ", ".join(made.id for made in created.all)
-            connect.fail(f"{len(created.all)} jobs were made for this one request (an attempt that timed out was "
+            connect.fail(f"{len(created.all)} jobs were made for this one request (an attempt that seemed lost was "
                          f"made after all): {ids}. All are in the ledger; cancel the ones you do not want "
                          "(finetune-ls jobs cancel JOB_ID).")
         connect.emit(args, {**plain(job), **({"duplicates": created.others} if created.others else {})},

@@ -176,7 +176,7 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
         return created
     if created.others:
         ids = ", ".join(made.id for made in created.all)
-        ls.show(f"finetune-ls: {len(created.all)} jobs were made for this one request (an attempt that timed out "
+        ls.show(f"finetune-ls: {len(created.all)} jobs were made for this one request (an attempt that seemed lost "
                 f"was made after all): {ids}. All are in the ledger; cancel the ones you do not want.",
                 types.MessageType.Warning)
     return {"job": plain(created.job), "estimate": planned.summary,
