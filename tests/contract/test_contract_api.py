@@ -52,7 +52,7 @@ def test_jobs(steady_client, checked, tmp_path):
     request = jobs.JobRequest("gpt-4.1-mini-2025-04-14", "file-abc", "supervised",
                               {"n_epochs": 3, "batch_size": 8, "learning_rate_multiplier": 0.5}, suffix="demo",
                               seed=7, validation_file="file-def", metadata={"project": "x"})
-    job = jobs.create_job(steady_client, ledger, request)
+    job = jobs.create_job(steady_client, ledger, request).job
     assert ledger.latest("job")["id"] == job.id
     dpo = jobs.JobRequest("gpt-4.1-mini-2025-04-14", "file-abc", "dpo", {"beta": 0.1})
     jobs.create_job(steady_client, ledger, dpo)

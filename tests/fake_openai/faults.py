@@ -34,9 +34,13 @@ class RouteMatcher:
 
 @dataclass
 class Failure:
+    """An answer given in place of the real one: an error, or a malformed body (bytes are
+    sent as they are, under `content_type`)."""
+
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
 
 
 @dataclass
@@ -45,6 +49,7 @@ class _Rule:
     remaining: int
     failure: Failure | None = None
     delay_seconds: float = 0.0
+    gate: threading.Event | None = None  # hold_next: released by the test
 
 
 class FaultPlan:
@@ -52,6 +57,8 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._failures: list[_Rule] = []
         self._delays: list[_Rule] = []
+        self._holds: list[_Rule] = []
+        self._late: list[_Rule] = []
 
     def fail_next(
         self,
@@ -69,9 +76,25 @@ class FaultPlan:
         with self._lock:
             self._failures.append(_Rule(RouteMatcher.parse(route), times, failure=failure))
 
+    def answer_next(self, route: str, body: Any, status: int = 200, content_type: str = "application/json",
+                    times: int = 1) -> None:
+        with self._lock:
+            self._failures.append(_Rule(RouteMatcher.parse(route), times,
+                                        failure=Failure(status, body, content_type=content_type)))
+
     def delay_next(self, route: str, seconds: float, times: int = 1) -> None:
         with self._lock:
             self._delays.append(_Rule(RouteMatcher.parse(route), times, delay_seconds=seconds))
+
+    def hold_next(self, route: str, times: int = 1) -> threading.Event:
+        gate = threading.Event()
+        with self._lock:
+            self._holds.append(_Rule(RouteMatcher.parse(route), times, gate=gate))
+        return gate
+
+    def land_late_next(self, route: str, hold_seconds: float, times: int = 1) -> None:
+        with self._lock:
+            self._late.append(_Rule(RouteMatcher.parse(route), times, delay_seconds=hold_seconds))
 
     def take_failure(self, method: str, path: str) -> Failure | None:
         rule = self._take(self._failures, method, path)
@@ -80,6 +103,15 @@ class FaultPlan:
     def take_delay(self, method: str, path: str) -> float:
         rule = self._take(self._delays, method, path)
         return rule.delay_seconds if rule else 0.0
+
+    def take_hold(self, method: str, path: str) -> threading.Event | None:
+        rule = self._take(self._holds, method, path)
+        return rule.gate if rule else None
+
+    def take_late(self, method: str, path: str) -> float | None:
+        """How long to hold a request that lands late (None: it lands now)."""
+        rule = self._take(self._late, method, path)
+        return rule.delay_seconds if rule else None
 
     def _take(self, rules: list[_Rule], method: str, path: str) -> _Rule | None:
         # First scheduled, first served; a rule is spent after `times` matches.
@@ -94,4 +126,4 @@ class FaultPlan:
 
     def pending(self) -> int:
         with self._lock:
-            return len(self._failures) + len(self._delays)
+            return len(self._failures) + len(self._delays) + len(self._holds) + len(self._late)

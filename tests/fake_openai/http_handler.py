@@ -61,6 +61,9 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
         )
         secret = bearer_token(headers) or headers.get("api-key") or headers.get("authorization")
         response = self.server.fake._answer(request, secret)
+        if response is None:  # land_late_next: no answer at all
+            self.close_connection = True
+            return
         try:
             self._send(response, secret)
         except (BrokenPipeError, ConnectionResetError):

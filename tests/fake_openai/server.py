@@ -3,7 +3,9 @@
 Real HTTP (not an httpx mock transport) so that a language-server
 subprocess can reach it as well as the test's own client. The test moves
 jobs on with `advance`/`fail`, schedules faults with `fail_next`/`delay_next`
-and reads back `requests` (credentials removed).
+(and `answer_next`, `hold_next`, `land_late_next`: a malformed answer, a call held
+until the test lets it go, a create that lands after the client gave up) and reads
+back `requests` (credentials removed).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class FakeOpenAI:
         self.requests: list[RecordedRequest] = []
         self.server_errors: list[str] = []  # tracebacks of the fake's own bugs
         self._faults = FaultPlan()
+        self._late_lock = threading.Lock()
+        self._landing_late: list[tuple[Request, str | None]] = []
+        self.landed_late: list[Any] = []  # the answers nobody received to requests that landed late
         self._router = _build_router()
         self._request_ids = itertools.count(1)
         self._stopping = threading.Event()
@@ -201,6 +206,24 @@ class FakeOpenAI:
         """Hold the next matching requests for `seconds`, then answer them normally."""
         self._faults.delay_next(route, seconds, times)
 
+    def answer_next(
+        self, route: str, body: Any, *, status: int = 200, content_type: str = "application/json", times: int = 1
+    ) -> None:
+        """The next `times` matching requests get `body` (bytes as they are, else JSON) instead of
+        the real answer, and change nothing: a malformed answer, a proxy's page, an id-less object."""
+        self._faults.answer_next(route, body, status, content_type, times)
+
+    def hold_next(self, route: str, times: int = 1) -> threading.Event:
+        """Hold the next matching requests until the test sets the returned event (at most
+        30 s), then answer them normally: the test acts while a call is in flight."""
+        return self._faults.hold_next(route, times)
+
+    def land_late_next(self, route: str, hold_seconds: float, times: int = 1) -> None:
+        """The next matching requests get no answer (held `hold_seconds`, so the client times
+        out, then the connection is closed) and take effect only just before the next request
+        to the same method and path: a create that lands after the client gave up on it."""
+        self._faults.land_late_next(route, hold_seconds, times)
+
     def requests_to(self, route: str) -> list[RecordedRequest]:
         matcher = RouteMatcher.parse(route)
         return [request for request in list(self.requests) if matcher.matches(request.method, request.path)]
@@ -209,21 +232,34 @@ class FakeOpenAI:
     def _new_request_id(self) -> str:
         return f"req_fake{next(self._request_ids):06d}"
 
-    def _answer(self, request: Request, secret: str | None) -> Response:
+    def _answer(self, request: Request, secret: str | None) -> Response | None:
         request = azure.as_openai(request)
         secret = secret or azure.key_of(request)
         record = self._record(request, secret)
         response = self._respond(request, bearer_token(request.headers) or azure.key_of(request))
-        record.status = response.status
+        record.status = response.status if response is not None else None
         return response
 
-    def _respond(self, request: Request, key: str | None) -> Response:
+    def _respond(self, request: Request, key: str | None) -> Response | None:
+        gate = self._faults.take_hold(request.method, request.path)
+        if gate is not None:
+            self._hold(gate)
         delay = self._faults.take_delay(request.method, request.path)
         if delay:
             self._stopping.wait(delay)
+        late = self._faults.take_late(request.method, request.path)
+        if late is not None:
+            with self._late_lock:
+                self._landing_late.append((request, key))
+            self._stopping.wait(late)  # the client gives up waiting meanwhile
+            return None
+        self._land_late_requests(request)
         failure = self._faults.take_failure(request.method, request.path)
         if failure:
-            return Response(failure.body, failure.status, dict(failure.headers))
+            return Response(failure.body, failure.status, dict(failure.headers), failure.content_type)
+        return self._dispatch(request, key)
+
+    def _dispatch(self, request: Request, key: str | None) -> Response:
         try:
             self._authorize(key)
             with self.state.lock:
@@ -233,6 +269,20 @@ class FakeOpenAI:
         except Exception:
             self.server_errors.append(traceback.format_exc())
             return Response(default_error_body(500), 500)
+
+    def _land_late_requests(self, request: Request) -> None:
+        """Requests held by land_late_next take effect now, before the next one like them."""
+        with self._late_lock:
+            landing = [held for held in self._landing_late if (held[0].method, held[0].path)
+                       == (request.method, request.path)]
+            self._landing_late = [held for held in self._landing_late if held not in landing]
+        for held, key in landing:
+            self.landed_late.append(self._dispatch(held, key).body)
+
+    def _hold(self, gate: threading.Event, limit: float = 30.0) -> None:
+        waited = 0.0
+        while not gate.wait(0.02) and not self._stopping.is_set() and waited < limit:
+            waited += 0.02
 
     def _authorize(self, key: str | None) -> None:
         if key is None:

@@ -3,10 +3,12 @@ with no secret in it."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import openai
 
+from finetune_ls.api.answers import MalformedAnswer
 from finetune_ls.api.connection import MissingKey
 
 # Keys of OpenAI (sk-..., sk-proj-...) and look-alikes of other services, wherever a
@@ -56,6 +58,13 @@ def _explain(error: BaseException, service: str) -> str:
         return str(error)
     if isinstance(error, Cancelled):
         return str(error) or "Cancelled."
+    if isinstance(error, MalformedAnswer):
+        return (f"{service} gave a malformed answer: {error}. Check that the base URL is an "
+                "OpenAI-compatible API, and try again." + (f" {error.note}" if error.note else ""))
+    if isinstance(error, json.JSONDecodeError):
+        return (f"{service} answered with something that is not JSON ({error.msg} at character {error.pos}): "
+                "check that the base URL is an OpenAI-compatible API (a proxy or a login page may have "
+                "answered instead).")
     if isinstance(error, openai.APITimeoutError):
         return (f"{service} did not answer in time (after the SDK's retries); try again, or raise the "
                 "timeout (--timeout, or the timeout setting) for big uploads.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import openai
 
+from finetune_ls.api import answers
 from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings, FileReport, check_path
@@ -20,6 +21,7 @@ from finetune_ls.core.engine import CheckSettings, FileReport, check_path
 FILES_API_LIMIT = int(os.environ.get("FINETUNE_LS_FILES_API_LIMIT", 512 * 1024 * 1024))
 PART_BYTES = int(os.environ.get("FINETUNE_LS_UPLOAD_PART_BYTES", 64 * 1024 * 1024))
 PROCESSING_TIMEOUT = 1800.0  # seconds, as the SDK's wait_for_processing
+_MAYBE_UPLOADED = "The file may have been uploaded all the same: the file list shows it."
 
 Progress = Callable[[int, int], None]  # (bytes sent, bytes in all)
 
@@ -56,12 +58,14 @@ def upload(client: openai.OpenAI, path: str, ledger: Ledger, *, purpose: str = "
     report = None
     if not force:
         report = check_before_upload(path, settings)
+    ledger.ensure_writable()  # before the paid call, not after it
     size = os.path.getsize(path)
     name = os.path.basename(path)
     if size <= FILES_API_LIMIT:
         with open(path, "rb") as handle:
-            created = client.files.create(file=(name, _ProgressReader(handle, size, progress, cancelled)),
-                                          purpose=purpose)
+            created = answers.made(lambda: client.files.create(
+                file=(name, _ProgressReader(handle, size, progress, cancelled)), purpose=purpose),
+                "the file upload", note=_MAYBE_UPLOADED)
         ledger.record("file", created.id, path=os.path.abspath(path), bytes=size, purpose=purpose)
         upload_id = None
     else:
@@ -73,7 +77,8 @@ def upload(client: openai.OpenAI, path: str, ledger: Ledger, *, purpose: str = "
 
 def _upload_in_parts(client: openai.OpenAI, path: str, name: str, size: int, purpose: str, ledger: Ledger,
                      progress: Progress | None, cancelled: Callable[[], bool] | None):
-    session = client.uploads.create(bytes=size, filename=name, mime_type="application/jsonl", purpose=purpose)
+    session = answers.made(lambda: client.uploads.create(bytes=size, filename=name, mime_type="application/jsonl",
+                                                         purpose=purpose), "the upload's start")
     ledger.record("upload", session.id, path=os.path.abspath(path), bytes=size, purpose=purpose)
     part_ids, sent, digest = [], 0, hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:
@@ -83,12 +88,14 @@ def _upload_in_parts(client: openai.OpenAI, path: str, name: str, size: int, pur
                 ledger.record("upload-cancelled", session.id)
                 raise Cancelled(f"Upload of {name} cancelled after {sent:,} of {size:,} bytes.")
             digest.update(chunk)
-            part_ids.append(client.uploads.parts.create(session.id, data=chunk).id)
+            part_ids.append(answers.made(lambda: client.uploads.parts.create(session.id, data=chunk),
+                                         "an upload's part").id)
             sent += len(chunk)
             if progress:
                 progress(sent, size)
-    done = client.uploads.complete(session.id, part_ids=part_ids, md5=digest.hexdigest())
-    if done.file is None:
+    done = answers.made(lambda: client.uploads.complete(session.id, part_ids=part_ids, md5=digest.hexdigest()),
+                        "the upload's completion", note=_MAYBE_UPLOADED)
+    if done.file is None or not getattr(done.file, "id", None):
         raise RuntimeError(f"the upload {session.id} completed without a file")
     ledger.record("file", done.file.id, path=os.path.abspath(path), bytes=size, purpose=purpose, upload=session.id)
     return done.file, session.id
@@ -99,7 +106,7 @@ def wait_for_processing(client: openai.OpenAI, file_id: str, timeout: float = PR
     """Poll until the file is processed (or failed), with back-off up to 10 s."""
     deadline = time.monotonic() + timeout
     while True:
-        current = client.files.retrieve(file_id)
+        current = answers.made(lambda: client.files.retrieve(file_id), f"the status of {file_id}")
         if current.status in ("processed", "error", "deleted") or current.status is None:
             return current
         if time.monotonic() > deadline:
@@ -109,12 +116,12 @@ def wait_for_processing(client: openai.OpenAI, file_id: str, timeout: float = PR
 
 
 def list_files(client: openai.OpenAI, purpose: str | None = None, limit: int = 100) -> list:
-    page = client.files.list(purpose=purpose, limit=limit) if purpose else client.files.list(limit=limit)
-    return list(page.data)
+    return answers.listed(lambda: client.files.list(purpose=purpose, limit=limit) if purpose
+                          else client.files.list(limit=limit), "the file list")
 
 
 def delete_file(client: openai.OpenAI, file_id: str, ledger: Ledger) -> bool:
-    deleted = client.files.delete(file_id).deleted
+    deleted = answers.made(lambda: client.files.delete(file_id), "the file delete").deleted
     if deleted:
         ledger.record("file-deleted", file_id)
     return deleted

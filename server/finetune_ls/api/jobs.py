@@ -12,7 +12,7 @@ from datetime import date
 
 import openai
 
-from finetune_ls.api import files
+from finetune_ls.api import answers, files
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.catalog import ModelCatalog
 from finetune_ls.core.engine import CheckSettings, check_path
@@ -23,10 +23,17 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 METHODS = ("supervised", "dpo", "reinforcement")
 CREATE_ATTEMPTS = 3
 RETRYABLE = (openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError)
+# Seconds to keep looking such a create up by its tag before trying again: it may land
+# after the client gave up. Tests shorten it.
+CREATE_SETTLE_SECONDS = float(os.environ.get("FINETUNE_LS_CREATE_SETTLE_SECONDS", "30"))
 
 
 class JobRefused(Exception):
     """The job would fail or cannot be made: the message says why and what to do."""
+
+
+class JobMaybeMade(JobRefused):
+    """No attempt of a create was answered and no job with its tag showed: it may still land."""
 
 
 @dataclass
@@ -109,48 +116,112 @@ def estimate(summary: dict | None) -> str:
             + (f", about ${cost:,.2f}" if cost is not None else ""))
 
 
-def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest) -> openai.types.fine_tuning.FineTuningJob:
+def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
+               settle: float | None = None) -> CreatedJob:
     """Create the job once. The SDK sends no idempotency key, so a create that timed out may
-    still have made a job: each attempt carries the same tag in `metadata`, and before
-    trying again the jobs with that tag are looked up."""
+    still make a job, even a while later: each attempt carries the same tag in `metadata`,
+    and after an attempt whose fate is unknown the jobs with that tag are looked up until
+    one shows or `settle` seconds pass, before trying again. Should two jobs with the tag
+    exist all the same (the first landed later still), both are recorded and returned."""
+    settle = CREATE_SETTLE_SECONDS if settle is None else settle
+    ledger.ensure_writable()  # before the paid call, not after it
     tag = uuid.uuid4().hex
     ledger.record("job-request", tag, model=request.model, training_file=request.training_file,
                   method=request.method)
     once = client.with_options(max_retries=0)  # retries are ours, so each one is reconciled first
+    unsure = False  # whether an attempt may have made a job we were not told of
     last_error: Exception | None = None
     for attempt in range(CREATE_ATTEMPTS):
-        if attempt:
-            time.sleep(min(8.0, 0.5 * 2 ** attempt))
-            made = find_tagged(client, tag)
-            if made is not None:
-                ledger.record("job", made.id, model=made.model, training_file=request.training_file, tag=tag)
-                return made
         try:
-            job = once.fine_tuning.jobs.create(**request.body(tag))
+            job = answers.made(lambda: once.fine_tuning.jobs.create(**request.body(tag)), "the job create",
+                               note=f"The job may have been made all the same: the job list shows it "
+                                    f"(metadata {TAG_KEY}={tag}).")
         except RETRYABLE as error:
             last_error = error
+            if _may_have_landed(error):
+                unsure = True
+                found = wait_for_tagged(once, tag, settle)
+                if found:
+                    return _recorded(ledger, request, tag, found)
+            elif attempt + 1 < CREATE_ATTEMPTS:  # refused, or never sent: nothing to wait for
+                time.sleep(min(8.0, 0.5 * 2 ** (attempt + 1)))
             continue
-        ledger.record("job", job.id, model=job.model, training_file=request.training_file, tag=tag)
-        return job
-    made = find_tagged(client, tag)
-    if made is not None:
-        ledger.record("job", made.id, model=made.model, training_file=request.training_file, tag=tag)
-        return made
+        except answers.MalformedAnswer:
+            found = wait_for_tagged(once, tag, 0)  # one look: the answer lost the id, maybe not the job
+            if found:
+                return _recorded(ledger, request, tag, found)
+            raise
+        created = _recorded(ledger, request, tag, [job])
+        if unsure:  # an earlier attempt may have landed after all: it is recorded and reported too
+            late = [other for other in wait_for_tagged(once, tag, 0) if other.id != job.id]
+            created.others = _recorded(ledger, request, tag, late).all
+        return created
+    if unsure:
+        raise JobMaybeMade(f"No attempt of the job create ended clearly (the last: {type(last_error).__name__}) "
+                           "and no job with its tag showed; it may still be made: look for it in the job list "
+                           f"(metadata {TAG_KEY}={tag}) before starting it again.") from last_error
     raise last_error
 
 
-def find_tagged(client: openai.OpenAI, tag: str):
-    page = client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10)
-    return next((job for job in page.data if (job.metadata or {}).get(TAG_KEY) == tag), None)
+def _may_have_landed(error: Exception) -> bool:
+    """Whether a failed create may have reached the service and made its job: not when it
+    was refused (429), nor when it was never sent (no connection); after a time-out, a
+    dropped connection or a server error, it may have."""
+    if isinstance(error, openai.RateLimitError):
+        return False
+    # By name: the SDK's transport is httpx, or httpx2 in openai 3.
+    return type(error.__cause__).__name__ not in ("ConnectError", "ConnectTimeout")
+
+
+@dataclass
+class CreatedJob:
+    job: openai.types.fine_tuning.FineTuningJob | None  # the job made (or found by its tag)
+    others: list = field(default_factory=list)  # more jobs with the same tag: attempts made after all
+
+    @property
+    def all(self) -> list:
+        return [self.job, *self.others] if self.job is not None else []
+
+
+def _recorded(ledger: Ledger, request: JobRequest, tag: str, made: list) -> CreatedJob:
+    """Each job into the ledger before it is reported."""
+    for job in made:
+        ledger.record("job", job.id, model=job.model, training_file=request.training_file, tag=tag)
+    return CreatedJob(made[0] if made else None, made[1:])
+
+
+def wait_for_tagged(client: openai.OpenAI, tag: str, settle: float) -> list:
+    """The jobs with the tag, looked up until one shows or `settle` seconds pass."""
+    deadline = time.monotonic() + settle
+    pause = 0.25
+    while True:
+        try:
+            found = find_tagged(client, tag)
+        except (openai.OpenAIError, answers.MalformedAnswer):
+            found = []  # the lookup failed too; the next one (or the next attempt) may not
+        left = deadline - time.monotonic()
+        if found or left <= 0:
+            return found
+        time.sleep(min(pause, left))
+        pause = min(pause * 1.5, 3.0)
+
+
+def find_tagged(client: openai.OpenAI, tag: str) -> list:
+    """The jobs made with this request tag, oldest first."""
+    listed = answers.listed(lambda: client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10),
+                            "the job lookup by tag")
+    tagged = [job for job in reversed(listed) if (job.metadata or {}).get(TAG_KEY) == tag]
+    return sorted(tagged, key=lambda job: job.created_at or 0)
 
 
 def list_jobs(client: openai.OpenAI, limit: int = 20) -> list:
-    return list(client.fine_tuning.jobs.list(limit=limit).data)
+    return answers.listed(lambda: client.fine_tuning.jobs.list(limit=limit), "the job list")
 
 
 def events(client: openai.OpenAI, job_id: str, limit: int = 100) -> list:
     """The job's events, oldest first (the API gives newest first)."""
-    return list(reversed(client.fine_tuning.jobs.list_events(job_id, limit=limit).data))
+    return list(reversed(answers.listed(lambda: client.fine_tuning.jobs.list_events(job_id, limit=limit),
+                                        "the job's events")))
 
 
 def metrics_of(event) -> dict | None:
@@ -171,7 +242,7 @@ def follow(client: openai.OpenAI, job_id: str, *, on_event: Callable[[object], N
     last_status = None
     wait = poll
     while True:
-        job = client.fine_tuning.jobs.retrieve(job_id)
+        job = answers.made(lambda: client.fine_tuning.jobs.retrieve(job_id), f"the status of {job_id}")
         fresh = [event for event in events(client, job_id) if event.id not in seen]
         for event in fresh:
             seen.add(event.id)

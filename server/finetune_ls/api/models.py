@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import openai
 
+from finetune_ls.api import answers
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.catalog import ModelCatalog, base_model
 
@@ -21,7 +22,7 @@ class FineTunedModel:
 
 def list_fine_tuned(client: openai.OpenAI, catalog: ModelCatalog) -> list[FineTunedModel]:
     found = []
-    for model in client.models.list().data:
+    for model in answers.listed(lambda: client.models.list(), "the model list"):
         if not model.id.startswith("ft:"):
             continue
         base = base_model(model.id)
@@ -32,7 +33,7 @@ def list_fine_tuned(client: openai.OpenAI, catalog: ModelCatalog) -> list[FineTu
 
 
 def delete_model(client: openai.OpenAI, model_id: str, ledger: Ledger) -> bool:
-    deleted = client.models.delete(model_id).deleted
+    deleted = answers.made(lambda: client.models.delete(model_id), "the model delete").deleted
     if deleted:
         ledger.record("model-deleted", model_id)
     return deleted

@@ -64,20 +64,21 @@ def run_api(args: argparse.Namespace, action: Callable) -> int:
     The SDK is imported only here, by the commands that call the API."""
     import openai
 
+    from finetune_ls.api.answers import MalformedAnswer
     from finetune_ls.api.errors import Cancelled, explain
     from finetune_ls.api.files import CheckFailed
-    from finetune_ls.api.ledger import Ledger
+    from finetune_ls.api.ledger import Ledger, LedgerError
 
     from finetune_ls.api.jobs import JobRefused
 
     connection = None
     try:
         connection = connect(provider_of(args))
-        return action(connection.client, Ledger(args.workspace))
-    except (JobRefused, CheckFailed) as refused:
+        return action(connection.client, Ledger(args.workspace, warn=fail))
+    except (JobRefused, CheckFailed, LedgerError) as refused:
         fail(str(refused))
         return 1
-    except (MissingKey, Cancelled, openai.OpenAIError) as error:
+    except (MissingKey, Cancelled, openai.OpenAIError, MalformedAnswer, json.JSONDecodeError) as error:
         fail(explain(error, *connection.context() if connection else ()))
         return 1
     except ValueError as error:

@@ -78,10 +78,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    from finetune_ls.api import files
+    from finetune_ls.api import answers, files
 
     def action(client, ledger) -> int:
-        found = client.files.retrieve(args.file_id)
+        found = answers.made(lambda: client.files.retrieve(args.file_id), "the file lookup")
         return connect.delete_after_asking(args, found.id, f"Delete {found.id} ({found.filename}, {found.bytes:,} bytes)?",
                                            lambda: files.delete_file(client, found.id, ledger))
 

@@ -9,6 +9,7 @@ import argparse
 import json
 import time
 
+from finetune_ls.api import plain
 from finetune_ls.cli import connect
 from finetune_ls.core.catalog import bundled_catalog
 from finetune_ls.core.engine import CheckSettings
@@ -70,8 +71,15 @@ def run_create(args: argparse.Namespace) -> int:
                     f"({jobs.estimate(planned.summary)})?")
         if not connect.confirmed(args, question):
             return 1
-        job = jobs.create_job(client, ledger, planned.request)
-        connect.emit(args, job, f"{job.id}  {job.status}  {job.model}")
+        created = jobs.create_job(client, ledger, planned.request)
+        job = created.job
+        if created.others:
+            ids = ", ".join(made.id for made in created.all)
+            connect.fail(f"{len(created.all)} jobs were made for this one request (an attempt that seemed lost was "
+                         f"made after all): {ids}. All are in the ledger; cancel the ones you do not want "
+                         "(finetune-ls jobs cancel JOB_ID).")
+        connect.emit(args, {**plain(job), **({"duplicates": created.others} if created.others else {})},
+                     "\n".join(f"{made.id}  {made.status}  {made.model}" for made in created.all))
         return 0
 
     return connect.run_api(args, action)
@@ -81,8 +89,12 @@ def run_list(args: argparse.Namespace) -> int:
     from finetune_ls.api import jobs
 
     if args.offline:
-        from finetune_ls.api.ledger import Ledger
-        recorded = list(Ledger(args.workspace).entries("job"))
+        from finetune_ls.api.ledger import Ledger, LedgerError
+        try:
+            recorded = list(Ledger(args.workspace, warn=connect.fail).entries("job"))
+        except LedgerError as error:
+            connect.fail(str(error))
+            return 1
         connect.emit(args, recorded, "\n".join(f"{e['id']}  {e.get('model', '')}  {e.get('time', '')}"
                                                for e in recorded) or "no jobs in the ledger")
         return 0
@@ -101,15 +113,17 @@ def _job_line(job) -> str:
 
 
 def run_simple(args: argparse.Namespace) -> int:
+    from finetune_ls.api import answers
+
     def action(client, ledger) -> int:
         api = client.fine_tuning.jobs
         if args.simple == "checkpoints":
-            found = list(api.checkpoints.list(args.job_id).data)
+            found = answers.listed(lambda: api.checkpoints.list(args.job_id), "the job's checkpoints")
             connect.emit(args, found, "\n".join(f"{c.id}  step {c.step_number}  {c.fine_tuned_model_checkpoint}"
                                                 for c in found) or "no checkpoints")
             return 0
-        job = {"show": api.retrieve, "cancel": api.cancel, "pause": api.pause, "resume": api.resume}[args.simple](
-            args.job_id)
+        call = {"show": api.retrieve, "cancel": api.cancel, "pause": api.pause, "resume": api.resume}[args.simple]
+        job = answers.made(lambda: call(args.job_id), f"the job {args.simple}")
         if args.simple != "show":
             ledger.record(f"job-{args.simple}", job.id, status=job.status)
         text = _job_line(job) + (f"\nerror: {job.error.message}" if job.error and job.error.message else "")

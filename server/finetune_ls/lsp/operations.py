@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections import deque
 from types import SimpleNamespace
 
 from lsprotocol import types
@@ -18,7 +19,7 @@ from pygls.uris import to_fs_path
 
 from finetune_ls.api import plain
 from finetune_ls.api.connection import Connection, MissingKey, connect
-from finetune_ls.api.ledger import Ledger
+from finetune_ls.api.ledger import Ledger, LedgerError
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.regular_files import read_regular
 from finetune_ls.lsp.progress import Progress
@@ -29,6 +30,17 @@ SET_API_KEY = "finetune.setApiKey"
 JOB_STATUS = "finetune/jobStatus"
 JOB_METRICS = "finetune/jobMetrics"
 FOLLOW_POLL_SECONDS = float(os.environ.get("FINETUNE_LS_FOLLOW_POLL", "5"))
+# What the ledger had to say (an id it could not record, damaged lines it skipped), from
+# whichever thread; shown to the user by the event loop after each call, each note once
+# (every command reads the ledger anew, and would name the same damaged line again).
+_ledger_notes: deque[str] = deque()
+_noted: set[str] = set()
+
+
+def _note(message: str) -> None:
+    if message not in _noted:
+        _noted.add(message)
+        _ledger_notes.append(message)
 
 
 def api_modules() -> SimpleNamespace:
@@ -36,8 +48,9 @@ def api_modules() -> SimpleNamespace:
     import, which every start of the server would pay otherwise."""
     import openai
 
-    from finetune_ls.api import complete, errors, files, jobs, models
-    return SimpleNamespace(openai=openai, complete=complete, errors=errors, files=files, jobs=jobs, models=models)
+    from finetune_ls.api import answers, complete, errors, files, jobs, models
+    return SimpleNamespace(openai=openai, answers=answers, complete=complete, errors=errors, files=files, jobs=jobs,
+                           models=models)
 
 
 async def run_call(ls: FinetuneServer, work, *args):
@@ -48,12 +61,19 @@ async def run_call(ls: FinetuneServer, work, *args):
     try:
         session = connect(ls.settings.provider_config(), ls.api_key)
         return await asyncio.to_thread(work, session, *args)
-    except (MissingKey, api.errors.Cancelled, api.jobs.JobRefused, api.files.CheckFailed, api.openai.OpenAIError,
-            OSError, ValueError) as error:
-        message = str(error) if isinstance(error, (api.jobs.JobRefused, api.files.CheckFailed)) else \
+    except (MissingKey, api.errors.Cancelled, api.jobs.JobRefused, api.files.CheckFailed, LedgerError,
+            api.answers.MalformedAnswer, api.openai.OpenAIError, OSError, ValueError) as error:
+        message = str(error) if isinstance(error, (api.jobs.JobRefused, api.files.CheckFailed, LedgerError)) else \
             api.errors.explain(error, *session.context() if session else ("the API", ls.api_key))
         ls.show(f"finetune-ls: {message}", types.MessageType.Error)
         return {"error": message}
+    finally:
+        show_ledger_notes(ls)
+
+
+def show_ledger_notes(ls: FinetuneServer) -> None:
+    while _ledger_notes:
+        ls.show(f"finetune-ls: {_ledger_notes.popleft()}", types.MessageType.Warning)
 
 
 def failed(result) -> bool:
@@ -63,7 +83,7 @@ def failed(result) -> bool:
 
 def ledger_for(ls: FinetuneServer, path: str | None = None) -> Ledger:
     root = ls.workspace.root_path if ls.workspace and ls.workspace.root_path else None
-    return Ledger(root or (os.path.dirname(path) if path else os.getcwd()))
+    return Ledger(root or (os.path.dirname(path) if path else os.getcwd()), warn=_note)
 
 
 async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
@@ -155,8 +175,16 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     question = f"Start a {method} fine-tuning job on {model} ({jobs.estimate(planned.summary)})?"
     if not await _confirm(ls, question, "Start job"):
         return {"cancelled": True, "estimate": planned.summary}
-    job = await run_call(ls, lambda session: plain(jobs.create_job(session.client, ledger, planned.request)))
-    return job if failed(job) else {"job": job, "estimate": planned.summary}
+    created = await run_call(ls, lambda session: jobs.create_job(session.client, ledger, planned.request))
+    if failed(created):
+        return created
+    if created.others:
+        ids = ", ".join(made.id for made in created.all)
+        ls.show(f"finetune-ls: {len(created.all)} jobs were made for this one request (an attempt that seemed lost "
+                f"was made after all): {ids}. All are in the ledger; cancel the ones you do not want.",
+                types.MessageType.Warning)
+    return {"job": plain(created.job), "estimate": planned.summary,
+            **({"duplicates": plain(created.others)} if created.others else {})}
 
 
 def _job_options(args: tuple) -> dict:
@@ -179,7 +207,8 @@ async def trainable_models(ls: FinetuneServer, *args) -> dict:
     connection: the catalog's, with a note)."""
     fmt = Arguments("finetune.trainableModels", args, ("format",)).text("format", "chat")
     known = ls.catalog.trainable(fmt, CheckSettings().resolved_today())
-    listed = await run_call(ls, lambda session: {model.id for model in session.client.models.list().data})
+    listed = await run_call(ls, lambda session: {model.id for model in api_modules().answers.listed(
+        session.client.models.list, "the model list")})
     if failed(listed):
         return {"models": [m.id for m in known], "note": listed["error"]}
     return {"models": [m.id for m in known if m.id in listed or listed & set(m.aliases)]}
@@ -190,7 +219,12 @@ async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
     Arguments("finetune.listJobs", args, ())
     result = await run_call(ls, lambda session: plain(api_modules().jobs.list_jobs(session.client)))
     if failed(result):  # offline: the ledger still knows them
-        return {**result, "ledger": list(ledger_for(ls).entries("job"))}
+        try:
+            known = list(ledger_for(ls).entries("job"))
+        except LedgerError as error:
+            return {**result, "ledger": [], "ledgerError": str(error)}
+        show_ledger_notes(ls)
+        return {**result, "ledger": known}
     return result
 
 
@@ -227,7 +261,8 @@ def _job_action(command: str, name: str, confirm: str | None = None):
             return {"id": job_id, "cancelled": True}
 
         def work(session: Connection) -> dict:
-            job = getattr(session.client.fine_tuning.jobs, name)(job_id)
+            job = api_modules().answers.made(lambda: getattr(session.client.fine_tuning.jobs, name)(job_id),
+                                             f"the job {name}")
             if name != "retrieve":
                 ledger_for(ls).record(f"job-{name}", job.id, status=job.status)
             return plain(job)
