@@ -19,7 +19,7 @@ from finetune_ls import __version__
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
-from finetune_ls.lsp.sending import FastSendingProtocol
+from finetune_ls.lsp.protocol import FinetuneProtocol
 from finetune_ls.lsp.settings import SECTION, ServerSettings
 from finetune_ls.lsp.state import BACKGROUND_LINES, OpenDocument
 
@@ -33,7 +33,7 @@ ENCODING_AFTER_SECONDS = 3.0  # the server loads its encoding this long after th
 class FinetuneServer(LanguageServer):
     def __init__(self):
         super().__init__("finetune-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=FastSendingProtocol)
+                         protocol_cls=FinetuneProtocol)
         self.settings = ServerSettings()
         self.catalog, _ = self.settings.catalog_or_problem()
         self.documents: dict[str, OpenDocument] = {}
