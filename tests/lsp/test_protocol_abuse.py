@@ -1,14 +1,23 @@
 """The server under messages no well-behaved client sends, written as raw bytes to its stdin:
 broken frames, params that do not fit, requests out of order. Each is answered as LSP and
 JSON-RPC say (or skipped), and the server keeps answering; it ends with the exit code LSP
-gives, and with no traceback when the client goes away."""
+gives, and with no traceback when the client goes away. And every command takes the
+arguments its callers send: the lens's one, the VS Code client's, none from a palette."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 
 import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
+from fake_openai import SENTINEL_KEY
+from lsp.session import answer_refreshes, capabilities_of, diagnostics, end_session, open_document
 from raw_server import HOVER, RawServer, frame, notification, request
 
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, NOT_INITIALIZED = -32700, -32600, -32602, -32002
@@ -125,3 +134,116 @@ def test_the_end_of_the_input_ends_the_server_with_a_line_and_no_traceback(serve
     assert "Traceback" not in server.stderr
     assert "without shutdown and exit" in server.stderr
 
+
+# ---------------------------------------------------------------- commands, as their callers send them
+CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
+NEEDS_A_TARGET = {"finetune.selectModel", "finetune.selectEpochs", "finetune.checkFile", "finetune.upload",
+                  "finetune.deleteFile", "finetune.followJob", "finetune.showJob", "finetune.cancelJob",
+                  "finetune.pauseJob", "finetune.resumeJob", "finetune.jobEvents", "finetune.deleteModel",
+                  "finetune.tryModel", "finetune.splitFile", "finetune.dedupeFile", "finetune.redactFile",
+                  "finetune.stats", "finetune.convertFile"}
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "finetune_ls", "serve"],
+    server_env={k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}))
+async def editor(lsp_client: LanguageClient, tmp_path, fake_openai):
+    """VS Code's capabilities, the fake OpenAI server behind it, and a user who answers every
+    question with its first choice (and notes it in `asked`)."""
+    answer_refreshes(lsp_client)
+    lsp_client.asked = []
+
+    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def _ask(params: types.ShowMessageRequestParams):
+        lsp_client.asked.append(params.message)
+        return (params.actions or [None])[0]
+
+    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
+    def _apply(params):
+        return types.ApplyWorkspaceEditResult(applied=False, failure_reason="not in this test")
+
+    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
+        initialization_options={"model": "gpt-4.1-mini-2025-04-14", "baseUrl": fake_openai.base_url,
+                                "apiTimeout": 5}))
+    lsp_client.work_dir = tmp_path
+    yield
+    await end_session(lsp_client)
+    said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages]) + repr(lsp_client.asked)
+    assert SENTINEL_KEY not in said
+
+
+async def _execute(client: LanguageClient, command: str, arguments):
+    """The command's answer; a JSON-RPC error (as pygls's -32602 for a lens's one argument) fails."""
+    return await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=arguments)), 30)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_model_and_epochs_lenses_work_when_clicked(editor):
+    uri = await open_document(editor, "train.jsonl", "".join(CHAT % (i, i) for i in range(5)))
+    await diagnostics(editor, uri)
+    lenses = await editor.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+    clickable = {lens.command.command: lens.command for lens in lenses if lens.command.command}
+    assert set(clickable) >= {"finetune.selectModel", "finetune.selectEpochs"}
+    for name, command in clickable.items():  # as the editor does when the lens is clicked
+        editor.asked.clear()
+        answer = await _execute(editor, command.command, command.arguments)
+        assert len(editor.asked) == 1, name  # the lens gives the document; the value is asked for
+        assert set(answer) == {"model" if name == "finetune.selectModel" else "epochs"}, (name, answer)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_every_command_takes_the_arguments_its_callers_send(editor, fake_openai):
+    uri = await open_document(editor, "train.jsonl", "".join(CHAT % (i, i) for i in range(12)))
+    await diagnostics(editor, uri)
+    table = editor.work_dir / "table.csv"
+    table.write_text("prompt,completion\nhi,there\nbye,now\n", encoding="utf-8")
+    assert (await _execute(editor, "finetune.setApiKey", [SENTINEL_KEY]))["hasKey"] is True
+    calls = [("finetune.setApiKey", [SENTINEL_KEY]), ("finetune.upload", [uri])]
+    file_id = (await _execute(editor, "finetune.upload", [uri]))["file"]["id"]
+    # The VS Code client's calls (client-vscode/src), the lenses' and the README's.
+    calls += [
+        ("finetune.selectModel", [uri]), ("finetune.selectEpochs", [uri]),
+        ("finetune.selectModel", [uri, "gpt-4.1-2025-04-14"]), ("finetune.selectEpochs", [uri, 2]),
+        ("finetune.selectModel", [{"uri": uri, "model": "gpt-4.1-mini-2025-04-14"}]),
+        ("finetune.checkFile", [uri]), ("finetune.trainableModels", [{"format": "chat"}]),
+        ("finetune.listJobs", []), ("finetune.listModels", []), ("finetune.listFiles", []),
+        ("finetune.createJob", [{"trainingFile": file_id, "model": "gpt-4.1-mini-2025-04-14", "method": "supervised",
+                                 "hyperparameters": {}}]),
+    ]
+    answers = {}
+    for command, arguments in calls:
+        answers[command] = await _execute(editor, command, arguments)
+    job_id = answers["finetune.createJob"]["job"]["id"]
+    for command in ("finetune.showJob", "finetune.jobEvents", "finetune.pauseJob", "finetune.resumeJob",
+                    "finetune.cancelJob"):
+        calls.append((command, [job_id]))
+        answers[command] = await _execute(editor, command, [job_id])
+    fake_openai.auto_advance = True
+    more = [("finetune.followJob", [job_id]), ("finetune.tryModel", [uri, 0, "gpt-4.1-mini-2025-04-14"]),
+            ("finetune.deleteModel", ["ft:gpt-4.1-mini:none:x:1"]), ("finetune.deleteFile", [file_id]),
+            ("finetune.stats", [uri]), ("finetune.dedupeFile", [uri]), ("finetune.redactFile", [uri]),
+            ("finetune.splitFile", [uri]), ("finetune.convertFile", [table.as_uri()]), ("finetune.setApiKey", [None])]
+    for command, arguments in more:
+        calls.append((command, arguments))
+        answers[command] = await _execute(editor, command, arguments)
+    registered = set(editor.initialize_result.capabilities.execute_command_provider.commands)
+    assert {command for command, _ in calls} == registered  # every command is called here
+    assert answers["finetune.selectEpochs"] == {"epochs": 2}
+    assert answers["finetune.checkFile"]["examples"] == 12
+    assert answers["finetune.showJob"]["id"] == job_id
+    assert answers["finetune.setApiKey"]["hasKey"] is False
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_command_without_arguments_answers_what_it_needs_and_asks_nothing(editor):
+    registered = editor.initialize_result.capabilities.execute_command_provider.commands
+    for command in registered:
+        if command not in NEEDS_A_TARGET:
+            continue
+        for arguments in (None, []):  # a command palette sends none
+            editor.asked.clear()
+            answer = await _execute(editor, command, arguments)
+            assert isinstance(answer, dict) and answer.get("error"), (command, answer)
+            assert editor.asked == [], (command, editor.asked)

@@ -13,7 +13,7 @@ from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
 from finetune_ls.lsp.document import from_code_points
-from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, command_argument, command_document, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
 
 SUMMARY_REQUEST = "finetune/summary"
@@ -183,11 +183,14 @@ def _uri_of(params) -> str | None:
 
 # ---------------------------------------------------------------- switching model and epochs
 @server.command(SELECT_MODEL)
-async def select_model(ls: FinetuneServer, uri: str, model: str | None = None) -> dict | None:
-    state = ls.documents.get(uri)
-    if state is None:
-        return None
-    if model is None:
+async def select_model(ls: FinetuneServer, *args) -> dict | None:
+    """Arguments: the document's URI (all its lens gives: then the user is asked), then
+    optionally the model; or one object {uri, model}."""
+    state = command_document(ls, SELECT_MODEL, command_argument(args, 0, "uri"))
+    if isinstance(state, dict):
+        return state
+    model = command_argument(args, 1, "model")
+    if not isinstance(model, str) or not model:
         fmt = state.current_report().format
         choices = [m.id for m in ls.catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
             ls.catalog).resolved_today())] or sorted(ls.catalog.models)
@@ -201,22 +204,35 @@ async def select_model(ls: FinetuneServer, uri: str, model: str | None = None) -
 
 
 @server.command(SELECT_EPOCHS)
-async def select_epochs(ls: FinetuneServer, uri: str, epochs: int | str | None = None) -> dict | None:
-    state = ls.documents.get(uri)
-    if state is None:
-        return None
-    if epochs is None:
+async def select_epochs(ls: FinetuneServer, *args) -> dict | None:
+    """Arguments: the document's URI (all its lens gives: then the user is asked), then
+    optionally the epochs (a number or "auto"); or one object {uri, epochs}."""
+    state = command_document(ls, SELECT_EPOCHS, command_argument(args, 0, "uri"))
+    if isinstance(state, dict):
+        return state
+    epochs = command_argument(args, 1, "epochs")
+    if epochs is None or epochs == "":
         epochs = await _choose(ls, "Estimate costs for how many epochs?", EPOCH_CHOICES)
         if epochs is None:
             return None
-    value = None if str(epochs) == "auto" else int(epochs)
-    if value is not None and not 1 <= value <= 50:
-        ls.show("Epochs must be from 1 to 50.", types.MessageType.Warning)
-        return None
+    value = None if str(epochs) == "auto" else _whole_number(epochs)
+    if str(epochs) != "auto" and (value is None or not 1 <= value <= 50):
+        ls.show("Epochs must be from 1 to 50, or auto.", types.MessageType.Warning)
+        return {"error": f"epochs must be from 1 to 50, or auto, not {epochs!r}"}
     state.overrides["epochs"] = value
     ls.recheck(state)
     ls.refresh_views()
     return {"epochs": value}
+
+
+def _whole_number(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
 
 
 async def _choose(ls: FinetuneServer, question: str, choices: list[str]) -> str | None:

@@ -18,7 +18,7 @@ from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.convert import to_diagnostics
 from finetune_ls.lsp.document import LineDocument
 from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.server import FinetuneServer, guarded, load_encoding_unless_busy, server
+from finetune_ls.lsp.server import FinetuneServer, command_argument, guarded, load_encoding_unless_busy, server
 from finetune_ls.lsp.state import OpenDocument, line_diagnostics
 from finetune_ls.lsp import disk_check, memory, streaming
 from finetune_ls.lsp.workers import entries_of, map_chunks
@@ -142,9 +142,15 @@ def _early_entries(uri: str, contents) -> list[tuple]:
 
 @server.command(CHECK_FILE)
 @guarded("checking a file from disk")
-async def check_from_disk(ls: FinetuneServer, uri: str) -> dict | None:
+async def check_from_disk(ls: FinetuneServer, *args) -> dict | None:
     """Check a file from disk and publish its diagnostics: for files the editor does not
-    hand over (VS Code skips documents over 50 MB), on request, on save or on changes."""
+    hand over (VS Code skips documents over 50 MB), on request, on save or on changes.
+    Argument: the file's URI (or {uri})."""
+    uri = command_argument(args, 0, "uri")
+    if not isinstance(uri, str) or not uri:
+        problem = f"{CHECK_FILE} needs the URI of a file as its argument."
+        ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+        return {"error": problem}
     path = to_fs_path(uri) or uri
     if not os.path.isfile(path):
         ls.show(f"finetune-ls: {path} is not a file.", types.MessageType.Warning)

@@ -64,6 +64,17 @@ def ledger_for(ls: FinetuneServer, path: str | None = None) -> Ledger:
     return Ledger(root or (os.path.dirname(path) if path else os.getcwd()))
 
 
+def _id_argument(ls: FinetuneServer, args: tuple, command: str, what: str) -> str | dict:
+    """The id a command acts on (first argument, or {id}), or the error it answers when it came
+    without one (a command palette sends no arguments): never a question about "None"."""
+    value = command_argument(args, 0, "id")
+    if isinstance(value, str) and value:
+        return value
+    problem = f"{command} needs the {what} id as its argument."
+    ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+    return {"error": problem}
+
+
 async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
     """Ask with a message the user answers with a button; no answer is a no."""
     try:
@@ -91,7 +102,9 @@ async def upload(ls: FinetuneServer, *args) -> dict:
     force = bool(command_argument(args, 1, "force", False))
     path = to_fs_path(uri) if isinstance(uri, str) else None
     if not path or not os.path.isfile(path):
-        return {"error": f"{uri} is not a file on disk."}
+        problem = f"{uri} is not a file on disk." if uri else "finetune.upload needs the URI of a file as its argument."
+        ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+        return {"error": problem}
     state = ls.documents.get(uri)
     if state is not None and os.path.getsize(path) < 64_000_000:
         with open(path, encoding="utf-8", errors="replace", newline="") as handle:
@@ -119,7 +132,9 @@ async def list_files(ls: FinetuneServer, *args) -> list | dict:
 
 @server.command("finetune.deleteFile")
 async def delete_file(ls: FinetuneServer, *args) -> dict:
-    file_id = command_argument(args, 0, "id")
+    file_id = _id_argument(ls, args, "finetune.deleteFile", "file")
+    if isinstance(file_id, dict):
+        return file_id
     if not await _confirm(ls, f"Delete the file {file_id}? It cannot be undone.", "Delete"):
         return {"id": file_id, "deleted": False, "cancelled": True}
     return await run_call(ls, lambda s: {"id": file_id,
@@ -180,7 +195,9 @@ async def list_jobs(ls: FinetuneServer, *args) -> list | dict:
 async def follow_job(ls: FinetuneServer, *args) -> dict:
     """Follow a job until it ends: its status and every metrics point go to the client as
     notifications; the answer is the job as it ended."""
-    job_id = command_argument(args, 0, "id")
+    job_id = _id_argument(ls, args, "finetune.followJob", "job")
+    if isinstance(job_id, dict):
+        return job_id
     loop = asyncio.get_running_loop()
 
     def tell(method: str, params: dict) -> None:
@@ -202,9 +219,11 @@ async def follow_job(ls: FinetuneServer, *args) -> dict:
     return await run_call(ls, work)
 
 
-def _job_action(name: str, confirm: str | None = None):
+def _job_action(command: str, name: str, confirm: str | None = None):
     async def act(ls: FinetuneServer, *args) -> dict:
-        job_id = command_argument(args, 0, "id")
+        job_id = _id_argument(ls, args, command, "job")
+        if isinstance(job_id, dict):
+            return job_id
         if confirm and not await _confirm(ls, confirm.format(job_id), name.capitalize() + " job"):
             return {"id": job_id, "cancelled": True}
 
@@ -218,15 +237,17 @@ def _job_action(name: str, confirm: str | None = None):
     return act
 
 
-server.command("finetune.showJob")(_job_action("retrieve"))
-server.command("finetune.cancelJob")(_job_action("cancel", "Cancel the fine-tuning job {}? It cannot be resumed."))
-server.command("finetune.pauseJob")(_job_action("pause"))
-server.command("finetune.resumeJob")(_job_action("resume"))
+for _command, *_action in [("finetune.showJob", "retrieve"),
+                           ("finetune.cancelJob", "cancel", "Cancel the fine-tuning job {}? It cannot be resumed."),
+                           ("finetune.pauseJob", "pause"), ("finetune.resumeJob", "resume")]:
+    server.command(_command)(_job_action(_command, *_action))
 
 
 @server.command("finetune.jobEvents")
 async def job_events(ls: FinetuneServer, *args) -> list | dict:
-    job_id = command_argument(args, 0, "id")
+    job_id = _id_argument(ls, args, "finetune.jobEvents", "job")
+    if isinstance(job_id, dict):
+        return job_id
     return await run_call(ls, lambda session: plain(api_modules().jobs.events(session.client, job_id)))
 
 
@@ -238,9 +259,9 @@ async def list_models(ls: FinetuneServer, *args) -> list | dict:
 
 @server.command("finetune.deleteModel")
 async def delete_model(ls: FinetuneServer, *args) -> dict:
-    model = command_argument(args, 0, "id")
-    if not isinstance(model, str) or not model:
-        return {"error": "Which model? Give its id."}
+    model = _id_argument(ls, args, "finetune.deleteModel", "model")
+    if isinstance(model, dict):
+        return model
     if not await _confirm(ls, f"Delete the model {model}? It cannot be undone.", f"Delete {model}"):
         return {"id": model, "deleted": False, "cancelled": True}
     return await run_call(ls, lambda s: {"id": model,

@@ -268,6 +268,19 @@ def command_argument(args: tuple, index: int, name: str, default=None):
     return args[index] if len(args) > index else default
 
 
+def command_document(ls: FinetuneServer, command: str, uri: object) -> OpenDocument | dict:
+    """The open document a command is about, or the error it answers (and shows) when it
+    came without one (a command palette sends no arguments) or for a document not open."""
+    if not isinstance(uri, str) or not uri:
+        problem = f"{command} needs the URI of an open JSONL document as its first argument."
+    elif uri in ls.documents:
+        return ls.documents[uri]
+    else:
+        problem = f"{command}: {uri} is not open (or not a JSONL document)."
+    ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+    return {"error": problem}
+
+
 server = FinetuneServer()
 
 
