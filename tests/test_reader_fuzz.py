@@ -134,6 +134,9 @@ class _Recorder:
     def reply_error(self, msg_id, code, message) -> None:
         self.errors.append((msg_id, int(code)))
 
+    def input_ended(self) -> None:
+        pass
+
     # What a reader that structures and handles messages itself (pygls's way) calls.
     def structure_message(self, data):
         return data

@@ -135,6 +135,26 @@ def test_the_end_of_the_input_ends_the_server_with_a_line_and_no_traceback(serve
     assert "without shutdown and exit" in server.stderr
 
 
+@pytest.mark.parametrize("busy", ["asking the user", "checking a big document in the workers"])
+def test_the_end_of_the_input_while_the_server_is_busy_leaves_no_traceback(server, tmp_path, busy):
+    server.initialize()
+    uri = (tmp_path / "open.jsonl").as_uri()
+    line = '{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"ok"}]}\n'
+    text = line * (3 if busy == "asking the user" else 60_000)
+    server.send(frame(notification("textDocument/didOpen", {
+        "textDocument": {"uri": uri, "languageId": "jsonl", "version": 1, "text": text}})))
+    if busy == "asking the user":
+        server.send(frame(request(16, "workspace/executeCommand", {"command": "finetune.selectModel",
+                                                                    "arguments": [uri]})))
+        server.wait_for(lambda m: m.get("method") == "window/showMessageRequest", what="no question")
+    else:
+        server.wait_for(lambda m: m.get("method") == "$/progress" or m.get("method") == "window/workDoneProgress/create"
+                        or m.get("method") == "textDocument/publishDiagnostics", what="no sign of the check")
+    server.process.stdin.close()
+    assert server.exit_code() == 1
+    assert "Traceback" not in server.stderr and "Error" not in server.stderr, server.stderr
+
+
 # ---------------------------------------------------------------- commands, as their callers send them
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
 NEEDS_A_TARGET = {"finetune.selectModel", "finetune.selectEpochs", "finetune.checkFile", "finetune.upload",

@@ -88,6 +88,7 @@ async def run_messages(stop_event: threading.Event, reader, protocol, logger: lo
                        error_handler=None) -> None:
     """pygls's `io_.run_async`, except for bodies over BIG_BODY bytes, and that a broken
     frame is answered with a parse error and skipped (frames.py), never followed by silence."""
+    asyncio.get_running_loop().set_exception_handler(_quiet_when_cancelled)
     frames = Frames(reader)
     while not stop_event.is_set():
         length = await frames.next_length()
@@ -128,6 +129,18 @@ async def run_messages(stop_event: threading.Event, reader, protocol, logger: lo
         # marks it loading; a request handled before that would find it neither loaded nor loading).
         for _ in range(TURNS_BETWEEN_MESSAGES):
             await asyncio.sleep(0)
+    protocol.input_ended()
+
+
+def _quiet_when_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """The event loop's handler of errors nobody caught, except a cancellation: when the
+    client goes away (or exits) while a command waits for its answer, the command is
+    cancelled, and pygls's callback on it re-raises that, which asyncio printed on stderr
+    as a traceback."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        log.debug("Cancelled: %s", context.get("message"))
+        return
+    loop.default_exception_handler(context)
 
 
 def _reject(protocol, reason: str) -> None:

@@ -111,7 +111,17 @@ class FinetuneProtocol(FastSendingProtocol):
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args):
         self.exit_code = 0 if self._shutdown else 1
+        self.input_ended()
         yield from super().lsp_exit(*args)
+
+    def input_ended(self) -> None:
+        """No more messages will come (exit, or the client closed its end): stop the worker
+        processes now, while the event loop still takes their callbacks. Once it is closed,
+        a result arriving made their thread die with a traceback, and the pool then could
+        not be stopped at all."""
+        from finetune_ls.lsp import workers  # here: the protocol is made before the server's modules load
+
+        workers.shutdown()
 
     def _is_open(self, uri: str) -> bool:
         return unquote(uri) in self.workspace.text_documents
