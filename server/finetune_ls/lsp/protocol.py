@@ -62,7 +62,8 @@ class FinetuneProtocol(FastSendingProtocol):
             return
         kind = self.get_message_type(method) or (JsonRPCRequestMessage if "id" in raw else JsonRPCNotification)
         try:
-            message = self._converter.structure(raw, kind)  # as pygls's structure_message, without its traceback on stderr
+            # As pygls's structure_message does, without the traceback it prints on stderr.
+            message = self._converter.structure(raw, kind)
         except Exception as error:  # noqa: BLE001 - cattrs's ClassValidationError, or what a hook raised
             reason = f"the params of {method} do not fit it: {_first_line(error)}"
             if answerable:
