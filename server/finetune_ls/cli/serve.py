@@ -38,4 +38,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         from finetune_ls.lsp.sending import WholeMessages
         server.start_io(stdout=WholeMessages(sys.stdout.fileno()))
-    return 0
+    return _ended(server)
+
+
+def _ended(server) -> int:
+    """The exit code, once the server loop has ended: exit's (0 after shutdown, else 1, as
+    LSP says), or 1 with a line on stderr when the client went away without exit."""
+    from finetune_ls.lsp import workers
+
+    workers.shutdown()  # waits for a pool still starting: killed half-made, its forkserver printed tracebacks
+    protocol = server.protocol
+    if protocol.exit_code is not None:
+        return protocol.exit_code
+    if protocol._shutdown:
+        return 0
+    print("finetune-ls: the client closed the connection without shutdown and exit; stopping.", file=sys.stderr)
+    return 1

@@ -14,7 +14,7 @@ from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
 from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.document import from_code_points
-from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
+from finetune_ls.lsp.server import FinetuneServer, command_document, for_document, guarded, server
 from finetune_ls.lsp.state import OpenDocument
 
 SUMMARY_REQUEST = "finetune/summary"
@@ -188,9 +188,9 @@ async def select_model(ls: FinetuneServer, *args) -> dict | None:
     """Arguments: uri, model (asked for when not given)."""
     given = Arguments(SELECT_MODEL, args, ("uri", "model"))
     uri, model = given.uri(), given.text("model", None)
-    state = ls.documents.get(uri)
-    if state is None:
-        return None
+    state = command_document(ls, SELECT_MODEL, uri)
+    if isinstance(state, dict):
+        return state
     if model is None:
         fmt = state.current_report().format
         choices = [m.id for m in ls.catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
@@ -211,21 +211,31 @@ async def select_epochs(ls: FinetuneServer, *args) -> dict | None:
     uri = given.uri()
     epochs = given.value("epochs", 'a whole number from 1 to 50, or "auto"',
                          lambda v: v == "auto" or (is_number(v) and v == int(v) and 1 <= v <= 50), None)
-    state = ls.documents.get(uri)
-    if state is None:
-        return None
+    state = command_document(ls, SELECT_EPOCHS, uri)
+    if isinstance(state, dict):
+        return state
     if epochs is None:
         epochs = await _choose(ls, "Estimate costs for how many epochs?", EPOCH_CHOICES)
         if epochs is None:
             return None
-    value = None if str(epochs) == "auto" else int(epochs)
-    if value is not None and not 1 <= value <= 50:
-        ls.show("Epochs must be from 1 to 50.", types.MessageType.Warning)
-        return None
+    value = None if str(epochs) == "auto" else _whole_number(epochs)
+    if str(epochs) != "auto" and (value is None or not 1 <= value <= 50):
+        ls.show("Epochs must be from 1 to 50, or auto.", types.MessageType.Warning)
+        return {"error": f"epochs must be from 1 to 50, or auto, not {epochs!r}"}
     state.overrides["epochs"] = value
     ls.recheck(state)
     ls.refresh_views()
     return {"epochs": value}
+
+
+def _whole_number(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
 
 
 async def _choose(ls: FinetuneServer, question: str, choices: list[str]) -> str | None:

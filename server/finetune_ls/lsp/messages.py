@@ -9,6 +9,7 @@ is read in pieces: the document text inside it is decoded a piece at a time
 no UTF-8 sequence is split) straight into lines, while the client is still
 writing the rest. A didOpen then hands its lines to the workspace (`take_lines`);
 any other message gets its text back as one string, as pygls would have made it.
+The frames (headers, bodies, finding the way back after a broken one) are frames.py's.
 """
 
 from __future__ import annotations
@@ -23,21 +24,24 @@ from typing import Any
 
 import orjson
 import pygls.server
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from finetune_ls.core.lines import split_lines
 from finetune_ls.lsp.compact_lines import CompactLines
+from finetune_ls.lsp.frames import BAD, Frames
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None
 
+log = logging.getLogger(__name__)
 BIG_BODY = int(os.environ.get("FINETUNE_LS_BIG_MESSAGE", 8 << 20))  # bytes; tests lower it
 PIECE = max(1 << 12, min(1 << 20, BIG_BODY // 2))  # small: a piece is up to 4x its size once decoded
+TURNS_BETWEEN_MESSAGES = 3  # the event loop's turns after each message: see run_messages
 PREFIX_LIMIT = 1 << 16  # a text that starts later is read the usual way
 _TEXT_KEY = re.compile(rb'"text"\s*:\s*"')
-_CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
 _ESCAPE_OR_QUOTE = re.compile(rb'\\.|"', re.S)
 _BREAKS = re.compile(r"\r\n|\r|\n")
 _PLACEHOLDER = "\x00finetune-ls: the text read as lines\x00"
@@ -82,33 +86,67 @@ def install(stdin=None) -> None:
 
 async def run_messages(stop_event: threading.Event, reader, protocol, logger: logging.Logger | None = None,
                        error_handler=None) -> None:
-    """pygls's `io_.run_async`, except for bodies over BIG_BODY bytes."""
-    logger = logger or logging.getLogger(__name__)
-    content_length = 0
+    """pygls's `io_.run_async`, except for bodies over BIG_BODY bytes, and that a broken
+    frame is answered with a parse error and skipped (frames.py), never followed by silence."""
+    asyncio.get_running_loop().set_exception_handler(_quiet_when_cancelled)
+    frames = Frames(reader)
     while not stop_event.is_set():
-        header = await reader.readline()
-        if not header:
-            break
-        if not content_length:
-            match = _CONTENT_LENGTH.fullmatch(header)
-            if match:
-                content_length = int(match.group(1))
-        if content_length and not header.strip():
-            try:
-                if content_length > BIG_BODY:
-                    message = protocol.structure_message(await read_big_body(reader, content_length))
-                else:
-                    body = await reader.readexactly(content_length)
-                    if not body:
-                        break
-                    message = json.loads(body, object_hook=protocol.structure_message)
-                protocol.handle_message(message)
-            except Exception as error:  # noqa: BLE001 - as pygls does: log it, tell the client, go on
-                logger.exception("Unable to handle message")
-                if error_handler:
-                    error_handler(error, JsonRpcException)
-            finally:
-                content_length = 0
+        length = await frames.next_length()
+        if length is None:
+            break  # the client closed its end
+        if length == BAD:
+            _reject(protocol, "a message's header has no Content-Length that can be read")
+            continue
+        try:
+            if length > BIG_BODY:
+                raw = await read_big_body(frames, length)
+            else:
+                body = await frames.readexactly(length)
+                if frames.eof and len(body) < length:
+                    break  # the client left in the middle of a message
+                try:
+                    raw = json.loads(body)
+                except ValueError:
+                    frames.unread_tail()  # a length too short may have cut into the next message's header
+                    _reject(protocol, "a message's body is not JSON (or its Content-Length is wrong)")
+                    continue
+        except Exception as error:  # noqa: BLE001 - a big body cut short or not valid: answered, and skipped
+            if frames.eof:
+                break
+            frames.unread_tail()
+            _reject(protocol, f"a message could not be read: {error}")
+            continue
+        try:
+            protocol.receive(raw)  # protocol.py's: answers what it cannot take
+        except Exception as error:  # noqa: BLE001 - as pygls does: log it, tell the client, go on
+            log.exception("Unable to handle message")
+            if error_handler:
+                error_handler(error, JsonRpcException)
+        # The next message may be in hand already (frames.py reads what has arrived). pygls's
+        # reader gave the event loop a few turns between two messages (a read in a thread per
+        # line), and handlers count on them: the task a handler starts has started before the
+        # next message (an async didOpen starts the load of a big document, whose first step
+        # marks it loading; a request handled before that would find it neither loaded nor loading).
+        for _ in range(TURNS_BETWEEN_MESSAGES):
+            await asyncio.sleep(0)
+    protocol.input_ended()
+
+
+def _quiet_when_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """The event loop's handler of errors nobody caught, except a cancellation: when the
+    client goes away (or exits) while a command waits for its answer, the command is
+    cancelled, and pygls's callback on it re-raises that, which asyncio printed on stderr
+    as a traceback."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        log.debug("Cancelled: %s", context.get("message"))
+        return
+    loop.default_exception_handler(context)
+
+
+def _reject(protocol, reason: str) -> None:
+    """Answer a message that could not be read with JSON-RPC's parse error (its id unknown)."""
+    log.warning("Parse error: %s", reason)
+    protocol.reply_error(None, types.ErrorCodes.ParseError, reason)
 
 
 async def read_big_body(reader, length: int) -> dict[str, Any]:
@@ -199,16 +237,16 @@ class _Body:
     one is decoded (so the client can go on writing)."""
 
     def __init__(self, reader, remaining: int):
-        self.reader, self.remaining = reader, remaining
+        self.reader, self.remaining, self.size = reader, remaining, 0
         self.ahead: asyncio.Future | None = None
         self._read_ahead()
 
     def _read_ahead(self) -> None:
         self.ahead = None
         if self.remaining:
-            size = min(self.remaining, PIECE)
-            self.remaining -= size
-            self.ahead = asyncio.ensure_future(self.reader.readexactly(size))
+            self.size = min(self.remaining, PIECE)
+            self.remaining -= self.size
+            self.ahead = asyncio.ensure_future(self.reader.readexactly(self.size))
 
     @property
     def done(self) -> bool:
@@ -216,8 +254,9 @@ class _Body:
 
     async def next(self) -> bytes:
         piece = await self.ahead
-        if not piece:
-            raise EOFError("the client closed the connection in the middle of a message")
+        if len(piece) < self.size:  # the input ended, or the next message's header came first (frames.py)
+            self.ahead, self.remaining = None, 0
+            raise ValueError("a big message ended before its Content-Length")
         self._read_ahead()
         return piece
 

@@ -114,7 +114,9 @@ async def upload(ls: FinetuneServer, *args) -> dict:
     uri, force = given.uri(), given.flag("force", False)
     path = to_fs_path(uri)
     if not path or not os.path.isfile(path):
-        return {"error": f"{uri} is not a file on disk."}
+        problem = f"{uri} is not a file on disk." if uri else "finetune.upload needs the URI of a file as its argument."
+        ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+        return {"error": problem}
     state = ls.documents.get(uri)
     if state is not None and os.path.getsize(path) < 64_000_000:
         on_disk = await asyncio.to_thread(read_regular, path)  # not on the event loop
@@ -271,11 +273,10 @@ def _job_action(command: str, name: str, confirm: str | None = None):
     return act
 
 
-server.command("finetune.showJob")(_job_action("finetune.showJob", "retrieve"))
-server.command("finetune.cancelJob")(_job_action("finetune.cancelJob", "cancel",
-                                                 "Cancel the fine-tuning job {}? It cannot be resumed."))
-server.command("finetune.pauseJob")(_job_action("finetune.pauseJob", "pause"))
-server.command("finetune.resumeJob")(_job_action("finetune.resumeJob", "resume"))
+for _command, *_action in [("finetune.showJob", "retrieve"),
+                           ("finetune.cancelJob", "cancel", "Cancel the fine-tuning job {}? It cannot be resumed."),
+                           ("finetune.pauseJob", "pause"), ("finetune.resumeJob", "resume")]:
+    server.command(_command)(_job_action(_command, *_action))
 
 
 @server.command("finetune.jobEvents")

@@ -20,7 +20,7 @@ from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.lsp.arguments import InvalidArgument
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
-from finetune_ls.lsp.sending import FastSendingProtocol
+from finetune_ls.lsp.protocol import FinetuneProtocol
 from finetune_ls.lsp.settings import SECTION, ServerSettings
 from finetune_ls.lsp.state import BACKGROUND_LINES, OpenDocument
 
@@ -34,7 +34,7 @@ ENCODING_AFTER_SECONDS = 3.0  # the server loads its encoding this long after th
 class FinetuneServer(LanguageServer):
     def __init__(self):
         super().__init__("finetune-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=FastSendingProtocol)
+                         protocol_cls=FinetuneProtocol)
         self.settings = ServerSettings()
         self.catalog, _ = self.settings.catalog_or_problem()
         self.documents: dict[str, OpenDocument] = {}
@@ -261,12 +261,17 @@ def for_document(action: str, default=None):
     return wrap
 
 
-def command_argument(args: tuple, index: int, name: str, default=None):
-    """An argument of a workspace/executeCommand: given in place, or by name in an object
-    at the first place. Unchecked: the commands read theirs through arguments.Arguments."""
-    if args and isinstance(args[0], dict):
-        return args[0].get(name, default)
-    return args[index] if len(args) > index else default
+def command_document(ls: FinetuneServer, command: str, uri: object) -> OpenDocument | dict:
+    """The open document a command is about, or the error it answers (and shows) when it
+    came without one (a command palette sends no arguments) or for a document not open."""
+    if not isinstance(uri, str) or not uri:
+        problem = f"{command} needs the URI of an open JSONL document as its first argument."
+    elif uri in ls.documents:
+        return ls.documents[uri]
+    else:
+        problem = f"{command}: {uri} is not open (or not a JSONL document)."
+    ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+    return {"error": problem}
 
 
 server = FinetuneServer()
