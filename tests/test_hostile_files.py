@@ -103,6 +103,26 @@ def test_a_pipe_named_on_the_command_line_is_still_read(cli_path, tmp_path):
     assert result.returncode == 0 and json.loads(result.stdout)["examples"] == 12
 
 
+@pytest.mark.parametrize("writer_first", [True, False], ids=["writer-waiting", "writer-late"])
+def test_a_named_pipe_is_read_whoever_comes_first(cli_path, tmp_path, writer_first):
+    """A writer already waiting when check opens the pipe, or one that comes a second later:
+    either way its whole data is read (opened without waiting, the pipe reads as ended until
+    a writer comes; it is never opened twice, which could lose a writer that came between)."""
+    fifo = tmp_path / "late.jsonl"
+    os.mkfifo(fifo)
+    write = ["python3", "-c", f"import os, time; time.sleep({0 if writer_first else 1}); "
+             f"fd = os.open({str(fifo)!r}, os.O_WRONLY); os.write(fd, {GOOD.encode()!r}); os.close(fd)"]
+    for _ in range(3):
+        writer = subprocess.Popen(write)
+        try:
+            result = check(cli_path, "--format", "json", str(fifo))
+        finally:
+            writer.kill()
+            writer.wait(TIMEOUT)
+        assert result.returncode == 0, error_lines(result)
+        assert json.loads(result.stdout)["files"][0]["summary"]["examples"] == 12
+
+
 def test_a_file_name_that_is_not_utf8_in_every_format(cli_path, tmp_path):
     """The name's bytes are shown as \\xff escapes (the SARIF URI percent-encodes them), and
     the other files of the folder are reported too."""

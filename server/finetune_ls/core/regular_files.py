@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import stat
 from typing import BinaryIO
 
@@ -39,13 +40,9 @@ def open_regular(path: str, allow_pipe: bool = False) -> BinaryIO:
     try:
         mode = os.fstat(descriptor).st_mode
         if allow_pipe and stat.S_ISFIFO(mode):
-            # Read without a writer yet, a pipe opened without waiting would end at once.
-            os.close(descriptor)
-            descriptor = -1
-            descriptor = os.open(path, _FLAGS & ~_NONBLOCK)
-            mode = os.fstat(descriptor).st_mode
-            if stat.S_ISFIFO(mode):
-                return os.fdopen(descriptor, "rb")
+            _wait_for_a_writer(descriptor)
+            os.set_blocking(descriptor, True)
+            return os.fdopen(descriptor, "rb")
         if not stat.S_ISREG(mode):
             raise NotRegularFile(errno.EINVAL, f"not a regular file ({kind_of_mode(mode)})", path)
         if _NONBLOCK:
@@ -55,6 +52,17 @@ def open_regular(path: str, allow_pipe: bool = False) -> BinaryIO:
         if descriptor >= 0:
             os.close(descriptor)
         raise
+
+
+def _wait_for_a_writer(descriptor: int) -> None:
+    """Wait, as a blocking open() would, until a writer has come to a pipe opened without
+    waiting: its first data, or its going (read as the end). Read before a writer came, the
+    pipe would end at once; and it is not opened again, since a writer that came and went in
+    between (its data in the pipe, or killed by SIGPIPE with no reader) would be lost."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN | select.POLLHUP)
+        poller.poll()
 
 
 def read_regular(path: str, allow_pipe: bool = False) -> bytes:
