@@ -16,6 +16,7 @@ from finetune_ls.api import answers
 from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.engine import CheckSettings, FileReport, check_path
+from finetune_ls.core.regular_files import open_regular, regular_size
 
 # Bytes: the Files API's limit per request, and the Uploads API's per part (tests lower them).
 FILES_API_LIMIT = int(os.environ.get("FINETUNE_LS_FILES_API_LIMIT", 512 * 1024 * 1024))
@@ -59,10 +60,10 @@ def upload(client: openai.OpenAI, path: str, ledger: Ledger, *, purpose: str = "
     if not force:
         report = check_before_upload(path, settings)
     ledger.ensure_writable()  # before the paid call, not after it
-    size = os.path.getsize(path)
+    size = regular_size(path)  # a device or a pipe is refused before any paid call
     name = os.path.basename(path)
     if size <= FILES_API_LIMIT:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             created = answers.made(lambda: client.files.create(
                 file=(name, _ProgressReader(handle, size, progress, cancelled)), purpose=purpose),
                 "the file upload", note=_MAYBE_UPLOADED)
@@ -81,7 +82,7 @@ def _upload_in_parts(client: openai.OpenAI, path: str, name: str, size: int, pur
                                                          purpose=purpose), "the upload's start")
     ledger.record("upload", session.id, path=os.path.abspath(path), bytes=size, purpose=purpose)
     part_ids, sent, digest = [], 0, hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(PART_BYTES):
             if cancelled is not None and cancelled():
                 client.uploads.cancel(session.id)

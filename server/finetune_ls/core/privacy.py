@@ -71,10 +71,13 @@ _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
                  ord(" ") if byte in b" .()" else ord("#") for byte in range(256))
 _DIGIT_SHAPES = (b"000 0000", b"000a0000", b"0000000000000")
 _NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shapes see them as b" "
-# The escapes that can hide a match: of an ASCII character, or of a no-break space (\\u4e2d
-# and the like decode to characters that no byte test counts). In a line with none, the
+# The escapes that can hide a match: of a character a match can hold (a letter, a digit, a
+# space, @ + - . _ ( ) / and the like), or of a no-break space (\\u4e2d and the like decode
+# to characters that no byte test counts). Not of a control character, nor of " & ' < >,
+# which no match holds: Go's encoder writes every < > & as \\u003c, \\u003e, \\u0026, and
+# lines full of HTML would all be decoded for nothing. In a line with none of these, the
 # decoded strings pass the byte tests only where the raw line does.
-_HIDING_ESCAPE = re.compile(rb"\\u(?:00[0-7]|00[aA]0|20(?:07|2[fF]))")
+_HIDING_ESCAPE = re.compile(rb"\\u(?:00(?:2[013-589a-fA-F]|3[0-9]|[4-7][0-9a-fA-F]|[aA]0)|20(?:07|2[fF]))")
 _TOKENS = bytes(ord("a") if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_-") else ord(" ")
                 for byte in range(256))
 _TOKEN_RUN = b"a" * 20  # every key format is a run of at least 20 letters, digits, "_" or "-"

@@ -21,7 +21,7 @@ from finetune_ls.api import plain
 from finetune_ls.api.connection import Connection, MissingKey, connect
 from finetune_ls.api.ledger import Ledger, LedgerError
 from finetune_ls.core.engine import CheckSettings
-from finetune_ls.core.regular_files import read_regular
+from finetune_ls.core.regular_files import open_regular
 from finetune_ls.lsp.progress import Progress
 from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.server import FinetuneServer, server
@@ -118,12 +118,15 @@ async def upload(ls: FinetuneServer, *args) -> dict:
         ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
         return {"error": problem}
     state = ls.documents.get(uri)
-    if state is not None and os.path.getsize(path) < 64_000_000:
-        on_disk = await asyncio.to_thread(read_regular, path)  # not on the event loop
-        if on_disk.decode("utf-8", "replace") != state.document.source:
-            ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
-                    types.MessageType.Warning)
-            return {"error": "unsaved changes"}
+    try:
+        on_disk = await asyncio.to_thread(_unless_big, path) if state is not None else None  # off the event loop
+    except OSError as problem:  # replaced by a pipe, or gone, since the test above
+        ls.show(f"finetune-ls: cannot read {path}: {problem.strerror or problem}", types.MessageType.Warning)
+        return {"error": f"cannot read {path}: {problem.strerror or problem}"}
+    if on_disk is not None and on_disk.decode("utf-8", "replace") != state.document.source:
+        ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
+                types.MessageType.Warning)
+        return {"error": "unsaved changes"}
     settings = CheckSettings(model=ls.settings.model, method=ls.settings.method, provider=ls.settings.provider)
     async with Progress(ls, f"Uploading {os.path.basename(path)}", cancellable=True) as progress:
         def sent(done: int, total: int) -> None:
@@ -135,6 +138,12 @@ async def upload(ls: FinetuneServer, *args) -> dict:
             return {"file": plain(done.file), "uploadId": done.upload_id}
 
         return await run_call(ls, work)
+
+
+def _unless_big(path: str) -> bytes | None:
+    """The file's bytes, to compare with the open document, unless it is too big to hold twice."""
+    with open_regular(path) as handle:
+        return None if os.fstat(handle.fileno()).st_size >= 64_000_000 else handle.read()
 
 
 @server.command("finetune.listFiles")
