@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from lsprotocol import types
@@ -79,6 +80,15 @@ def replace_all(client: LanguageClient, uri: str, version: int, text: str) -> No
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
 
 
+def units_in(text: str, encoding: str) -> int:
+    """The length of `text` in the position encoding the client and server agreed on."""
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8"))
+    if encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
 def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
     """Apply LSP edits (UTF-16 columns) to a text, as an editor would."""
     from finetune_ls.core.edits import apply_edits
@@ -96,6 +106,23 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
 
 def edits_of(workspace_edit: types.WorkspaceEdit) -> list[types.TextEdit]:
     return [edit for change in workspace_edit.document_changes or [] for edit in change.edits]
+
+
+async def initialize_against(client: LanguageClient, workspace: Path, fake_openai,
+                             model: str = "gpt-4.1-mini-2025-04-14") -> types.InitializeResult:
+    """Start a session as VS Code would, in the folder `workspace`, with the fake OpenAI
+    server (tests/fake_openai) as the API."""
+    result = await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities_of("visual-studio-code"), root_uri=workspace.as_uri(),
+        initialization_options={"model": model, "baseUrl": fake_openai.base_url, "apiTimeout": 5}))
+    client.work_dir = workspace
+    return result
+
+
+def said_to(client: LanguageClient, *more: object) -> str:
+    """Everything the server showed and logged to the client, and `more`, as one text: to
+    look for a key that must appear nowhere."""
+    return json.dumps([m.message for m in client.messages + client.log_messages]) + "".join(map(repr, more))
 
 
 def answer_refreshes(client: LanguageClient) -> None:

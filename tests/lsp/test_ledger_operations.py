@@ -6,7 +6,6 @@ reported, and malformed API answers are one message (never a -32603 with a trace
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, capabilities_of, open_document
+from lsp.session import answer_refreshes, initialize_against, said_to, open_document
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -38,16 +37,13 @@ async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
         choice = lsp_client.answers.pop(0) if lsp_client.answers else None
         return next((a for a in params.actions or [] if a.title == choice), None)
 
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        initialization_options={"model": MODEL, "baseUrl": fake_openai.base_url, "apiTimeout": 5}))
-    lsp_client.work_dir = tmp_path
+    await initialize_against(lsp_client, tmp_path, fake_openai, MODEL)
     await command(lsp_client, "finetune.setApiKey", SENTINEL_KEY)
     yield
     await lsp_client.shutdown_session()
     ledger = tmp_path / ".finetune" / "ledger.jsonl"
-    said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages])
-    assert SENTINEL_KEY not in said + (ledger.read_bytes().decode("utf-8", "replace") if ledger.is_file() else "")
+    assert SENTINEL_KEY not in said_to(lsp_client) + (ledger.read_bytes().decode("utf-8", "replace")
+                                                      if ledger.is_file() else "")
 
 
 async def command(client: LanguageClient, name: str, *arguments):

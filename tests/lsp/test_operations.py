@@ -16,7 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, capabilities_of, diagnostics, open_document
+from lsp.session import answer_refreshes, initialize_against, said_to, diagnostics, open_document
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -39,17 +39,12 @@ async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
 
     for method in ("finetune/jobStatus", "finetune/jobMetrics"):
         lsp_client.feature(method)(lambda params, method=method: lsp_client.notes.append((method, params)))
-    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        initialization_options={"model": "gpt-4.1-mini-2025-04-14", "baseUrl": fake_openai.base_url,
-                                "apiTimeout": 5}))
-    lsp_client.work_dir = tmp_path
+    lsp_client.initialize_result = await initialize_against(lsp_client, tmp_path, fake_openai)
     yield
     await lsp_client.shutdown_session()
-    said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages]) + repr(lsp_client.notes) \
-        + repr(lsp_client.asked)
     ledger = tmp_path / ".finetune" / "ledger.jsonl"
-    assert SENTINEL_KEY not in said + (ledger.read_text() if ledger.exists() else "")
+    assert SENTINEL_KEY not in said_to(lsp_client, lsp_client.notes, lsp_client.asked) + (
+        ledger.read_text() if ledger.exists() else "")
 
 
 async def command(client: LanguageClient, name: str, *arguments):

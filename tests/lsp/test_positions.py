@@ -5,18 +5,10 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from lsp.session import change, diagnostics, open_document
+from lsp.session import change, diagnostics, open_document, units_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 LINE = '{"messages":[{"role":"user","content":"é😀漢"},{"role":"bot","content":"x"}]}'
-
-
-def _units(text: str, encoding: str) -> int:
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8"))
-    if encoding == types.PositionEncodingKind.Utf32:
-        return len(text)
-    return len(text.encode("utf-16-le")) // 2
 
 
 async def test_ranges_and_edits_use_the_negotiated_encoding(client):
@@ -25,10 +17,10 @@ async def test_ranges_and_edits_use_the_negotiated_encoding(client):
     items = await diagnostics(client, uri)
     role = next(d for d in items if d.code == "unknown-role")
     start = LINE.index('"bot"')
-    assert role.range.start.character == _units(LINE[:start], encoding)
-    assert role.range.end.character == _units(LINE[:start + 5], encoding)
+    assert role.range.start.character == units_in(LINE[:start], encoding)
+    assert role.range.end.character == units_in(LINE[:start + 5], encoding)
     # Type before the emoji (a position in the client's units) and see the finding move.
-    at = _units(LINE[:LINE.index("😀")], encoding)
+    at = units_in(LINE[:LINE.index("😀")], encoding)
     change(client, uri, 2, (0, at), (0, at), "ü")
     moved = next(d for d in await diagnostics(client, uri) if d.code == "unknown-role")
-    assert moved.range.start.character == _units(LINE[:start], encoding) + _units("ü", encoding)
+    assert moved.range.start.character == units_in(LINE[:start], encoding) + units_in("ü", encoding)

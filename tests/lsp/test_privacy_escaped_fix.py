@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp.session import diagnostics, edits_of, open_document
+from lsp.session import diagnostics, edits_of, open_document, units_in
 from privacy_cases import CASES, PREFIX, PREFIX_DECODED, SUFFIX, SUFFIX_DECODED, case_line, content
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -20,21 +20,12 @@ CLEAN = "".join(json.dumps({"messages": [{"role": "user", "content": f"Question 
 FIRST = CLEAN.count("\n")  # the line of CASES[0]
 
 
-def _units(text: str, encoding: str) -> int:
-    """The length of `text` in the position encoding the client and server agreed on."""
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8"))
-    if encoding == types.PositionEncodingKind.Utf32:
-        return len(text)
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _column(line: str, units: int, encoding: str) -> int:
     """The code-point column of a position given in `encoding`'s units."""
     column = 0
-    while column < len(line) and _units(line[:column], encoding) < units:
+    while column < len(line) and units_in(line[:column], encoding) < units:
         column += 1
-    assert _units(line[:column], encoding) == units, "a position inside a character"
+    assert units_in(line[:column], encoding) == units, "a position inside a character"
     return column
 
 
@@ -56,9 +47,9 @@ async def test_quick_fix_replaces_the_whole_escaped_text(client: LanguageClient)
     for number, case in enumerate(CASES, FIRST):
         line, diagnostic = text.splitlines()[number], found[number]
         assert diagnostic.code == case.code
-        start = _units(line[:line.index(PREFIX + case.raw) + len(PREFIX)], encoding)
+        start = units_in(line[:line.index(PREFIX + case.raw) + len(PREFIX)], encoding)
         assert (diagnostic.range.start.character, diagnostic.range.end.character) == \
-               (start, start + _units(case.raw, encoding)), case.name
+               (start, start + units_in(case.raw, encoding)), case.name
         assert case.decoded not in diagnostic.message and case.raw not in diagnostic.message
         actions = await client.text_document_code_action_async(types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,

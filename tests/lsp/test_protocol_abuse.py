@@ -18,7 +18,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, capabilities_of, diagnostics, end_session, open_document
+from lsp.session import answer_refreshes, initialize_against, said_to, diagnostics, end_session, open_document
 from raw_server import HOVER, RawServer, frame, notification, request
 
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, NOT_INITIALIZED = -32700, -32600, -32602, -32002
@@ -183,15 +183,10 @@ async def editor(lsp_client: LanguageClient, tmp_path, fake_openai):
     def _apply(params):
         return types.ApplyWorkspaceEditResult(applied=False, failure_reason="not in this test")
 
-    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        initialization_options={"model": "gpt-4.1-mini-2025-04-14", "baseUrl": fake_openai.base_url,
-                                "apiTimeout": 5}))
-    lsp_client.work_dir = tmp_path
+    lsp_client.initialize_result = await initialize_against(lsp_client, tmp_path, fake_openai)
     yield
     await end_session(lsp_client)
-    said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages]) + repr(lsp_client.asked)
-    assert SENTINEL_KEY not in said
+    assert SENTINEL_KEY not in said_to(lsp_client, lsp_client.asked)
 
 
 async def _execute(client: LanguageClient, command: str, arguments):
