@@ -148,3 +148,46 @@ def test_complete_given_a_malformed_answer_is_one_sentence_and_exit_status_1(api
     assert expected in said and "OpenAI-compatible" in said, said
     again = api("complete", "gpt-4.1-mini-2025-04-14", path, "--line", "2", "--json")  # the fault was one answer
     assert again.returncode == 0 and json.loads(again.stdout)["expected"] in ("a1", "c1"), again.stderr
+
+
+# ---------------------------------------------------------------- 14: numeric options
+NUMBERS = [  # the command line before the option, the option, a value it refuses
+    (["jobs", "events", "ftjob-x", "--follow"], "--poll", "inf"),
+    (["jobs", "events", "ftjob-x", "--follow"], "--poll", "nan"),
+    (["jobs", "events", "ftjob-x", "--follow"], "--poll", "0"),
+    (["jobs", "list"], "--timeout", "inf"),
+    (["jobs", "list"], "--timeout", "nan"),
+    (["jobs", "list"], "--timeout", "1e999"),
+    (["jobs", "list"], "--timeout", "-1"),
+    (["files", "list"], "--max-retries", "-1"),
+    (["jobs", "list"], "--limit", "0"),
+    (["files", "list"], "--limit", "nan"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--learning-rate-multiplier", "inf"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--learning-rate-multiplier", "nan"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--learning-rate-multiplier", "0"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--beta", "inf"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--beta", "3"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--batch-size", "0"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--epochs", "51"),
+    (["jobs", "create", "file-x", "--model", "m", "--yes"], "--seed", "-1"),
+    (["complete", "m", "data.jsonl"], "--line", "0"),
+    (["complete", "m", "data.jsonl"], "--max-tokens", "0"),
+    (["check", "data.jsonl"], "--epochs", "inf"),
+    (["check", "data.jsonl"], "--jobs", "0"),
+    (["split", "data.jsonl"], "--seed", "nan"),
+]
+
+
+@pytest.mark.parametrize("before, option, value", NUMBERS, ids=[f"{o}={v}" for _, o, v in NUMBERS])
+def test_a_number_out_of_range_is_a_usage_error_naming_the_option(cli_path, fake_openai, tmp_path, before, option,
+                                                                   value):
+    """Exit status 2 and one line naming the option and the value, before anything is sent."""
+    (tmp_path / "data.jsonl").write_text("".join(CHAT % (i, i) for i in range(12)), encoding="utf-8")
+    env = {"OPENAI_BASE_URL": fake_openai.base_url, "OPENAI_API_KEY": SENTINEL_KEY}
+    done = run(cli_path, *before, f"{option}={value}", cwd=tmp_path, env=env)
+    said = one_line(done.stderr)
+    assert done.returncode == 2, said
+    assert f"argument {option}: must be " in said and f"not {value!r}" in said, said
+    assert "Error" not in said and SENTINEL_KEY not in said
+    assert not fake_openai.requests  # refused before any call
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["data.jsonl"]

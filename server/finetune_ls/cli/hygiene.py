@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 
+from finetune_ls.cli.numbers import whole
 from finetune_ls.cli.output import printable
 from finetune_ls.core.regular_files import read_regular
 from finetune_ls.prep.dedupe import dedupe
@@ -34,7 +35,7 @@ def add_parsers(commands) -> None:
                       "classification-like data; duplicates stay on one side.")
     parser.add_argument("--valid", type=validation_share, default=0.1,
                         help="validation share (0.1) or count of examples (200); default 0.1")
-    parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same split (default 0)")
+    parser.add_argument("--seed", type=whole(), default=0, help="the same seed gives the same split (default 0)")
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify by label")
     parser.add_argument("--train-output", metavar="FILE", help="default: NAME.train.jsonl")
     parser.add_argument("--valid-output", metavar="FILE", help="default: NAME.valid.jsonl")
