@@ -49,11 +49,12 @@ PREP_CASES = {  # the command line, the files it makes, what its text report sho
     "split": (["split", IN], [b"tr\xe9in.train.jsonl", b"tr\xe9in.valid.jsonl"],
               ["tr\\xe9in.train.jsonl: 18 examples", "tr\\xe9in.valid.jsonl: 2 examples"],
               ["tr\\xe9in.train.jsonl", "tr\\xe9in.valid.jsonl"]),
-    "dedupe": (["dedupe", IN], [b"tr\xe9in.dedup.jsonl"], ["tr\\xe9in.dedup.jsonl: kept 20"], ["tr\\xe9in.dedup.jsonl"]),
+    "dedupe": (["dedupe", IN], [b"tr\xe9in.dedup.jsonl"], ["tr\\xe9in.dedup.jsonl: kept 20"],
+               ["tr\\xe9in.dedup.jsonl"]),
     "redact": (["redact", IN], [b"tr\xe9in.redacted.jsonl"], ["tr\\xe9in.redacted.jsonl: 0 replacement"],
                ["tr\\xe9in.redacted.jsonl"]),
-    "stats-plot": (["stats", "--plot", b"pl\xe9t.svg", IN], [b"pl\xe9t.svg"], ["file                   tr\\xe9in.jsonl"],
-                   ["pl\\xe9t.svg"]),
+    "stats-plot": (["stats", "--plot", b"pl\xe9t.svg", IN], [b"pl\xe9t.svg"],
+                   ["file                   tr\\xe9in.jsonl"], ["pl\\xe9t.svg"]),
     "stats": (["stats", IN], [], ["file                   tr\\xe9in.jsonl"], None),  # its JSON names no file
     "convert": (["convert", b"d\xe9.csv"], [b"d\xe9.chat.jsonl"], ["examples to d\\xe9.chat.jsonl"],
                 ["d\\xe9.chat.jsonl", "d\\xe9.csv"]),
@@ -62,7 +63,8 @@ PREP_CASES = {  # the command line, the files it makes, what its text report sho
 
 @pytest.mark.parametrize("env", STDOUTS, ids=["raw", "strict"])
 @pytest.mark.parametrize("args, made, named, as_json", [
-    pytest.param(args, made, json_names if as_json else text_names, as_json, id=f"{name}-{'json' if as_json else 'text'}")
+    pytest.param(args, made, json_names if as_json else text_names, as_json,
+                 id=f"{name}-{'json' if as_json else 'text'}")
     for name, (args, made, text_names, json_names) in PREP_CASES.items() for as_json in (False, True)
     if not as_json or json_names])
 def test_prep_commands_on_a_name_that_is_not_utf8(cli_path, latin1_names, args, made, named, as_json, env):

@@ -15,33 +15,28 @@ def whole(minimum: int | None = None, maximum: int | None = None) -> Callable[[s
     """A whole number from `minimum` to `maximum` (both included)."""
     def parse(text: str) -> int:
         try:
-            return _within(int(text.strip()), text, minimum, maximum, "a whole number")
+            number = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {_range('a whole number', minimum, maximum)}, "
-                                              f"not {text!r}") from None
+            number = None
+        if number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            raise argparse.ArgumentTypeError(f"must be {_range('a whole number', minimum, maximum)}, not {text!r}")
+        return number
     parse.__name__ = "whole number"
     return parse
 
 
-def real(minimum: float | None = None, maximum: float | None = None, *,
-         above: float | None = None) -> Callable[[str], float]:
-    """A finite number from `minimum` (or greater than `above`) to `maximum`."""
+def real(*, above: float, maximum: float | None = None) -> Callable[[str], float]:
+    """A finite number greater than `above` and at most `maximum`."""
     def parse(text: str) -> float:
         try:
             number = float(text)
         except ValueError:
             number = math.nan
-        if not math.isfinite(number) or (above is not None and number <= above):
-            raise argparse.ArgumentTypeError(f"must be {_range('a number', minimum, maximum, above)}, not {text!r}")
-        return _within(number, text, minimum, maximum, "a number", above)
+        if not math.isfinite(number) or number <= above or (maximum is not None and number > maximum):
+            raise argparse.ArgumentTypeError(f"must be {_range('a number', None, maximum, above)}, not {text!r}")
+        return number
     parse.__name__ = "number"
     return parse
-
-
-def _within(number, text: str, minimum, maximum, kind: str, above=None):
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise argparse.ArgumentTypeError(f"must be {_range(kind, minimum, maximum, above)}, not {text!r}")
-    return number
 
 
 def _range(kind: str, minimum, maximum, above=None) -> str:
