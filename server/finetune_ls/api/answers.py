@@ -40,6 +40,18 @@ def made(call: Callable[[], T], what: str, note: str = "") -> T:
     return answer
 
 
+def first_choice(call: Callable[[], T], what: str) -> tuple[T, object]:
+    """A completion and its first choice (the one asked for)."""
+    answer = _parsed(call, what)
+    if isinstance(answer, _JSON_VALUES):  # the SDK gives some bodies back as they came
+        raise MalformedAnswer(what, f"is not a JSON object but {_kind(answer)}")
+    choices = getattr(answer, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise MalformedAnswer(what, "has no choices" if isinstance(choices, list)
+                              else f"has no list of choices (its choices are {_kind(choices)})")
+    return answer, choices[0]
+
+
 def _parsed(call: Callable[[], T], what: str, note: str = "") -> T:
     try:
         return call()

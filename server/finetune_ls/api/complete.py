@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import openai
 
+from finetune_ls.api.answers import MalformedAnswer, first_choice
+
 PROMPT_COMPLETION_MAX_TOKENS = 256  # the legacy endpoint's default is 16 tokens
 
 
@@ -44,14 +46,32 @@ def _clean(message: dict) -> dict:
 def try_model(client: openai.OpenAI, model: str, example: dict, max_tokens: int | None = None) -> Trial:
     sent, expected = split_example(example)
     if isinstance(sent, str):
-        done = client.completions.create(model=model, prompt=sent,
-                                         max_tokens=max_tokens or PROMPT_COMPLETION_MAX_TOKENS)
-        answer = done.choices[0].text if done.choices else None
+        what = "the completion"
+        done, choice = first_choice(lambda: client.completions.create(
+            model=model, prompt=sent, max_tokens=max_tokens or PROMPT_COMPLETION_MAX_TOKENS), what)
+        answer = getattr(choice, "text", None)
+        if not isinstance(answer, str):
+            raise MalformedAnswer(what, "has a choice without text")
     else:
+        what = "the chat completion"
         extra = {"tools": example["tools"]} if isinstance(example.get("tools"), list) else {}
-        done = client.chat.completions.create(model=model, messages=sent, **extra,
-                                              **({"max_completion_tokens": max_tokens} if max_tokens else {}))
-        answer = done.choices[0].message.content if done.choices else None
-    usage = done.usage
-    return Trial(model, expected, answer, usage.prompt_tokens if usage else None,
-                 usage.completion_tokens if usage else None)
+        done, choice = first_choice(lambda: client.chat.completions.create(
+            model=model, messages=sent, **extra, **({"max_completion_tokens": max_tokens} if max_tokens else {})), what)
+        answer = _content(getattr(choice, "message", None), what)
+    usage = getattr(done, "usage", None)
+    return Trial(model, expected, answer, _count(usage, "prompt_tokens"), _count(usage, "completion_tokens"))
+
+
+def _content(message: object, what: str) -> str | None:
+    """The message's text; None for one that only calls tools or refuses, which has none."""
+    content = getattr(message, "content", None)
+    if isinstance(content, str):
+        return content
+    if getattr(message, "tool_calls", None) or isinstance(getattr(message, "refusal", None), str):
+        return None
+    raise MalformedAnswer(what, "has a message without content")
+
+
+def _count(usage: object, name: str) -> int | None:
+    value = getattr(usage, name, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

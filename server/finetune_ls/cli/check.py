@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from finetune_ls.cli import output
+from finetune_ls.cli.numbers import whole
 from finetune_ls.cli.progress import Progress
 from finetune_ls.core.catalog import CatalogError, bundled_catalog
 from finetune_ls.core.findings import Severity
@@ -35,7 +36,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
                         help="training method (default: from the file's format)")
     parser.add_argument("--validation-file", metavar="FILE", help="validation file: checked too, and overlap flagged")
-    parser.add_argument("--epochs", type=int, help="epochs for the cost estimate (default: OpenAI's heuristic)")
+    parser.add_argument("--epochs", type=whole(1, 50),
+                        help="epochs for the cost estimate, 1 to 50 (default: OpenAI's heuristic)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--provider", choices=("openai", "azure", "compatible"), default="openai",
                         help="where the model is trained; dates and retirements apply to openai only")
@@ -47,7 +49,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--no-privacy", action="store_true",
                         help="do not report API keys, e-mail addresses, phone or card numbers in the text")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the per-line result cache")
-    parser.add_argument("--jobs", type=int, help="worker processes for big files (default: CPU count)")
+    parser.add_argument("--jobs", type=whole(1), help="worker processes for big files (default: CPU count)")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)  # for reproducible tests
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
     parser.set_defaults(run=run)
@@ -81,10 +83,6 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
     catalog = bundled_catalog()
     for extra in args.catalog or ():
         catalog = catalog.with_file(extra)
-    if args.epochs is not None and not 1 <= args.epochs <= 50:
-        raise UsageError("--epochs must be between 1 and 50 (OpenAI's range)")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     return CheckSettings(model=args.model, method=args.method, epochs=args.epochs, provider=args.provider,
                          count_tokens=not args.no_tokens, today=args.today, catalog=catalog,
                          privacy=not args.no_privacy)

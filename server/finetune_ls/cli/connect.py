@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from finetune_ls.api import plain
 from finetune_ls.api.connection import PROVIDERS, MissingKey, Provider, connect
+from finetune_ls.cli.numbers import real, whole
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +25,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--organization", help="organization header (default: OPENAI_ORG_ID)")
     group.add_argument("--project", help="project header (default: OPENAI_PROJECT_ID)")
     group.add_argument("--key-file", metavar="FILE", help="a file holding the API key (after OPENAI_API_KEY)")
-    group.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default: 600)")
-    group.add_argument("--max-retries", type=int, default=2, help="retries of failed requests (default: 2)")
+    group.add_argument("--timeout", type=real(above=0, maximum=86_400), default=600.0,
+                       help="seconds per request (default: 600)")
+    group.add_argument("--max-retries", type=whole(0, 100), default=2, help="retries of failed requests (default: 2)")
     parser.add_argument("--workspace", default=".", help="where the ledger is kept (.finetune/ledger.jsonl; default: .)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 

@@ -12,6 +12,7 @@ import json
 import sys
 from datetime import date
 
+from finetune_ls.cli.output import printable
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.findings import Severity
 from finetune_ls.prep.convert import (
@@ -67,60 +68,62 @@ def options_from(args: argparse.Namespace) -> Options:
 def _refused(input_path: str, output_path: str, force: bool) -> bool:
     problem = refusal(input_path, output_path, replace=force, how_to_replace="; pass --force to replace it")
     if problem:
-        print(f"finetune-ls: {problem}", file=sys.stderr)
+        print(f"finetune-ls: {printable(problem)}", file=sys.stderr)
     return problem is not None
 
 
 def run(args: argparse.Namespace) -> int:
+    shown = printable(args.input)  # a name that is not UTF-8 is shown with \xff escapes
     if args.output and _refused(args.input, args.output, args.force):
         return 2
     try:
         options = options_from(args)
         kind = args.kind or kind_of(args.input)
     except (UsageProblem, ReadError) as problem:
-        print(f"finetune-ls: {problem}", file=sys.stderr)
+        print(f"finetune-ls: {printable(str(problem))}", file=sys.stderr)
         return 2
     try:
         table = read_path(args.input, kind, allow_pipe=True)
     except ReadError as problem:
-        where = f"{args.input}:{problem.line}" if problem.line else args.input
+        where = f"{shown}:{problem.line}" if problem.line else shown
         print(f"{where}: error: {problem}", file=sys.stderr)
         return 1
     except OSError as problem:
-        print(f"finetune-ls: cannot read {args.input}: {problem.strerror or problem}", file=sys.stderr)
+        print(f"finetune-ls: cannot read {shown}: {problem.strerror or problem}", file=sys.stderr)
         return 2
     try:
         outcome = convert_table(table, options, CheckSettings(model=args.model, today=args.today),
                                 output_path=args.output or args.input)
     except UsageProblem as problem:
-        print(f"finetune-ls: {args.input}: {problem}", file=sys.stderr)
+        print(f"finetune-ls: {shown}: {problem}", file=sys.stderr)
         return 2
     output_path = args.output or default_output(args.input, outcome.detection.target)
     if not args.output and _refused(args.input, output_path, args.force):
         return 2
     outcome.report.path = output_path
+    shown_output = printable(output_path)
     if not args.json:
         print(outcome.detection.describe())
     for note in outcome.problems:
-        print(note.line(args.input), file=sys.stderr)
+        print(note.line(shown), file=sys.stderr)
     for note in outcome.warnings:
-        print(note.line(args.input), file=sys.stderr)
+        print(note.line(shown), file=sys.stderr)
     written = outcome.writable
     if written:
         try:
             write_atomically(output_path, outcome.text(), replace=args.force)
         except OSError as problem:
-            print(f"finetune-ls: cannot write {output_path}: {problem.strerror or problem}", file=sys.stderr)
+            print(f"finetune-ls: cannot write {shown_output}: {problem.strerror or problem}", file=sys.stderr)
             return 2
         for finding in outcome.file_findings:
             if finding.severity in (Severity.ERROR, Severity.WARNING):
-                print(f"{output_path}: {finding.severity.value}[{finding.code}] {finding.message}", file=sys.stderr)
+                print(f"{shown_output}: {finding.severity.value}[{finding.code}] {finding.message}", file=sys.stderr)
     if args.json:
-        json.dump(outcome.as_json(args.input, output_path, written), sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(outcome.as_json(shown, shown_output, written), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     elif written:
         left_out = f"; left out {len(outcome.problems)} rows (--skip-bad)" if outcome.problems else ""
-        print(f"wrote {len(outcome.examples)} {outcome.detection.target} examples to {output_path}{left_out}")
+        print(f"wrote {len(outcome.examples)} {outcome.detection.target} examples to {shown_output}{left_out}")
     if not written:
         print(f"finetune-ls: {outcome.why_not_written('--skip-bad')}", file=sys.stderr)
         return 1

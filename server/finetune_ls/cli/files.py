@@ -11,6 +11,7 @@ import sys
 import time
 
 from finetune_ls.cli import connect
+from finetune_ls.cli.numbers import whole
 from finetune_ls.cli.progress import Progress
 from finetune_ls.core.engine import CheckSettings
 
@@ -29,7 +30,7 @@ def add_parser(commands) -> None:
     upload.add_argument("--no-wait", action="store_true", help="do not wait until the file is processed")
     listing = connect.action(actions, "list", "list uploaded files", run_list)
     listing.add_argument("--purpose", help="only files of this purpose (e.g. fine-tune)")
-    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--limit", type=whole(1, 10_000), default=100)
     delete = connect.action(actions, "delete", "delete an uploaded file (asks first)", run_delete, confirm="delete")
     delete.add_argument("file_id", metavar="FILE_ID")
     for sub in (upload, listing, delete):

@@ -13,6 +13,8 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 
+from finetune_ls.cli.numbers import whole
+from finetune_ls.cli.output import printable
 from finetune_ls.core.regular_files import read_regular
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
@@ -33,7 +35,7 @@ def add_parsers(commands) -> None:
                       "classification-like data; duplicates stay on one side.")
     parser.add_argument("--valid", type=validation_share, default=0.1,
                         help="validation share (0.1) or count of examples (200); default 0.1")
-    parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same split (default 0)")
+    parser.add_argument("--seed", type=whole(), default=0, help="the same seed gives the same split (default 0)")
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify by label")
     parser.add_argument("--train-output", metavar="FILE", help="default: NAME.train.jsonl")
     parser.add_argument("--valid-output", metavar="FILE", help="default: NAME.valid.jsonl")
@@ -107,10 +109,10 @@ def _run(work):
         try:
             text, data = work(args, _read(args.input))
         except NotAnExample as problem:
-            print(f"finetune-ls: {args.input}: {problem}", file=sys.stderr)
+            print(f"finetune-ls: {printable(args.input)}: {problem}", file=sys.stderr)
             return 1
         except (Refused, ValueError) as problem:
-            print(f"finetune-ls: {problem}", file=sys.stderr)
+            print(f"finetune-ls: {printable(str(problem))}", file=sys.stderr)
             return 2
         print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text, end="" if args.json else "\n")
         return 0
@@ -130,6 +132,7 @@ def run_split(args: argparse.Namespace, source: Source):
     train = args.train_output or default_output(args.input, "train")
     valid = args.valid_output or default_output(args.input, "valid")
     _write([(train, join(result.train)), (valid, join(result.valid))], args.input, args.force)
+    train, valid = printable(train), printable(valid)  # shown: a name that is not UTF-8 as \xff escapes
     text = f"{train}: {len(result.train):,} examples\n{valid}: {len(result.valid):,} examples"
     if result.labels:
         text += "\nstratified by label (train / valid): " + ", ".join(
@@ -146,6 +149,7 @@ def run_dedupe(args: argparse.Namespace, source: Source):
     result = dedupe(source.lines, near=not args.exact)
     output = args.output or default_output(args.input, "dedup")
     _write([(output, join(result.kept))], args.input, args.force)
+    output = printable(output)
     lines = [f"{output}: kept {len(result.kept):,} of {len(source.lines):,} examples, removed {len(result.removed):,}"]
     lines += [f"  line {r.line.number}: {r.kind} duplicate of line {r.kept}" for r in result.removed]
     data = {"output": output, "kept": len(result.kept),
@@ -159,11 +163,11 @@ def run_stats(args: argparse.Namespace, source: Source):
     stats = compute_stats(source.lines, args.model)
     data = stats_json(stats)
     if args.plot:
-        svg = histogram_svg(stats.per_example_tokens, f"Tokens per example: {os.path.basename(args.input)}",
+        svg = histogram_svg(stats.per_example_tokens, f"Tokens per example: {printable(os.path.basename(args.input))}",
                             f"tokens ({stats.encoding})")
         _write([(args.plot, svg.encode("utf-8"))], args.input, args.force)
-        data["plot"] = args.plot
-    return stats_table(stats, args.input).rstrip("\n") + _blank_note(source), data
+        data["plot"] = printable(args.plot)
+    return stats_table(stats, printable(args.input)).rstrip("\n") + _blank_note(source), data
 
 
 @_run
@@ -171,6 +175,7 @@ def run_redact(args: argparse.Namespace, source: Source):
     result = redact(source.lines)
     output = args.output or default_output(args.input, "redacted")
     _write([(output, b"".join(result.lines))], args.input, args.force)
+    output = printable(output)
     kinds = Counter(r.code for r in result.replacements)
     text = f"{output}: {len(result.replacements):,} replacement(s) in {len({r.line for r in result.replacements}):,} " \
            f"line(s)" + "".join(f"\n  {code}: {count:,}" for code, count in kinds.most_common())

@@ -11,6 +11,7 @@ import time
 
 from finetune_ls.api import plain
 from finetune_ls.cli import connect
+from finetune_ls.cli.numbers import real, whole
 from finetune_ls.core.catalog import bundled_catalog
 from finetune_ls.core.engine import CheckSettings
 
@@ -24,16 +25,16 @@ def add_parser(commands) -> None:
     create.add_argument("training", metavar="TRAINING", help="a training file id (file-...) or a local path to upload")
     create.add_argument("--model", required=True)
     create.add_argument("--method", choices=("supervised", "dpo", "reinforcement"), default="supervised")
-    create.add_argument("--epochs", type=int, dest="n_epochs")
-    create.add_argument("--batch-size", type=int)
-    create.add_argument("--learning-rate-multiplier", type=float)
-    create.add_argument("--beta", type=float, help="DPO only")
+    create.add_argument("--epochs", type=whole(1, 50), dest="n_epochs", help="1 to 50 (default: auto)")
+    create.add_argument("--batch-size", type=whole(1, 256), help="1 to 256 (default: auto)")
+    create.add_argument("--learning-rate-multiplier", type=real(above=0), help="greater than 0 (default: auto)")
+    create.add_argument("--beta", type=real(above=0, maximum=2), help="DPO only: greater than 0, at most 2")
     create.add_argument("--suffix")
-    create.add_argument("--seed", type=int)
+    create.add_argument("--seed", type=whole(0, 2_147_483_647))
     create.add_argument("--validation", metavar="FILE", help="a validation file id or a local path to upload")
     create.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE")
     listing = connect.action(actions, "list", "list jobs (with --offline, the ones in the ledger)", run_list)
-    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--limit", type=whole(1), default=20)
     listing.add_argument("--offline", action="store_true", help="only the ledger: no network")
     subs = [create, listing]
     for name, helptext in (("show", "show one job"), ("cancel", "cancel a job"), ("pause", "pause a running job"),
@@ -44,7 +45,8 @@ def add_parser(commands) -> None:
     events = connect.action(actions, "events", "a job's events; --follow until it ends", run_events)
     events.add_argument("job_id", metavar="JOB_ID")
     events.add_argument("--follow", action="store_true")
-    events.add_argument("--poll", type=float, default=5.0, help="seconds between polls when following")
+    events.add_argument("--poll", type=real(above=0, maximum=3600), default=5.0,
+                        help="seconds between polls when following (default: 5)")
     for sub in subs + [events]:
         connect.add_options(sub)
 

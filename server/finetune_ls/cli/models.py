@@ -8,6 +8,7 @@ import sys
 import time
 
 from finetune_ls.cli import connect
+from finetune_ls.cli.numbers import whole
 from finetune_ls.core.catalog import bundled_catalog
 
 
@@ -26,8 +27,8 @@ def add_parser(commands) -> None:
                                             "(or its prompt) to a model, and show its answer beside the expected one.")
     trial.add_argument("model", metavar="MODEL")
     trial.add_argument("path", metavar="PATH", help="a JSONL file, or - for standard input")
-    trial.add_argument("--line", type=int, default=1, help="the example's line number (default: 1)")
-    trial.add_argument("--max-tokens", type=int)
+    trial.add_argument("--line", type=whole(1), default=1, help="the example's line number (default: 1)")
+    trial.add_argument("--max-tokens", type=whole(1))
     connect.add_options(trial)
     trial.set_defaults(run=run_complete)
 
