@@ -4,7 +4,6 @@ message shown), never an internal error; the server goes on answering."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -14,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, capabilities_of, diagnostics, open_document
+from lsp.session import answer_refreshes, diagnostics, initialize_against, open_document, said_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -27,14 +26,10 @@ MODEL = "gpt-4.1-mini-2025-04-14"
     server_env={k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}))
 async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
     answer_refreshes(lsp_client)
-    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        initialization_options={"model": MODEL, "baseUrl": fake_openai.base_url, "apiTimeout": 5}))
-    lsp_client.work_dir = tmp_path
+    lsp_client.initialize_result = await initialize_against(lsp_client, tmp_path, fake_openai, MODEL)
     yield
     await lsp_client.shutdown_session()
-    said = json.dumps([m.message for m in lsp_client.messages + lsp_client.log_messages])
-    assert SENTINEL_KEY not in said
+    assert SENTINEL_KEY not in said_to(lsp_client)
 
 
 async def command(client: LanguageClient, name: str, *arguments):
