@@ -21,7 +21,8 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.checks import check_chat, check_preference, check_prompt_completion, plain_conversation
 from finetune_ls.core.conversions import compact_json, convert
-from finetune_ls.core.depth import MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, may_nest_deeper, nesting_depth
+from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, may_nest_deeper, nesting_depth,
+                                    write_json)
 from finetune_ls.core.findings import Finding, Fix
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
@@ -100,8 +101,8 @@ def example_digest(value: object) -> bytes:
     """Identity of an example as parsed JSON: spacing, escapes and key order do not matter."""
     try:
         canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        canonical = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    except (TypeError, orjson.JSONEncodeError):  # deeper than orjson writes, or a lone surrogate
+        canonical = write_json(value, sort_keys=True).encode("utf-8", "surrogatepass")
     return hashlib.sha256(canonical).digest()[:16]
 
 

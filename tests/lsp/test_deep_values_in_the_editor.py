@@ -1,0 +1,113 @@
+"""Lines nested 300, 600 and 999 levels deep (which check accepts) and 1,001+ (which it
+reports as nesting-too-deep), open in the editor: every feature answers, none fails
+with an internal error (-32603), as orjson writes at most 254 levels and Python
+recurses about 1,000."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from lsp.session import apply_text_edits, diagnostics, edits_of, open_document
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+GOOD = ['{"messages": [{"role": "user", "content": "q%d"}, {"role": "assistant", "content": "a%d"}]}' % (n, n)
+        for n in range(10)]
+
+
+def in_tools(levels: int) -> str:
+    """A chat example (with spaces, so formatting compacts it) whose tool's parameters
+    schema holds a value nesting the whole line `levels` deep."""
+    deep = "[" * (levels - 5) + "]" * (levels - 5)
+    return ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}], '
+            '"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", '
+            '"properties": {}, "x": ' + deep + '}}}]}')
+
+
+def in_content(levels: int) -> str:
+    """A chat example with an extra key inside a content part, nesting the line `levels` deep."""
+    deep = "[" * (levels - 5) + "]" * (levels - 5)
+    return ('{"messages": [{"role": "user", "content": [{"type": "text", "text": "hi", "extra": ' + deep
+            + '}]}, {"role": "assistant", "content": "ok"}]}')
+
+
+def with_trailing_comma(line: str) -> str:
+    """A syntax error with a safe fix (fix-all takes it), on a deep line (of its own: a
+    duplicate once fixed would be deleted)."""
+    return line.replace('"hi"', '"hello"')[:-1] + ",}"
+
+
+DEPTHS = [300, 600, 999, 1001, 1030]
+DEEP_LINES = [make(levels) for levels in DEPTHS for make in (in_tools, in_content)]
+BROKEN = [with_trailing_comma(in_tools(levels)) for levels in (300, 999)]
+TEXT = "".join(line + "\n" for line in GOOD + DEEP_LINES + BROKEN)
+FIRST_DEEP = len(GOOD)
+
+
+def _take_edits(client: LanguageClient) -> list[types.WorkspaceEdit]:
+    client.applied = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def _apply(params: types.ApplyWorkspaceEditParams):
+        client.applied.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+    return client.applied
+
+
+async def _command(client: LanguageClient, name: str, *arguments):
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
+                                                                                   arguments=list(arguments)))
+
+
+def _identifier(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+async def test_every_feature_answers_on_deep_lines(client: LanguageClient):
+    _take_edits(client)
+    uri = await open_document(client, "deep.jsonl", TEXT)
+    found = await diagnostics(client, uri, timeout=60)
+    too_deep = sorted(d.range.start.line for d in found if d.code == "nesting-too-deep")
+    assert too_deep == list(range(FIRST_DEEP + 6, FIRST_DEEP + 10)), too_deep
+    whole = types.Range(types.Position(0, 0), types.Position(len(GOOD) + len(DEEP_LINES) + len(BROKEN), 0))
+
+    for line in range(FIRST_DEEP, FIRST_DEEP + len(DEEP_LINES) + len(BROKEN)):
+        shown = await client.text_document_hover_async(types.HoverParams(text_document=_identifier(uri),
+                                                                         position=types.Position(line, 1)))
+        assert (shown is not None) == (line < FIRST_DEEP + 6), line  # tokens of an accepted (unbroken) line
+        on_line = [d for d in found if d.range.start.line == line]
+        await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=_identifier(uri), range=types.Range(types.Position(line, 0), types.Position(line, 1)),
+            context=types.CodeActionContext(diagnostics=on_line)))
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(text_document=_identifier(uri),
+                                                                              range=whole))
+    hinted = {hint.position.line for hint in hints}
+    assert set(range(FIRST_DEEP, FIRST_DEEP + 6)) <= hinted, hinted  # the accepted deep lines are counted
+    [fix_all] = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=_identifier(uri), range=whole,
+        context=types.CodeActionContext(diagnostics=found, only=["source.fixAll.finetune"])))
+    fixed = apply_text_edits(TEXT, edits_of(fix_all.edit)).splitlines()
+    assert fixed[-2:] == [line.replace(",}", "}") for line in BROKEN]  # the commas are gone
+    edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=_identifier(uri), options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    formatted = {edit.range.start.line: edit.new_text for edit in edits}
+    for line in range(FIRST_DEEP, FIRST_DEEP + 6):  # compacted, and still the same value
+        assert formatted[line] == DEEP_LINES[line - FIRST_DEEP].replace(", ", ",").replace(": ", ":"), line
+    symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=_identifier(uri)))
+    assert len(symbols) >= len(GOOD) + 6
+
+    accepted = await open_document(client, "accepted.jsonl", "".join(line + "\n" for line in GOOD + DEEP_LINES[:6]))
+    for document in (accepted, uri):
+        for name, arguments in (("finetune.dedupeFile", [document]), ("finetune.splitFile", [document, 0.25, 5]),
+                                ("finetune.redactFile", [document]), ("finetune.stats", [document])):
+            answer = await _command(client, name, *arguments)  # an internal error would raise here
+            if document == accepted:
+                assert answer and "error" not in answer, (name, answer)
+            else:  # refused, as not valid JSON, or done
+                assert answer and ("JSON" in answer["error"] if "error" in answer else True), (name, answer)
+    # The server keeps running through a failing handler, but tells the user: it must not have.
+    failures = [m.message for m in client.messages if "failed while" in m.message]
+    assert not failures, failures

@@ -1,0 +1,88 @@
+"""Values nested as deep as check accepts (up to 1,000 levels), and deeper, through every
+command that reads a JSONL file, each a real subprocess: none ends in an internal error.
+orjson writes at most 254 levels and Python recurses about 1,000, so every walk over a
+parsed value (dedupe's normal form, the digests, the JSON writer) must not recurse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+TIMEOUT_S = 120
+GOOD = ['{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}' % (n, n)
+        for n in range(10)]
+
+
+def in_tools(levels: int, user: str = "hi") -> str:
+    """A chat example whose tool's parameters schema holds a value nesting the line `levels` deep."""
+    deep = "[" * (levels - 5) + "]" * (levels - 5)
+    return ('{"messages":[{"role":"user","content":"%s"},{"role":"assistant","content":"ok"}],'
+            '"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object",'
+            '"properties":{},"x":%s}}}]}' % (user, deep))
+
+
+def in_content(levels: int, user: str = "hi") -> str:
+    """A chat example with an extra key inside a content part, nesting the line `levels` deep."""
+    deep = "[" * (levels - 5) + "]" * (levels - 5)
+    return ('{"messages":[{"role":"user","content":[{"type":"text","text":"%s","extra":%s}]},'
+            '{"role":"assistant","content":"ok"}]}' % (user, deep))
+
+
+def run(cli_path: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([cli_path, *args], capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
+    assert "internal error" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def write(tmp_path, lines: list[str]) -> str:
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("make", [in_tools, in_content])
+@pytest.mark.parametrize("levels", [300, 600, 999])
+def test_every_command_takes_lines_as_deep_as_check_accepts(cli_path, tmp_path, levels, make):
+    deep, again, near = make(levels), make(levels), make(levels, user="HI!")
+    source = write(tmp_path, [deep, again, near] + GOOD)
+    checked = run(cli_path, tmp_path, "check", "--no-cache", "--format", "json", "--today", "2026-11-26", source)
+    assert checked.returncode in (0, 1), checked.stderr
+    line_codes = [f["code"] for f in json.loads(checked.stdout)["files"][0]["findings"] if f["scope"] == "line"]
+    assert "nesting-too-deep" not in line_codes and "duplicate-example" in line_codes, line_codes
+
+    deduped = run(cli_path, tmp_path, "dedupe", "--json", source)
+    assert deduped.returncode == 0, deduped.stderr
+    kept = (tmp_path / "train.dedup.jsonl").read_text().splitlines()
+    assert kept == [deep] + GOOD  # the exact and the near duplicate of the deep line are gone
+
+    split = run(cli_path, tmp_path, "split", "--valid", "0.25", source)
+    assert split.returncode == 0, split.stderr
+    parts = [(tmp_path / f"train.{part}.jsonl").read_text().splitlines() for part in ("train", "valid")]
+    assert sorted(parts[0] + parts[1]) == sorted([deep, again, near] + GOOD)
+    assert any({deep, near} <= set(part) for part in parts)  # near duplicates on the same side
+    for command in ("redact", "stats"):
+        done = run(cli_path, tmp_path, command, source)
+        assert done.returncode == 0, (command, done.stderr)
+    assert (tmp_path / "train.redacted.jsonl").read_text().splitlines()[0] == deep
+
+    converted = run(cli_path, tmp_path, "convert", source, "-o", str(tmp_path / "out.jsonl"))
+    assert converted.returncode in (0, 1), converted.stderr
+    first = (tmp_path / "out.jsonl").read_text().splitlines()[0]
+    assert first == deep  # written back in full, not cut
+
+
+@pytest.mark.parametrize("levels", [1001, 1030, 5000])
+def test_every_command_refuses_lines_too_deep_cleanly(cli_path, tmp_path, levels):
+    """Past 1,000 levels check reports nesting-too-deep; the other commands refuse the
+    file (or, as long as the parser takes it, treat the line as any other); none crashes."""
+    source = write(tmp_path, [in_tools(levels), in_content(levels)] + GOOD)
+    checked = run(cli_path, tmp_path, "check", "--no-cache", "--format", "json", "--today", "2026-11-26", source)
+    codes = [f["code"] for f in json.loads(checked.stdout)["files"][0]["findings"] if f["scope"] == "line"]
+    assert codes == ["nesting-too-deep", "nesting-too-deep"], codes
+    for args in (["dedupe"], ["split"], ["redact"], ["stats"], ["convert", "-o", str(tmp_path / "out.jsonl")]):
+        done = run(cli_path, tmp_path, *args, source, "--force")
+        assert done.returncode in (0, 1, 2), (args, done.stderr)
