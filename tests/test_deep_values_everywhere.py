@@ -86,3 +86,34 @@ def test_every_command_refuses_lines_too_deep_cleanly(cli_path, tmp_path, levels
     for args in (["dedupe"], ["split"], ["redact"], ["stats"], ["convert", "-o", str(tmp_path / "out.jsonl")]):
         done = run(cli_path, tmp_path, *args, source, "--force")
         assert done.returncode in (0, 1, 2), (args, done.stderr)
+
+
+def line_findings(cli_path: str, tmp_path, lines: list[str]) -> list[tuple[str, int, int]]:
+    source = write(tmp_path, lines + GOOD)
+    done = run(cli_path, tmp_path, "check", "--no-cache", "--format", "json", "--today", "2026-11-26", source)
+    return [(f["code"], f["line"], f["column"]) for f in json.loads(done.stdout)["files"][0]["findings"]
+            if f["scope"] == "line"]
+
+
+@pytest.mark.parametrize("levels", [1001, 1030])
+def test_the_depth_column_counts_code_points_after_wide_characters(cli_path, tmp_path, levels):
+    """An astral emoji is one code point (two UTF-16 units): the CLI's 1-based column
+    still points at the bracket that opens level 1,001, in check and in convert."""
+    line = in_tools(levels, user="\U0001F600 \u00e9 \U0001F600")
+    crossing = line.index("[[[") + (1000 - 5) + 1  # the schema's value starts at level 6
+    assert line_findings(cli_path, tmp_path, [line]) == [("nesting-too-deep", 1, crossing)]
+    converted = run(cli_path, tmp_path, "convert", str(tmp_path / "train.jsonl"), "-o", str(tmp_path / "out.jsonl"))
+    assert f"(at column {crossing})" in converted.stderr, converted.stderr
+
+
+def test_a_repaired_line_too_deep_is_marked_where_the_repaired_value_crosses(cli_path, tmp_path):
+    """A broken line whose repair (here a '}' inserted before the ']') makes a value
+    1,001 levels deep: the broken text, missing that '}', counts one level too many, which
+    put the finding one bracket early (and where it shows no crossing, at column 1)."""
+    prefix = ('{"messages":[{"role":"user","content":"\U0001F600"},{"role":"assistant","content":"ok"}],'
+              '"x":[{"y":1],"z":')
+    line = prefix + "[" * 1000 + "]" * 1000 + "}"
+    crossing = len(prefix) + 1000  # 1-based: the 1,000th bracket of "z" opens level 1,001
+    found = line_findings(cli_path, tmp_path, [line])
+    assert ("nesting-too-deep", 1, crossing) in found, found
+    assert [code for code, _, _ in found] == ["unclosed-bracket", "nesting-too-deep"], found

@@ -111,3 +111,29 @@ async def test_every_feature_answers_on_deep_lines(client: LanguageClient):
     # The server keeps running through a failing handler, but tells the user: it must not have.
     failures = [m.message for m in client.messages if "failed while" in m.message]
     assert not failures, failures
+
+
+async def test_the_depth_diagnostic_sits_on_the_crossing_bracket_after_wide_characters(client: LanguageClient):
+    """An astral emoji (two UTF-16 units, four UTF-8 bytes) and an é (one unit, two bytes)
+    before the bracket: the range is in the client's position encoding, not code points."""
+    wide = ["\U0001F600 \u00e9", "\U0001F600\U0001F600"]
+    lines = [in_tools(levels).replace('"hi"', f'"{user}"') for levels in (1001, 1030) for user in wide]
+    # Broken, and 1,001 deep once repaired (a '}' inserted before the ']'): where it crosses.
+    repaired_prefix = ('{"messages": [{"role": "user", "content": "\U0001F600"}, {"role": "assistant", "content": '
+                       '"ok"}], "x": [{"y": 1], "tools": [{"type": "function", "function": {"name": "f", '
+                       '"parameters": {"type": "object", "properties": {}, "x": ')
+    lines.append(repaired_prefix + "[" * 996 + "]" * 996 + "}}}]}")
+    uri = await open_document(client, "wide.jsonl", "".join(line + "\n" for line in GOOD + lines))
+    found = await diagnostics(client, uri, timeout=60)
+    encoding = client.initialize_result.capabilities.position_encoding or types.PositionEncodingKind.Utf16
+    got, expected = [], []
+    for number, line in enumerate(lines, start=len(GOOD)):
+        crossing = line.index("[[[") + (1000 - 5)  # the schema's value starts at level 6; this opens 1,001
+        if line.startswith(repaired_prefix):
+            crossing = len(repaired_prefix) + (1000 - 5)  # the '[' before "y" is closed once repaired
+        before = line[:crossing]
+        expected.append((number, len(before.encode("utf-8")) if encoding == types.PositionEncodingKind.Utf8
+                         else len(before.encode("utf-16-le")) // 2))
+        got += [(d.range.start.line, d.range.start.character) for d in found
+                if d.code == "nesting-too-deep" and d.range.start.line == number]
+    assert got == expected, (encoding, got, expected)

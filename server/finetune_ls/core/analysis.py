@@ -21,8 +21,8 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.checks import check_chat, check_preference, check_prompt_completion, plain_conversation
 from finetune_ls.core.conversions import compact_json, convert
-from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, may_nest_deeper, nesting_depth,
-                                    write_json)
+from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, deepest_bracket, may_nest_deeper,
+                                    nesting_depth, write_json)
 from finetune_ls.core.findings import Finding, Fix
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
@@ -273,7 +273,12 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
     if may_nest_deeper(text):
         depth = nesting_depth(value, stop=MAX_DEPTH)
         if depth > MAX_DEPTH:
-            result.findings += _too_deep(text, LineReport(line, None, text)).findings
+            # Where the repaired text crosses: the broken one can count brackets otherwise
+            # (a closer the repair inserts is missing from it).
+            crossing = crossing_column(diagnosis.repaired_text)
+            at = diagnosis.to_original(crossing) if crossing is not None else None
+            result.findings += _too_deep(text, LineReport(line, None, text), fallback=deepest_bracket(text),
+                                         at=at).findings
             return
         if depth > SAFE_DEPTH:
             value = cut(value)  # as in _parsed: no check looks this deep, and some cannot
@@ -296,9 +301,10 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
 
 
-def _too_deep(text: str, report: LineReport, fallback: int = 0) -> LineResult:
-    """The finding at the bracket that opens level 1,001 (orjson stops later, at 1,025)."""
-    column = crossing_column(text)
+def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None = None) -> LineResult:
+    """The finding at the bracket that opens level 1,001 (orjson stops later, at 1,025):
+    `at`, else where the text shows it, else `fallback`."""
+    column = crossing_column(text) if at is None else at
     column = min(fallback, len(text)) if column is None else column
     report.add(R.NESTING_TOO_DEEP, f"Arrays or objects nested more than {MAX_DEPTH:,} levels deep; no parser in the "
                "pipeline accepts that. Flatten the data.", columns=(column, min(column + 1, len(text))))
