@@ -73,18 +73,25 @@ async def test_every_feature_answers_on_deep_lines(client: LanguageClient):
     assert too_deep == list(range(FIRST_DEEP + 6, FIRST_DEEP + 10)), too_deep
     whole = types.Range(types.Position(0, 0), types.Position(len(GOOD) + len(DEEP_LINES) + len(BROKEN), 0))
 
+    breakdowns = {}
     for line in range(FIRST_DEEP, FIRST_DEEP + len(DEEP_LINES) + len(BROKEN)):
         shown = await client.text_document_hover_async(types.HoverParams(text_document=_identifier(uri),
                                                                          position=types.Position(line, 1)))
         assert (shown is not None) == (line < FIRST_DEEP + 6), line  # tokens of an accepted (unbroken) line
+        if shown is not None:
+            breakdowns[line] = shown.contents.value
         on_line = [d for d in found if d.range.start.line == line]
         await client.text_document_code_action_async(types.CodeActionParams(
             text_document=_identifier(uri), range=types.Range(types.Position(line, 0), types.Position(line, 1)),
             context=types.CodeActionContext(diagnostics=on_line)))
     hints = await client.text_document_inlay_hint_async(types.InlayHintParams(text_document=_identifier(uri),
                                                                               range=whole))
-    hinted = {hint.position.line for hint in hints}
-    assert set(range(FIRST_DEEP, FIRST_DEEP + 6)) <= hinted, hinted  # the accepted deep lines are counted
+    hinted = {hint.position.line: hint.label for hint in hints}
+    for line, label in hinted.items():  # the hover counts as the hint does (tools not left out)
+        if line in breakdowns:
+            assert breakdowns[line].startswith(f"**Example on line {line + 1}: {label.split()[0]} tokens**"), \
+                (line, label, breakdowns[line][:80])
+    assert set(range(FIRST_DEEP, FIRST_DEEP + 6)) <= set(hinted), hinted  # the accepted deep lines are counted
     [fix_all] = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=_identifier(uri), range=whole,
         context=types.CodeActionContext(diagnostics=found, only=["source.fixAll.finetune"])))

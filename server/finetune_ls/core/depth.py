@@ -170,3 +170,11 @@ def recursion_room(levels: int = MAX_DEPTH + 100) -> Iterator[None]:
             _room_users -= 1
             if _room_users == 0:
                 sys.setrecursionlimit(_usual_limit)
+
+
+def as_checked(value: object, text: bytes | str) -> object:
+    """The value of a line as check counts and checks it: cut at SAFE_DEPTH when deeper
+    (so a hover on the line counts what its inlay hint does)."""
+    if may_nest_deeper(text) and nesting_depth(value, stop=SAFE_DEPTH) > SAFE_DEPTH:
+        return cut(value)
+    return value
