@@ -117,3 +117,12 @@ def test_a_repaired_line_too_deep_is_marked_where_the_repaired_value_crosses(cli
     found = line_findings(cli_path, tmp_path, [line])
     assert ("nesting-too-deep", 1, crossing) in found, found
     assert [code for code, _, _ in found] == ["unclosed-bracket", "nesting-too-deep"], found
+
+
+@pytest.mark.parametrize("levels", [300, 600, 999])
+def test_a_deep_line_only_python_reads_is_checked(cli_path, tmp_path, levels):
+    """A lone surrogate escape: orjson refuses the line, Python's parser reads it, and the
+    value's strings are cleaned of the surrogate, all as deep as check accepts (this was
+    an internal error at 600 levels, and a syntax error at 999)."""
+    line = in_tools(levels, user="\\ud800 x")
+    assert line_findings(cli_path, tmp_path, [line]) == [("invalid-unicode-escape", 1, line.index("\\ud800") + 1)]

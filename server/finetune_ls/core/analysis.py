@@ -21,8 +21,8 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.checks import check_chat, check_preference, check_prompt_completion, plain_conversation
 from finetune_ls.core.conversions import compact_json, convert
-from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, deepest_bracket, may_nest_deeper,
-                                    nesting_depth, write_json)
+from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, deepest_bracket, map_strings,
+                                    may_nest_deeper, nesting_depth, recursion_room, write_json)
 from finetune_ls.core.findings import Finding, Fix
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
@@ -250,20 +250,19 @@ def _lenient_parse(text: str) -> object:
     """Python's parser accepts valid JSON orjson refuses (lone surrogate escapes,
     numbers beyond a double); it still refuses NaN and Infinity here."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_int=_number_beyond_python)
+        with recursion_room():  # as deep as orjson reads
+            return json.loads(text, parse_constant=_reject_constant, parse_int=_number_beyond_python)
     except (ValueError, RecursionError):
         return _FAILED
 
 
 def _without_surrogates(value: object) -> object:
     """The value with unpaired surrogates (from \\ud800-style escapes) replaced by U+FFFD."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE_CHAR.sub("\ufffd", value) if _LONE_SURROGATE_CHAR.search(value) else value
-    if isinstance(value, list):
-        return [_without_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
-    return value
+    return map_strings(value, _surrogates_replaced)
+
+
+def _surrogates_replaced(text: str) -> str:
+    return _LONE_SURROGATE_CHAR.sub("\ufffd", text) if _LONE_SURROGATE_CHAR.search(text) else text
 
 
 def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: LineResult) -> None:

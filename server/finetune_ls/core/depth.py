@@ -178,3 +178,28 @@ def as_checked(value: object, text: bytes | str) -> object:
     if may_nest_deeper(text) and nesting_depth(value, stop=SAFE_DEPTH) > SAFE_DEPTH:
         return cut(value)
     return value
+
+
+def map_strings(value: object, change: Callable[[str], str]) -> object:
+    """A copy of the value with `change` applied to every string, keys included."""
+    if isinstance(value, str):
+        return change(value)
+    if not isinstance(value, (dict, list)):
+        return value
+    top = {} if isinstance(value, dict) else []
+    pending = [(value, top)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, (dict, list)):
+                copy = {} if isinstance(item, dict) else []
+                pending.append((item, copy))
+                item = copy
+            elif isinstance(item, str):
+                item = change(item)
+            if isinstance(target, dict):
+                target[change(key)] = item
+            else:
+                target.append(item)
+    return top
