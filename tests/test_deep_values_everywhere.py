@@ -126,3 +126,15 @@ def test_a_deep_line_only_python_reads_is_checked(cli_path, tmp_path, levels):
     an internal error at 600 levels, and a syntax error at 999)."""
     line = in_tools(levels, user="\\ud800 x")
     assert line_findings(cli_path, tmp_path, [line]) == [("invalid-unicode-escape", 1, line.index("\\ud800") + 1)]
+
+
+@pytest.mark.parametrize("levels", [600, 999])
+def test_redact_finds_private_data_at_any_depth(cli_path, tmp_path, levels):
+    arrays = levels - 5
+    line = in_tools(levels, user="write to jane.roe@fastmail.fm").replace(
+        "[" * arrays + "]" * arrays, "[" * arrays + '"mail jane.roe@fastmail.fm"' + "]" * arrays)
+    source = write(tmp_path, [line] + GOOD)
+    done = run(cli_path, tmp_path, "redact", source)
+    assert done.returncode == 0, done.stderr
+    redacted = (tmp_path / "train.redacted.jsonl").read_text().splitlines()[0]
+    assert redacted == line.replace("jane.roe@fastmail.fm", "[EMAIL]")
