@@ -144,3 +144,21 @@ async def test_the_depth_diagnostic_sits_on_the_crossing_bracket_after_wide_char
         got += [(d.range.start.line, d.range.start.character) for d in found
                 if d.code == "nesting-too-deep" and d.range.start.line == number]
     assert got == expected, (encoding, got, expected)
+
+
+async def test_inline_completion_and_try_model_read_deep_examples(client: LanguageClient):
+    """The cursor in the assistant's content after a user message nested 999 levels: the
+    inline completion reads the messages before it (no model is set: no suggestion), and
+    tryModel reads the example (then answers that no API key is set), neither failing."""
+    line = in_content(999)
+    uri = await open_document(client, "inline.jsonl", "".join(text + "\n" for text in GOOD + [line]))
+    await diagnostics(client, uri, timeout=60)
+    cursor = types.Position(len(GOOD), line.index('"ok"') + 2)
+    suggested = await client.text_document_inline_completion_async(types.InlineCompletionParams(
+        text_document=_identifier(uri), position=cursor,
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)))
+    assert suggested is None
+    answer = await _command(client, "finetune.tryModel", uri, len(GOOD))
+    assert answer.get("error", "").startswith("No API key"), answer  # read, and only then refused
+    failures = [m.message for m in client.messages if "failed while" in m.message]
+    assert not failures, failures
