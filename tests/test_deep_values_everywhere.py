@@ -138,3 +138,11 @@ def test_redact_finds_private_data_at_any_depth(cli_path, tmp_path, levels):
     assert done.returncode == 0, done.stderr
     redacted = (tmp_path / "train.redacted.jsonl").read_text().splitlines()[0]
     assert redacted == line.replace("jane.roe@fastmail.fm", "[EMAIL]")
+
+
+@pytest.mark.parametrize("levels", [300, 999])
+def test_a_deep_example_over_several_lines_is_found_as_one(cli_path, tmp_path, levels):
+    """Recovery reads the lines together with Python's parser: at 999 levels it ran out of
+    recursion, and each line was reported as a stray fragment instead."""
+    pretty = in_tools(levels).replace('{"messages":', '{\n"messages":').replace(',"tools":', ',\n"tools":')
+    assert line_findings(cli_path, tmp_path, pretty.split("\n")) == [("multiline-record", 1, 1)]
