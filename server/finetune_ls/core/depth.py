@@ -4,8 +4,10 @@ The rule nesting-too-deep stops at 1,000 levels (rules.md). Below that, some ste
 check cannot follow a value as deep as the rule allows: orjson writes at most 254
 levels, and jsonschema-rs hands at most about 255 back to Python, so a schema error on
 a 260-level value was an internal error. Those steps see the value cut at SAFE_DEPTH
-instead (`cut`), deeper than any schema or check looks; everything here is iterative,
-and `write_json` writes a value of any depth (where orjson and json.dumps stop).
+instead (`cut`), deeper than any schema or check looks; everything here is iterative.
+Whatever else reads or writes whole values does it at any depth check accepts:
+`write_json` and `map_strings` without recursion, and Python's own json parser (kept
+where numbers must stay as written) inside `recursion_room`.
 """
 
 from __future__ import annotations
