@@ -21,7 +21,8 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.checks import check_chat, check_preference, check_prompt_completion, plain_conversation
 from finetune_ls.core.conversions import compact_json, convert
-from finetune_ls.core.depth import MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, may_nest_deeper, nesting_depth
+from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, deepest_bracket, map_strings,
+                                    may_nest_deeper, nesting_depth, recursion_room, write_json)
 from finetune_ls.core.findings import Finding, Fix
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
@@ -100,8 +101,8 @@ def example_digest(value: object) -> bytes:
     """Identity of an example as parsed JSON: spacing, escapes and key order do not matter."""
     try:
         canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        canonical = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    except (TypeError, orjson.JSONEncodeError):  # deeper than orjson writes, or a lone surrogate
+        canonical = write_json(value, sort_keys=True).encode("utf-8", "surrogatepass")
     return hashlib.sha256(canonical).digest()[:16]
 
 
@@ -249,20 +250,19 @@ def _lenient_parse(text: str) -> object:
     """Python's parser accepts valid JSON orjson refuses (lone surrogate escapes,
     numbers beyond a double); it still refuses NaN and Infinity here."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_int=_number_beyond_python)
+        with recursion_room():  # as deep as orjson reads
+            return json.loads(text, parse_constant=_reject_constant, parse_int=_number_beyond_python)
     except (ValueError, RecursionError):
         return _FAILED
 
 
 def _without_surrogates(value: object) -> object:
     """The value with unpaired surrogates (from \\ud800-style escapes) replaced by U+FFFD."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE_CHAR.sub("\ufffd", value) if _LONE_SURROGATE_CHAR.search(value) else value
-    if isinstance(value, list):
-        return [_without_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
-    return value
+    return map_strings(value, _surrogates_replaced)
+
+
+def _surrogates_replaced(text: str) -> str:
+    return _LONE_SURROGATE_CHAR.sub("\ufffd", text) if _LONE_SURROGATE_CHAR.search(text) else text
 
 
 def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: LineResult) -> None:
@@ -272,7 +272,12 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
     if may_nest_deeper(text):
         depth = nesting_depth(value, stop=MAX_DEPTH)
         if depth > MAX_DEPTH:
-            result.findings += _too_deep(text, LineReport(line, None, text)).findings
+            # Where the repaired text crosses: the broken one can count brackets otherwise
+            # (a closer the repair inserts is missing from it).
+            crossing = crossing_column(diagnosis.repaired_text)
+            at = diagnosis.to_original(crossing) if crossing is not None else None
+            result.findings += _too_deep(text, LineReport(line, None, text), fallback=deepest_bracket(text),
+                                         at=at).findings
             return
         if depth > SAFE_DEPTH:
             value = cut(value)  # as in _parsed: no check looks this deep, and some cannot
@@ -295,9 +300,10 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
 
 
-def _too_deep(text: str, report: LineReport, fallback: int = 0) -> LineResult:
-    """The finding at the bracket that opens level 1,001 (orjson stops later, at 1,025)."""
-    column = crossing_column(text)
+def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None = None) -> LineResult:
+    """The finding at the bracket that opens level 1,001 (orjson stops later, at 1,025):
+    `at`, else where the text shows it, else `fallback`."""
+    column = crossing_column(text) if at is None else at
     column = min(fallback, len(text)) if column is None else column
     report.add(R.NESTING_TOO_DEEP, f"Arrays or objects nested more than {MAX_DEPTH:,} levels deep; no parser in the "
                "pipeline accepts that. Flatten the data.", columns=(column, min(column + 1, len(text))))

@@ -6,10 +6,10 @@ Each function returns None when the example cannot be converted faithfully.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from finetune_ls.core.depth import write_json
 from finetune_ls.core.roles import CHAT_ROLES, suggest_role
 from finetune_ls.core.shapes import PROMPT_COMPLETION, Foreign
 
@@ -23,7 +23,7 @@ LEGACY_COMPLETION_ENDINGS = (" [END]", " END", "END", "***", "+++", "&&&", "$$$"
 def compact_json(value: object, allow_nan: bool = True) -> str:
     """One JSONL line. Non-ASCII is kept readable, but U+2028/U+2029/U+0085 are
     escaped: tools that split lines with str.splitlines would break on them."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan)
+    text = write_json(value, allow_nan=allow_nan)  # of any depth check accepts
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\u0085", "\\u0085")
 
 

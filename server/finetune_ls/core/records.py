@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from finetune_ls.core.conversions import compact_json
+from finetune_ls.core.depth import recursion_room
 
 MULTILINE, SPLIT, ARRAY = "multiline", "split", "array"
 _MAX_RECORD_LINES = 200_000
@@ -123,7 +124,8 @@ def recover(lines: list[str | None]) -> list[Record]:
 
 def _record(chunk: str, first: int, last: int, lines: list, ends_in_string: list[bool]) -> Record | None:
     try:
-        value = json.loads(chunk)
+        with recursion_room():  # a record as deep as check accepts
+            value = json.loads(chunk)
     except (ValueError, RecursionError):
         value = None
     else:
@@ -132,7 +134,8 @@ def _record(chunk: str, first: int, last: int, lines: list, ends_in_string: list
         return Record(first, last, MULTILINE, value, compact_json(value))
     joined = _join_split(lines[first : last + 1], ends_in_string)
     try:
-        value = json.loads(joined)
+        with recursion_room():
+            value = json.loads(joined)
     except (ValueError, RecursionError):
         return None
     if isinstance(value, list):

@@ -11,6 +11,7 @@ import orjson
 from lsprotocol import types
 
 from finetune_ls.core.conversions import compact_json
+from finetune_ls.core.depth import recursion_room
 from finetune_ls.core.roles import CHAT_ROLES, REINFORCEMENT_ROLES
 from finetune_ls.core.schemas import schema_documents
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
@@ -274,11 +275,12 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
 def _compact_line(body: str) -> str | None:
     """The line as compact JSON, or None when that could change or lose something: not
     JSON, a repeated key, a number too big for a float (1e400 would become Infinity), a
-    lone surrogate (it cannot be written as UTF-8), or nesting deeper than Python recurses."""
+    lone surrogate (it cannot be written as UTF-8), or nesting deeper than Python reads."""
     try:
-        value = json.loads(body, object_pairs_hook=_no_duplicate_keys)  # numbers stay as written: 1.0 is 1.0
-        compact = compact_json(value, allow_nan=False)
-        compact.encode("utf-8")
-        return compact if json.loads(compact) == value else None
+        with recursion_room():  # lines as deep as check accepts are read (and compared) too
+            value = json.loads(body, object_pairs_hook=_no_duplicate_keys)  # numbers stay as written: 1.0 is 1.0
+            compact = compact_json(value, allow_nan=False)
+            compact.encode("utf-8")
+            return compact if json.loads(compact) == value else None
     except (ValueError, RecursionError):
         return None

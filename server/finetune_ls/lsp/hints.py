@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from finetune_ls.core.analysis import token_counter
 from finetune_ls.core.catalog import base_model
+from finetune_ls.core.depth import as_checked
 from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
@@ -79,6 +80,7 @@ def hover(ls: FinetuneServer, state: OpenDocument, params: types.HoverParams) ->
         value = orjson.loads(text.lstrip("\ufeff"))
     except orjson.JSONDecodeError:
         return None
+    value = as_checked(value, text)  # deeper than the token counter follows (orjson writes 254 levels)
     fmt = state.check.plan.context.format
     if not isinstance(value, dict) or shape_format(line_shape(value), fmt) != fmt:
         return None  # not an example of the file's format: its tokens are not counted

@@ -13,6 +13,7 @@ import re
 from lsprotocol import types
 
 from finetune_ls.core.catalog import base_model
+from finetune_ls.core.depth import recursion_room
 from finetune_ls.lsp.document import from_code_points, to_code_points
 from finetune_ls.lsp.operations import api_modules, failed, ledger_for, run_call
 from finetune_ls.lsp.server import FinetuneServer, for_document, server
@@ -30,8 +31,9 @@ def assistant_slot(prefix: str) -> tuple[list[dict], str, int] | None:
         return None
     before = prefix[:match.start()].rstrip().rstrip(",")
     try:
-        value = json.loads(before.lstrip("\ufeff") + "]}")
-    except ValueError:
+        with recursion_room():  # the messages may nest as deep as check accepts
+            value = json.loads(before.lstrip("\ufeff") + "]}")
+    except (ValueError, RecursionError):
         return None
     messages = value.get("messages") if isinstance(value, dict) else None
     if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):

@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 from finetune_ls.api import plain
 from finetune_ls.api.connection import Connection, MissingKey, connect
 from finetune_ls.api.ledger import Ledger, LedgerError
+from finetune_ls.core.depth import recursion_room
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.regular_files import open_regular
 from finetune_ls.lsp.progress import Progress
@@ -320,11 +321,12 @@ async def try_model(ls: FinetuneServer, *args) -> dict:
     if state is None or not line < len(state.document.contents):
         return {"error": "Open the file and put the cursor on an example."}
     try:
-        example = json.loads(state.document.contents[line].lstrip("\ufeff"))
+        with recursion_room():  # an example as deep as check accepts
+            example = json.loads(state.document.contents[line].lstrip("\ufeff"))
         if not isinstance(example, dict):
             raise ValueError("not a JSON object")
         api_modules().complete.split_example(example)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         return {"error": f"Line {line + 1} cannot be sent: {error}."}
     model = model or ls.settings.model
     if not model:

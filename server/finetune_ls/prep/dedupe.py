@@ -9,9 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import orjson
-
 from finetune_ls.core.analysis import example_digest
+from finetune_ls.core.depth import write_json
 from finetune_ls.prep.source import Line
 
 EXACT, NEAR = "exact", "near"
@@ -24,19 +23,11 @@ def normalized_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _normalized(value: object) -> object:
-    if isinstance(value, str):
-        return normalized_text(value)
-    if isinstance(value, dict):
-        return [[key, _normalized(value[key])] for key in sorted(value)]
-    if isinstance(value, list):
-        return [_normalized(item) for item in value]
-    return value
-
-
 def near_key(value: object) -> bytes:
-    """Equal for examples that differ only in what normalized_text discards (and key order)."""
-    return hashlib.blake2b(orjson.dumps(_normalized(value)), digest_size=16).digest()
+    """Equal for examples that differ only in what normalized_text discards (and key order).
+    Written without recursion: check accepts values nested 1,000 levels deep."""
+    text = write_json(value, sort_keys=True, text=normalized_text)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from finetune_ls.core.depth import MAX_DEPTH, deepest_bracket
+from finetune_ls.core.depth import MAX_DEPTH, deepest_bracket, may_nest_deeper, nesting_depth, recursion_room
 from finetune_ls.core.regular_files import read_regular
 
 INPUT_KINDS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -205,6 +205,21 @@ def _too_deep(text: str) -> str:
     return f"arrays or objects nested more than about {MAX_DEPTH:,} levels deep (at column {column}); flatten the data"
 
 
+def _within_depth(rows: list[Row], text: str) -> list[Row]:
+    """Rows nested deeper than check accepts are bad rows, as the room to read them is
+    wider than that (the recursion limit is not an exact depth)."""
+    if not may_nest_deeper(text, MAX_DEPTH):
+        return rows
+    deep = [index for index, row in enumerate(rows) if isinstance(row.value, (dict, list))
+            and nesting_depth(row.value, stop=MAX_DEPTH) > MAX_DEPTH]
+    if deep:
+        source = text.split("\n")
+        for index in deep:
+            number = rows[index].number
+            rows[index] = Row(number, None, f"the line has {_too_deep(source[number - 1])}")
+    return rows
+
+
 def _line_by_line(text: str, decoder: json.JSONDecoder) -> list[Row]:
     rows = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -232,15 +247,17 @@ def _first_line_parses(text: str, decoder: json.JSONDecoder) -> bool:
 def _read_json(text: str, kind: str) -> Table:
     decoder = json.JSONDecoder(parse_float=SourceFloat)
     lines = _Lines(text)
-    try:
-        rows = [Row(lines.of(offset), value) for offset, value in _values(text, decoder)]
-    except (json.JSONDecodeError, RecursionError) as error:
-        if kind == "json" and not _first_line_parses(text, decoder):
-            # One document over many lines: past the error nothing says where the next row starts.
-            if isinstance(error, RecursionError):
-                raise ReadError(f"not readable JSON: {_too_deep(text)}", lines.of(deepest_bracket(text))) from None
-            raise ReadError(f"not valid JSON: {error.msg} at column {error.colno}", error.lineno) from None
-        rows = _line_by_line(text, decoder)  # JSON Lines: a broken line is one bad row
+    with recursion_room():  # rows as deep as check accepts: it would refuse no less
+        try:
+            rows = [Row(lines.of(offset), value) for offset, value in _values(text, decoder)]
+        except (json.JSONDecodeError, RecursionError) as error:
+            if kind == "json" and not _first_line_parses(text, decoder):
+                # One document over many lines: past the error nothing says where the next row starts.
+                if isinstance(error, RecursionError):
+                    raise ReadError(f"not readable JSON: {_too_deep(text)}", lines.of(deepest_bracket(text))) from None
+                raise ReadError(f"not valid JSON: {error.msg} at column {error.colno}", error.lineno) from None
+            rows = _line_by_line(text, decoder)  # JSON Lines: a broken line is one bad row
+    rows = _within_depth(rows, text)
     columns: dict[str, None] = {}
     for row in rows:
         if isinstance(row.value, dict):
