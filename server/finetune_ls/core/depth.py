@@ -58,22 +58,19 @@ def nesting_depth(value: object, stop: int | None = None) -> int:
 
 def crossing_column(text: str, limit: int = MAX_DEPTH) -> int | None:
     """Column of the bracket that opens level limit + 1 (string-aware), or None."""
-    depth = 0
-    for match in _STRUCTURE.finditer(text):
-        token = match.group()
-        if token in ("[", "{"):
-            depth += 1
-            if depth > limit:
-                return match.start()
-        elif token in ("]", "}"):
-            depth -= 1
-    return None
+    deepest, offset = _deepest_opening(text, limit)
+    return offset if deepest > limit else None
 
 
 def deepest_bracket(text: str, limit: int = MAX_DEPTH) -> int:
     """Offset of the bracket that opens level limit + 1, or else of the deepest one."""
-    depth = deepest = 0
-    offset = 0
+    return _deepest_opening(text, limit)[1]
+
+
+def _deepest_opening(text: str, limit: int) -> tuple[int, int]:
+    """The deepest level opened in the text (brackets inside strings are not counted) and
+    the offset of its bracket; the scan ends at the first bracket past `limit`."""
+    depth = deepest = offset = 0
     for match in _STRUCTURE.finditer(text):
         token = match.group()
         if token in ("[", "{"):
@@ -84,7 +81,7 @@ def deepest_bracket(text: str, limit: int = MAX_DEPTH) -> int:
                     break
         elif token in ("]", "}"):
             depth -= 1
-    return offset
+    return deepest, offset
 
 
 def cut(value: object, depth: int = SAFE_DEPTH) -> object:
