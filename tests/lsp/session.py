@@ -125,6 +125,23 @@ def said_to(client: LanguageClient, *more: object) -> str:
     return json.dumps([m.message for m in client.messages + client.log_messages]) + "".join(map(repr, more))
 
 
+async def command(client: LanguageClient, name: str, *arguments):
+    """workspace/executeCommand with these arguments in place, as a lens or a client sends them."""
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
+                                                                                   arguments=list(arguments)))
+
+
+def take_edits(client: LanguageClient) -> list[types.WorkspaceEdit]:
+    """Answer applyEdit as an editor would, keeping each edit for the test."""
+    client.applied = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def _apply(params: types.ApplyWorkspaceEditParams):
+        client.applied.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+    return client.applied
+
+
 def answer_refreshes(client: LanguageClient) -> None:
     """Answer the server's requests to ask again for lenses and hints and to register file
     watchers, as an editor does, and note them in client.refreshes / client.registrations."""

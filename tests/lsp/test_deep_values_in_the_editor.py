@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp.session import apply_text_edits, diagnostics, edits_of, open_document
+from lsp.session import apply_text_edits, command, diagnostics, edits_of, open_document, take_edits
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -46,27 +46,12 @@ TEXT = "".join(line + "\n" for line in GOOD + DEEP_LINES + BROKEN)
 FIRST_DEEP = len(GOOD)
 
 
-def _take_edits(client: LanguageClient) -> list[types.WorkspaceEdit]:
-    client.applied = []
-
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def _apply(params: types.ApplyWorkspaceEditParams):
-        client.applied.append(params.edit)
-        return types.ApplyWorkspaceEditResult(applied=True)
-    return client.applied
-
-
-async def _command(client: LanguageClient, name: str, *arguments):
-    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
-                                                                                   arguments=list(arguments)))
-
-
 def _identifier(uri: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri)
 
 
 async def test_every_feature_answers_on_deep_lines(client: LanguageClient):
-    _take_edits(client)
+    take_edits(client)
     uri = await open_document(client, "deep.jsonl", TEXT)
     found = await diagnostics(client, uri, timeout=60)
     too_deep = sorted(d.range.start.line for d in found if d.code == "nesting-too-deep")
@@ -110,7 +95,7 @@ async def test_every_feature_answers_on_deep_lines(client: LanguageClient):
     for document in (accepted, uri):
         for name, arguments in (("finetune.dedupeFile", [document]), ("finetune.splitFile", [document, 0.25, 5]),
                                 ("finetune.redactFile", [document]), ("finetune.stats", [document])):
-            answer = await _command(client, name, *arguments)  # an internal error would raise here
+            answer = await command(client, name, *arguments)  # an internal error would raise here
             if document == accepted:
                 assert answer and "error" not in answer, (name, answer)
             else:  # refused, as not valid JSON, or done
@@ -158,7 +143,7 @@ async def test_inline_completion_and_try_model_read_deep_examples(client: Langua
         text_document=_identifier(uri), position=cursor,
         context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)))
     assert suggested is None
-    answer = await _command(client, "finetune.tryModel", uri, len(GOOD))
+    answer = await command(client, "finetune.tryModel", uri, len(GOOD))
     assert answer.get("error", "").startswith("No API key"), answer  # read, and only then refused
     failures = [m.message for m in client.messages if "failed while" in m.message]
     assert not failures, failures

@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp.session import apply_text_edits, diagnostics, edits_of, open_document
+from lsp.session import apply_text_edits, command, diagnostics, edits_of, open_document, take_edits
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -20,22 +20,6 @@ def _line(user: str, answer: str) -> str:
 
 
 TEXT = "".join(_line(f"Question {n}", ["yes", "no"][n % 2]) + "\n" for n in range(20))
-
-
-def _take_edits(client: LanguageClient) -> list[types.WorkspaceEdit]:
-    """Answer applyEdit as an editor would, keeping each edit for the test."""
-    client.applied = []
-
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def _apply(params: types.ApplyWorkspaceEditParams):
-        client.applied.append(params.edit)
-        return types.ApplyWorkspaceEditResult(applied=True)
-    return client.applied
-
-
-async def _command(client: LanguageClient, name: str, *arguments):
-    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
-                                                                                   arguments=list(arguments)))
 
 
 async def test_privacy_quick_fix_replaces_the_address(client: LanguageClient):
@@ -62,9 +46,9 @@ async def test_privacy_setting_turns_it_off(client: LanguageClient):
 
 
 async def test_split_creates_two_files_through_the_editor(client: LanguageClient):
-    applied = _take_edits(client)
+    applied = take_edits(client)
     uri = await open_document(client, "data.jsonl", TEXT)
-    answer = await _command(client, "finetune.splitFile", uri, 0.25, 5)
+    answer = await command(client, "finetune.splitFile", uri, 0.25, 5)
     assert answer["applied"] is True
     assert answer["train"]["examples"] == 15 and answer["valid"]["examples"] == 5
     assert answer["labels"] == {"no": [8, 2], "yes": [7, 3]} or answer["labels"] == {"no": [7, 3], "yes": [8, 2]}
@@ -79,10 +63,10 @@ async def test_split_creates_two_files_through_the_editor(client: LanguageClient
 
 
 async def test_dedupe_edits_the_document(client: LanguageClient):
-    applied = _take_edits(client)
+    applied = take_edits(client)
     text = TEXT + TEXT.splitlines(keepends=True)[3] + _line("QUESTION 4!", "yes")
     uri = await open_document(client, "dupes.jsonl", text)
-    answer = await _command(client, "finetune.dedupeFile", {"uri": uri})
+    answer = await command(client, "finetune.dedupeFile", {"uri": uri})
     assert answer["removed"] == [{"line": 21, "duplicateOf": 4, "kind": "exact"},
                                  {"line": 22, "duplicateOf": 5, "kind": "near"}]
     [edit] = applied
@@ -91,18 +75,18 @@ async def test_dedupe_edits_the_document(client: LanguageClient):
 
 
 async def test_redact_and_stats(client: LanguageClient):
-    applied = _take_edits(client)
+    applied = take_edits(client)
     text = TEXT + _line("Call +44 20 7946 0958", "no") + "\n"
     uri = await open_document(client, "calls.jsonl", text)
-    answer = await _command(client, "finetune.redactFile", uri)
+    answer = await command(client, "finetune.redactFile", uri)
     assert answer["replacements"] == [{"line": 21, "column": 49, "code": "phone-in-text"}]
     assert "[PHONE]" in apply_text_edits(text, edits_of(applied[0])).splitlines()[20]
-    numbers = await _command(client, "finetune.stats", uri)
+    numbers = await command(client, "finetune.stats", uri)
     assert numbers["examples"] == 21 and numbers["tokens"] > 0
     assert numbers["histogram"].startswith("<svg") and "examples" in numbers["table"]
 
 
 async def test_a_broken_file_is_refused_in_one_message(client: LanguageClient):
     uri = await open_document(client, "broken.jsonl", TEXT + '{"messages": [\n')
-    answer = await _command(client, "finetune.dedupeFile", uri)
+    answer = await command(client, "finetune.dedupeFile", uri)
     assert "line 21" in answer["error"]

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, initialize_against, said_to, open_document
+from lsp.session import answer_refreshes, command, initialize_against, open_document, said_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -44,11 +44,6 @@ async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
     ledger = tmp_path / ".finetune" / "ledger.jsonl"
     assert SENTINEL_KEY not in said_to(lsp_client) + (ledger.read_bytes().decode("utf-8", "replace")
                                                       if ledger.is_file() else "")
-
-
-async def command(client: LanguageClient, name: str, *arguments):
-    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
-                                                                                   arguments=list(arguments)))
 
 
 def shown(client: LanguageClient, kind: types.MessageType) -> list[str]:

@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, diagnostics, initialize_against, open_document, said_to
+from lsp.session import answer_refreshes, command, diagnostics, initialize_against, open_document, said_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -30,11 +30,6 @@ async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
     yield
     await lsp_client.shutdown_session()
     assert SENTINEL_KEY not in said_to(lsp_client)
-
-
-async def command(client: LanguageClient, name: str, *arguments):
-    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
-                                                                                   arguments=list(arguments)))
 
 
 JSON = "application/json"
