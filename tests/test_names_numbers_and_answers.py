@@ -1,7 +1,6 @@
-"""The last gaps of issue 13, through the `finetune-ls` command run as a process:
-data-preparation commands on a file whose name is not UTF-8 (item 12), numeric options
-that refuse what is not a finite number in range (item 14), and `complete` given a
-malformed answer by the stateful fake OpenAI server over HTTP (item 13)."""
+"""Through the `finetune-ls` command run as a process: data-preparation commands on a file
+whose name is not UTF-8, numeric options that refuse what is not a finite number in range,
+and `complete` given a malformed answer by the stateful fake OpenAI server over HTTP."""
 
 from __future__ import annotations
 
