@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from fake_entra import FakeEntra
 from fake_openai.fixtures import fake_openai  # noqa: F401  (a stateful fake OpenAI server)
+
+# Variables through which azure-identity could find a real identity on a developer's
+# machine; a test that signs in must see only the fake one.
+_AZURE_IDENTITY_VARIABLES = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_USERNAME",
+                             "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT",
+                             "IDENTITY_HEADER", "AZURE_TOKEN_CREDENTIALS")
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +29,21 @@ def cli_path() -> str:
     if not found:
         pytest.fail("the finetune-ls command is not installed in this environment")
     return found
+
+
+@pytest.fixture
+def fake_entra(monkeypatch, tmp_path):
+    """A fake Entra ID managed-identity endpoint, set in this process's environment (a
+    subprocess started with os.environ inherits it). The Azure CLI is hidden, so only the
+    fake identity can answer."""
+    from finetune_ls.api import entra
+
+    for name in _AZURE_IDENTITY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_CONFIG_DIR", str(tmp_path / "no-azure-cli"))
+    entra.forget_credential()
+    with FakeEntra() as fake:
+        for name, value in fake.environment().items():
+            monkeypatch.setenv(name, value)
+        yield fake
+    entra.forget_credential()

@@ -41,6 +41,7 @@ class Provider:
     base_url: str | None = None  # openai/compatible; None: the SDK's OPENAI_BASE_URL or api.openai.com
     azure_endpoint: str | None = None  # azure; None: AZURE_OPENAI_ENDPOINT
     api_version: str | None = None  # azure; None: OPENAI_API_VERSION
+    azure_auth: str = "key"  # azure: "key" or "entra" (Microsoft Entra ID, api/entra.py)
     organization: str | None = None  # None: OPENAI_ORG_ID
     project: str | None = None  # None: OPENAI_PROJECT_ID
     key_file: str | None = None

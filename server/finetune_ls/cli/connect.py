@@ -20,6 +20,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: OPENAI_BASE_URL or OpenAI)")
     group.add_argument("--azure-endpoint", help="Azure OpenAI endpoint (default: AZURE_OPENAI_ENDPOINT)")
     group.add_argument("--api-version", help="Azure OpenAI api-version (default: OPENAI_API_VERSION)")
+    group.add_argument("--azure-auth", choices=("key", "entra"), default=os.environ.get("FINETUNE_LS_AZURE_AUTH", "key"),
+                       help="Azure: an API key (AZURE_OPENAI_API_KEY), or Microsoft Entra ID (DefaultAzureCredential: "
+                            "az login, a managed identity, AZURE_CLIENT_ID...; needs finetune-ls[azure])")
     group.add_argument("--deployment", action="append", default=[], metavar="MODEL=DEPLOYMENT",
                        help="Azure OpenAI: the deployment that serves a model, for inference")
     group.add_argument("--organization", help="organization header (default: OPENAI_ORG_ID)")
@@ -56,7 +59,7 @@ def provider_of(args: argparse.Namespace) -> Provider:
             raise ValueError(f"--deployment takes MODEL=DEPLOYMENT, not {item!r}")
         deployments.append((model, deployment))
     return Provider(kind=args.provider, base_url=args.base_url, azure_endpoint=args.azure_endpoint,
-                    api_version=args.api_version, organization=args.organization, project=args.project,
+                    api_version=args.api_version, azure_auth=args.azure_auth, organization=args.organization, project=args.project,
                     key_file=args.key_file, deployments=tuple(deployments), timeout=args.timeout,
                     max_retries=args.max_retries)
 

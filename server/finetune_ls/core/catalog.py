@@ -92,6 +92,32 @@ def _model(entry: object, where: str) -> ModelInfo:
 
 
 @dataclass(frozen=True)
+class DeploymentSku:
+    """How a fine-tuned model can be deployed (Azure): what it costs per hour while it is
+    deployed, and how long it lives."""
+
+    name: str  # as users write it: Standard, GlobalStandard, Developer
+    api_name: str  # as the management API's sku.name takes it
+    hourly_usd: float | None  # the hosting fee, whether or not it is called
+    lifetime_hours: float | None = None  # deleted after this long (Developer: 24), else None
+    inactive_delete_days: int | None = None  # deleted after this many days without calls
+    default_capacity: int | None = None
+    note: str = ""
+    sources: tuple[str, ...] = ()
+
+
+def _sku(entry: dict, where: str) -> DeploymentSku:
+    try:
+        return DeploymentSku(
+            name=entry["name"], api_name=entry.get("api_name") or entry["name"], hourly_usd=entry.get("hourly_usd"),
+            lifetime_hours=entry.get("lifetime_hours"), inactive_delete_days=entry.get("inactive_delete_days"),
+            default_capacity=entry.get("default_capacity"), note=entry.get("note", ""),
+            sources=tuple(entry.get("sources") or ()))
+    except (KeyError, TypeError) as exc:
+        raise CatalogError(f"{where}: deployment sku {entry!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
 class ModelCatalog:
     models: dict[str, ModelInfo]
     defaults: dict[str, str] = field(default_factory=dict)
@@ -99,6 +125,13 @@ class ModelCatalog:
     default_encoding: str = "o200k_base"
     platform_notice: str = ""
     as_of: str = ""
+    deployment_skus: dict[str, DeploymentSku] = field(default_factory=dict)  # by name
+
+    def deployment_sku(self, name: str) -> DeploymentSku | None:
+        """A deployment SKU by its name or API name, in any case."""
+        wanted = name.strip().lower()
+        return next((sku for sku in self.deployment_skus.values()
+                     if wanted in (sku.name.lower(), sku.api_name.lower())), None)
 
     def resolve(self, name: str | None) -> ModelInfo | None:
         """The catalog entry for a model name, alias or fine-tuned model id."""
@@ -150,6 +183,8 @@ class ModelCatalog:
             document.get("default_encoding", self.default_encoding),
             document.get("platform_notice", self.platform_notice),
             document.get("as_of", self.as_of),
+            {**self.deployment_skus,
+             **{sku.name: sku for sku in (_sku(entry, where) for entry in document.get("deployment_skus", ()))}},
         )
 
     def with_file(self, path: str | Path) -> ModelCatalog:
@@ -178,12 +213,27 @@ def _catalog_validator():
     return jsonschema.Draft202012Validator(schema)
 
 
-@lru_cache(maxsize=1)
-def bundled_catalog() -> ModelCatalog:
-    document = json.loads((resources.files("finetune_ls") / "data" / "models.json").read_text(encoding="utf-8"))
-    empty = ModelCatalog({})
-    return empty.merged(document, "bundled models.json")
+def _bundled_document(name: str) -> dict:
+    return json.loads((resources.files("finetune_ls") / "data" / name).read_text(encoding="utf-8"))
 
 
-__all__ = ["CatalogError", "ModelCatalog", "ModelInfo", "base_model", "bundled_catalog",
+# Each provider's catalog is a file of its own; models not in it are unknown to that provider.
+PROVIDER_CATALOGS = {"azure": "azure.json"}
+
+
+@lru_cache(maxsize=4)
+def bundled_catalog(provider: str = "openai") -> ModelCatalog:
+    """The catalog of where the file will be trained: OpenAI's (models.json; also for
+    OpenAI-compatible services), or a provider's own (Azure: azure.json), which shares
+    OpenAI's tokenizer rules for names it does not list."""
+    openai_catalog = ModelCatalog({}).merged(_bundled_document("models.json"), "bundled models.json")
+    own = PROVIDER_CATALOGS.get(provider)
+    if own is None:
+        return openai_catalog
+    base = ModelCatalog({}, encoding_prefixes=openai_catalog.encoding_prefixes,
+                        default_encoding=openai_catalog.default_encoding)
+    return base.merged(_bundled_document(own), f"bundled {own}")
+
+
+__all__ = ["CatalogError", "DeploymentSku", "ModelCatalog", "ModelInfo", "base_model", "bundled_catalog",
            "CHAT", "PREFERENCE", "PROMPT_COMPLETION", "REINFORCEMENT"]

@@ -41,6 +41,16 @@ class ServerSettings:
     key_file: str | None = None
     api_timeout: float = 600.0
     azure_deployments: dict = field(default_factory=dict)  # model -> deployment, for inference on Azure
+    # Azure: "key" (the API key, as on OpenAI) or "entra" (Microsoft Entra ID through
+    # azure-identity's DefaultAzureCredential; no key at all).
+    azure_auth: str = "key"
+    # Azure's management API, for deployments: the resource, and the cloud's endpoint.
+    azure_subscription: str | None = None  # default: AZURE_SUBSCRIPTION_ID
+    azure_resource_group: str | None = None  # default: AZURE_RESOURCE_GROUP
+    azure_account: str | None = None  # the Azure OpenAI / Foundry resource's name; default: AZURE_OPENAI_ACCOUNT
+    azure_management_endpoint: str | None = None  # default: https://management.azure.com
+    # Azure's training type for new jobs (Standard, GlobalStandard, Developer); None: the service's default.
+    training_type: str | None = None
     # Ghost text from a fine-tuned model in assistant slots: "invoked" (on request), "automatic", "off".
     inline_completion: str = "invoked"
     inline_model: str | None = None  # default: the last fine-tuned model in the workspace's ledger
@@ -87,7 +97,8 @@ class ServerSettings:
 
     def provider_config(self) -> Provider:
         return Provider(kind=self.provider, base_url=self.base_url, azure_endpoint=self.azure_endpoint,
-                        api_version=self.api_version, organization=self.organization, project=self.project,
+                        api_version=self.api_version, azure_auth=self.azure_auth, organization=self.organization,
+                        project=self.project,
                         key_file=self.key_file, deployments=tuple(self.azure_deployments.items()),
                         timeout=self.api_timeout)
 
@@ -126,7 +137,9 @@ class _Problem:
         self.text = text
 
 
-_CONNECTION = ("base_url", "azure_endpoint", "api_version", "organization", "project", "key_file", "inline_model")
+_CONNECTION = ("base_url", "azure_endpoint", "api_version", "organization", "project", "key_file", "inline_model",
+               "azure_subscription", "azure_resource_group", "azure_account", "azure_management_endpoint")
+TRAINING_TYPES = ("Standard", "GlobalStandard", "Developer")
 
 
 def _snake(key: str) -> str:
@@ -149,6 +162,12 @@ def _check(name: str, value: object) -> object:
             return None
         return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50 else \
             _Problem("must be an integer from 1 to 50, or \"auto\"")
+    if name == "azure_auth":
+        return value if value in ("key", "entra") else _Problem("must be key or entra")
+    if name == "training_type":
+        if value in (None, ""):
+            return None
+        return value if value in TRAINING_TYPES else _Problem("must be " + ", ".join(TRAINING_TYPES))
     if name == "azure_deployments":
         ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         return dict(value) if ok else _Problem("must map model names to Azure deployment names")
