@@ -97,7 +97,8 @@ def test_reinforcement_on_azure_is_billed_per_hour(cli_path, tmp_path):
                   for n in range(10))
     summary = check(cli_path, tmp_path, rft, "--provider", "azure", "--model", "o4-mini")["summary"]
     assert summary["estimated_cost_usd"] is None
-    assert "per hour" in summary["cost_note"] and "$100" in summary["cost_note"]
+    assert "Azure OpenAI bills reinforcement fine-tuning per hour" in summary["cost_note"]
+    assert "not per token" in summary["cost_note"] and "$100" in summary["cost_note"]
 
 
 def test_images_per_example_follow_the_provider(cli_path, tmp_path):
