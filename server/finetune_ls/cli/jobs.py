@@ -67,8 +67,9 @@ def run_create(args: argparse.Namespace) -> int:
                               args.validation, metadata)
 
     def action(client, ledger) -> int:
-        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs)
-        planned = jobs.plan(client, ledger, bundled_catalog(), settings, request)
+        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs, provider=args.provider,
+                                 training_type=getattr(args, "training_type", None))
+        planned = jobs.plan(client, ledger, bundled_catalog(args.provider), settings, request)
         question = (f"Start a {args.method} job on {args.model} with {planned.request.training_file} "
                     f"({jobs.estimate(planned.summary)})?")
         if not connect.confirmed(args, question):

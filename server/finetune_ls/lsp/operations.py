@@ -179,7 +179,8 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     request = jobs.JobRequest(model, path or training, method, dict(options.get("hyperparameters") or {}),
                               options.get("suffix"), options.get("seed"), options.get("validationFile"),
                               dict(options.get("metadata") or {}))
-    settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
+    settings = CheckSettings(model=model, method=method, provider=ls.settings.provider, catalog=ls.catalog,
+                             training_type=options.get("trainingType") or ls.settings.training_type)
     ledger = ledger_for(ls, path)
     planned = await run_call(ls, lambda session: jobs.plan(session.client, ledger, ls.catalog, settings, request))
     if failed(planned):
