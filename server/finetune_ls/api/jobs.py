@@ -165,6 +165,8 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
                                note=f"The job may have been made all the same: the job list shows it "
                                     f"(metadata {TAG_KEY}={tag}).")
         except RETRYABLE as error:
+            if _out_of_quota(error):
+                raise  # retrying cannot help, and nothing was made
             last_error = error
             if _may_have_landed(error):
                 unsure = True
@@ -189,6 +191,13 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
                            "and no job with its tag showed; it may still be made: look for it in the job list "
                            f"(metadata {TAG_KEY}={tag}) before starting it again.") from last_error
     raise last_error
+
+
+def _out_of_quota(error: Exception) -> bool:
+    """A 429 that says the quota or credit is used up (OpenAI's insufficient_quota, Azure's
+    quotaExceeded), not that requests came too fast."""
+    from finetune_ls.api.errors import error_code
+    return isinstance(error, openai.RateLimitError) and error_code(error) in ("insufficient_quota", "quotaExceeded")
 
 
 def _may_have_landed(error: Exception) -> bool:
