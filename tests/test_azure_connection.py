@@ -8,52 +8,20 @@ sentence that names which API was called; the key and the token nowhere in the o
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 import without_azure_identity
+from azure_cli import CHAT, MODEL, AzureCli, one_sentence
 from fake_openai import SENTINEL_KEY
 from fake_openai import azure as fake_azure
 from finetune_ls.api.entra import DATA_SCOPE
-
-CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
-MODEL = "gpt-4.1-mini-2025-04-14"
-KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION", "AZURE_OPENAI_ENDPOINT",
-                 "OPENAI_BASE_URL", "AZURE_OPENAI_AD_TOKEN")
 
 
 @pytest.fixture
 def workspace(tmp_path):
     (tmp_path / "train.jsonl").write_text("".join(CHAT % (i, i) for i in range(12)), encoding="utf-8")
     return tmp_path
-
-
-class AzureCli:
-    """Runs `finetune-ls ... --provider azure` against the fake; keeps every output for the
-    secrets check. `key` goes into AZURE_OPENAI_API_KEY (None: no key anywhere)."""
-
-    def __init__(self, fake, workspace, entra_token: str | None):
-        self.fake, self.workspace, self.entra_token, self.outputs = fake, workspace, entra_token, []
-
-    def __call__(self, *args: str, key: str | None = SENTINEL_KEY, env: dict | None = None,
-                 command: list[str] | None = None, endpoint: str | None = None):
-        environment = {k: v for k, v in os.environ.items() if k not in KEY_VARIABLES}
-        if key is not None:
-            environment["AZURE_OPENAI_API_KEY"] = key
-        environment.update(env or {})
-        line = [*(command or [sys.executable, "-m", "finetune_ls"]), *args, "--provider", "azure",
-                "--azure-endpoint", endpoint or self.fake.root_url, "--max-retries", "0", "--timeout", "10"]
-        done = subprocess.run(line, cwd=self.workspace, env=environment, capture_output=True, text=True,
-                              timeout=120, stdin=subprocess.DEVNULL)
-        self.outputs += [done.stdout, done.stderr]
-        return done
-
-    def everything(self) -> str:
-        ledger = self.workspace / ".finetune" / "ledger.jsonl"
-        return "\n".join(self.outputs) + (ledger.read_text(encoding="utf-8") if ledger.exists() else "")
 
 
 @pytest.fixture
@@ -63,12 +31,6 @@ def cli(fake_openai, workspace, fake_entra):
     everything = run.everything()
     assert run.outputs and SENTINEL_KEY not in everything and run.entra_token not in everything
     assert "ENTRA-SENTINEL" not in everything and "Traceback" not in everything
-
-
-def one_sentence(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("finetune-ls: "), stderr
-    return lines[0]
 
 
 def test_key_on_the_v1_api_by_default(cli, fake_openai):
