@@ -111,6 +111,9 @@ def _explain_azure(status: int, said: str, code: str | None, service: str) -> st
     if status == 404 and code == "DeploymentNotFound":
         return ("No such deployment on this resource (404 DeploymentNotFound): check the deployment's name "
                 f"(--deployment MODEL=DEPLOYMENT) and that it has finished deploying.{quoted}")
+    if status == 405:
+        return (f"{service} does not offer this operation (405): the v1 API has more of them (leave out "
+                f"--api-version, or the apiVersion setting).{quoted}")
     if status == 404:
         return (f"Not found (404) at {service}: check the id and the endpoint, and that this resource's region "
                 f"offers the model (not every region trains or serves every model).{quoted}")

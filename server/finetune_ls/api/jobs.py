@@ -245,7 +245,10 @@ def wait_for_tagged(client: openai.OpenAI, tag: str, settle: float) -> list:
 
 def find_tagged(client: openai.OpenAI, tag: str) -> list:
     """The jobs made with this request tag, oldest first."""
-    listed = answers.listed(lambda: client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10),
+    from finetune_ls.api.connection import on_dated_azure
+    # Azure's dated paths take no metadata filter: the newest jobs are looked through instead.
+    listed = answers.listed(lambda: client.fine_tuning.jobs.list(limit=20) if on_dated_azure(client)
+                            else client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10),
                             "the job lookup by tag")
     tagged = [job for job in reversed(listed) if (job.metadata or {}).get(TAG_KEY) == tag]
     return sorted(tagged, key=lambda job: job.created_at or 0)
