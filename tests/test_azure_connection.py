@@ -151,3 +151,18 @@ def test_a_missing_deployment_or_path_is_one_sentence(cli, fake_openai):
     fake_openai.fail_next("GET /models", *fake_azure.error("404"))
     elsewhere = one_sentence(cli("models", "list").stderr)
     assert "(404)" in elsewhere and "region" in elsewhere and "Azure OpenAI v1 API" in elsewhere
+
+
+def test_a_token_or_key_echoed_back_is_redacted(cli, fake_openai):
+    """A proxy's 401 quoting the Authorization header (as application/problem+json: the
+    fake's own last-line redaction covers application/json answers only) ends in a
+    sentence without the token or the key."""
+    fake_openai.accept_entra_token(cli.entra_token)
+    for key, extra in ((None, ("--azure-auth", "entra")), (SENTINEL_KEY, ())):
+        secret = cli.entra_token if key is None else SENTINEL_KEY
+        echo = json.dumps({"error": {"code": "401", "message": f"Rejected header Authorization: Bearer {secret}"}})
+        fake_openai.answer_next("GET /files", echo.encode(), status=401, content_type="application/problem+json")
+        done = cli("files", "list", *extra, key=key)
+        sentence = one_sentence(done.stderr)
+        assert done.returncode == 1 and "(401)" in sentence and "Rejected header Authorization" in sentence
+        assert "[redacted" in sentence  # the echo reached the client, and is hidden

@@ -94,10 +94,13 @@ def _explain_azure(status: int, said: str, code: str | None, service: str) -> st
         return (f"Microsoft Entra ID's token was refused by {service} (401): it has expired, or is for another "
                 "tenant or audience; sign in again (`az login`) and retry, and check that your identity has the "
                 f"Cognitive Services OpenAI User role on this resource.{quoted}")
-    if status == 401:
+    if status == 401 and re.search(r"\bkey\b", said, re.I):
         return (f"The Azure OpenAI key was refused by {service} (401): check it (AZURE_OPENAI_API_KEY, the key "
                 "file, or Fine-tune: Set API Key in the editor) and that it is this resource's key, or sign in "
                 f"with Microsoft Entra ID (--azure-auth entra).{quoted}")
+    if status == 401:
+        return (f"{service} refused the credential (401): check the key and that it is this resource's, or with "
+                f"Microsoft Entra ID sign in again (`az login`).{quoted}")
     if code == "jsonlValidationFailed":
         return ("Azure could not validate the training data (jsonlValidationFailed): run `finetune-ls check` on "
                 f"the file, fix what it reports, and upload it again.{quoted}")
