@@ -15,7 +15,7 @@ import pytest
 from contract.azure_specs import AUTHORING_VERSION, AZURE_AUTHORING, OPENAI, authoring_spec, v1_spec
 from contract.conftest import SENTINEL_API_KEY, STEADY_BIN, install_steady
 from contract.steady import HeaderRecorder, Steady
-from finetune_ls.api import answers, files, jobs, models
+from finetune_ls.api import answers, complete, files, jobs, models
 from finetune_ls.api.connection import ApiKey, Connection, EntraTokens, Provider, make_client
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.catalog import bundled_catalog
@@ -100,6 +100,9 @@ def every_call(client, ledger: Ledger, training_file, *, v1: bool) -> None:
         models.delete_model(client, "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef", ledger)
         for call in (client.fine_tuning.jobs.pause, client.fine_tuning.jobs.resume):
             answers.made(lambda call=call: call(job.id), "the job pause or resume")
+        # Inference names the deployment as the model (the authoring spec has no inference).
+        chat = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+        complete.try_model(client, "my-fine-tuned-deployment", chat, max_tokens=50)
 
 
 @pytest.mark.parametrize("entra", [False, True], ids=["key", "entra"])
