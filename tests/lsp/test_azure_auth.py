@@ -53,6 +53,12 @@ async def start(tmp_path, fake_openai, settings: dict, server_command: list[str]
     return client
 
 
+def uploaded_file(fake_openai) -> str:
+    """A training file already on the fake, by id (no local copy: no cost estimate)."""
+    with fake_openai.state.lock:
+        return fake_openai.state.add_file("train.jsonl", "fine-tune", CHAT.encode() * 12)["id"]
+
+
 async def stop(client, *secrets: str) -> None:
     try:
         await client.shutdown_session()
@@ -100,8 +106,7 @@ async def test_a_training_type_given_with_the_call_overrides_the_setting(tmp_pat
     fake_openai.accept_entra_token(fake_entra.token_for(DATA_SCOPE))
     client = await start(tmp_path, fake_openai, {"azureAuth": "entra", "trainingType": "Developer"})
     try:
-        fake_openai.add_model(MODEL)
-        file_id = fake_openai.state.add_file("t.jsonl", "fine-tune", b"{}\n")["id"]
+        file_id = uploaded_file(fake_openai)
         client.answers.append("Start job")
         started = await command(client, "finetune.createJob", {"trainingFile": file_id, "trainingType": "Standard"})
         assert started["job"]["trainingType"] == "Standard", started
@@ -155,8 +160,7 @@ async def test_a_training_type_is_refused_off_azure(tmp_path, fake_openai):
         refused = await command(client, "finetune.createJob", {"trainingFile": "file-x", "trainingType": "Standard"})
         assert "Azure OpenAI choice" in refused["error"] and not fake_openai.requests
         client.answers.append("Cancel")  # the setting alone is Azure's default, not applied to OpenAI
-        fake_openai.add_model(MODEL)
-        file_id = fake_openai.state.add_file("t.jsonl", "fine-tune", b"{}\n")["id"]
+        file_id = uploaded_file(fake_openai)
         declined = await command(client, "finetune.createJob", {"trainingFile": file_id})
         assert declined.get("cancelled") is True, declined
     finally:
