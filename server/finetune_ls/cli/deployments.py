@@ -39,7 +39,7 @@ def add_parser(commands) -> None:
     for sub in (create, listing, delete, skus):
         add_resource_options(sub)
         sub.add_argument("--azure-auth", choices=("key", "entra"),
-                         default=os.environ.get("FINETUNE_LS_AZURE_AUTH", "entra"),
+                         default=os.environ.get("FINETUNE_LS_AZURE_AUTH", "key"),
                          help="how the data plane signs in; the management API always needs Microsoft Entra ID")
         sub.add_argument("--timeout", type=real(above=0, maximum=86_400), default=60.0,
                          help="seconds per request (default: 60)")
