@@ -145,7 +145,8 @@ class ManagementClient:
 
     @property
     def where(self) -> str:
-        return f"the deployments of {self.resource.account} (Azure's management API at {self.resource.management_endpoint})"
+        resource = self.resource
+        return f"the deployments of {resource.account} (Azure's management API at {resource.management_endpoint})"
 
     # -- operations ------------------------------------------------------------
     def get_deployment(self, name: str) -> dict | None:

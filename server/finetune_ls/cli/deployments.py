@@ -17,7 +17,8 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("deployments", help="deploy fine-tuned models on Azure, list and delete deployments",
                                  description="Deployments of fine-tuned models and checkpoints on Azure OpenAI, made "
                                              "through Azure's management API with Microsoft Entra ID sign-in. Each "
-                                             "one is written to the ledger before it is reported: it bills by the hour.")
+                                             "one is written to the ledger before it is reported: it bills by the "
+                                             "hour.")
     actions = connect.subcommands(parser)
     create = connect.action(actions, "create", "deploy a fine-tuned model or checkpoint (asks first, naming its "
                                                "hourly cost)", run_create, confirm="deploy")
