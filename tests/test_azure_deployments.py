@@ -6,8 +6,9 @@ the model, a failed deployment, an expired token, a lost answer) each one senten
 the deployment's name kept, `list --offline`, and neither the key nor the token in any
 output or in the ledger.
 
-The data-plane calls use the dated api-version paths (`--api-version 2024-10-21`), which
-the fake serves with the API key; the management calls always use the Entra token."""
+The data-plane calls use the dated api-version paths (`--api-version 2024-10-21`), with
+the API key or with `--azure-auth entra` (the sentinel key is there too, for a data plane
+that still takes only keys); the management calls always use the Entra token."""
 
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ class Cli:
     def __init__(self, fake_openai, management, workspace):
         self.openai, self.management, self.workspace, self.outputs = fake_openai, management, workspace, []
 
+    data_auth = "key"  # how the data plane signs in (the management API always takes the Entra token)
+
     def data_plane(self) -> list[str]:
         return ["--provider", "azure", "--azure-endpoint", self.openai.base_url[:-len("/v1")],
-                "--api-version", "2024-10-21", "--azure-auth", "entra", "--max-retries", "0", "--timeout", "10"]
+                "--api-version", "2024-10-21", "--azure-auth", self.data_auth, "--max-retries", "0", "--timeout", "10"]
 
     def __call__(self, *args: str, resource: bool = True, data_plane: bool = False):
         env = {name: value for name, value in os.environ.items() if name not in _RESOURCE_VARIABLES}
@@ -83,7 +86,9 @@ def error_line(done) -> str:
     return lines[-1]
 
 
-def test_upload_job_deploy_complete_delete(cli, fake_openai, fake_management, workspace):
+@pytest.mark.parametrize("data_auth", ["key", "entra"])
+def test_upload_job_deploy_complete_delete(cli, fake_openai, fake_management, workspace, data_auth):
+    cli.data_auth = data_auth
     uploaded = cli.json("files", "upload", "train.jsonl", resource=False, data_plane=True)["file"]
     job = cli.json("jobs", "create", uploaded["id"], "--model", "gpt-4.1-mini-2025-04-14", "--suffix", "demo", "--yes",
                    resource=False, data_plane=True)
