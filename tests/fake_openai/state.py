@@ -46,9 +46,9 @@ class FakeState:
     job_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # oldest first
     job_checkpoints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # oldest first
     job_steps_done: dict[str, int] = field(default_factory=dict)
-    deployments: dict[str, str] = field(default_factory=dict)  # Azure: serving deployment -> model
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    deployments: dict[str, str] = field(default_factory=dict)  # Azure: serving deployment -> model
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # Readable, ordered ids ("file-fake000001") make failing tests easy to read;
