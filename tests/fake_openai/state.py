@@ -48,6 +48,7 @@ class FakeState:
     job_steps_done: dict[str, int] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    checkpoint_copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # Azure: checkpoint id -> copies
     deployments: dict[str, str] = field(default_factory=dict)  # Azure: serving deployment -> model
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
