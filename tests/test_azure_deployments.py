@@ -19,6 +19,7 @@ import sys
 
 import pytest
 
+import without_azure_identity
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api.entra import DATA_SCOPE
@@ -50,14 +51,14 @@ class Cli:
         return ["--provider", "azure", "--azure-endpoint", self.openai.root_url, *dated, "--azure-auth", self.data_auth,
                 "--max-retries", "0", "--timeout", "10"]
 
-    def __call__(self, *args: str, resource: bool = True, data_plane: bool = False):
+    def __call__(self, *args: str, resource: bool = True, data_plane: bool = False, command: list[str] | None = None):
         env = {name: value for name, value in os.environ.items() if name not in _RESOURCE_VARIABLES}
         env.update(FINETUNE_LS_DEBUG="", FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01", FINETUNE_LS_DEPLOY_SETTLE_SECONDS="1")
         if self.data_auth == "key":
             env["AZURE_OPENAI_API_KEY"] = SENTINEL_KEY
-        command = [sys.executable, "-m", "finetune_ls", *args, *(self.management.resource_args() if resource else ()),
-                   *(self.data_plane() if data_plane else ())]
-        done = subprocess.run(command, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120,
+        line = [*(command or [sys.executable, "-m", "finetune_ls"]), *args,
+                *(self.management.resource_args() if resource else ()), *(self.data_plane() if data_plane else ())]
+        done = subprocess.run(line, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
         self.outputs += [done.stdout, done.stderr]
         return done
@@ -241,3 +242,10 @@ def test_without_entra_sign_in_the_sentence_says_the_management_api_takes_no_key
     done = cli("deployments", "list", "--azure-auth", "key")
     sentence = error_line(done)
     assert done.returncode == 1 and "takes no API key" in sentence and "Entra ID refused a token" in sentence
+
+
+def test_without_azure_identity_the_extra_is_named_and_that_a_key_will_not_do(cli, fake_management):
+    done = cli("deployments", "list", "--azure-auth", "key", command=without_azure_identity.command())
+    sentence = error_line(done)
+    assert done.returncode == 1 and "pip install 'finetune-ls[azure]'" in sentence and "takes no API key" in sentence
+    assert not fake_management.requests
