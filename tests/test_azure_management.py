@@ -30,6 +30,8 @@ def test_the_resource_comes_from_flags_then_the_environment():
         "sub-flag", "rg-env", "acc-env", "https://management.azure.com")
     sovereign = resource_from(None, None, None, "https://management.chinacloudapi.cn/", environ)
     assert sovereign.management_endpoint == "https://management.chinacloudapi.cn"
+    with pytest.raises(MissingResource, match="must be an https:// URL"):  # the token would travel in clear
+        resource_from(None, None, None, "http://management.example.com", environ)
     with pytest.raises(MissingResource) as missing:
         resource_from(None, "rg", None, None, {})
     sentence = str(missing.value)
