@@ -39,9 +39,10 @@ def add_parser(commands) -> None:
     parser.add_argument("--epochs", type=whole(1, 50),
                         help="epochs for the cost estimate, 1 to 50 (default: OpenAI's heuristic)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--provider", choices=("openai", "azure", "compatible"), default="openai",
+    parser.add_argument("--provider", choices=("openai", "azure", "compatible"),
+                        default=os.environ.get("FINETUNE_LS_PROVIDER", "openai"),
                         help="where the model is trained: its catalog (models, dates, prices, limits); azure uses "
-                             "Azure OpenAI's own")
+                             "Azure OpenAI's own (default: FINETUNE_LS_PROVIDER, else openai)")
     parser.add_argument("--training-type", choices=("Standard", "GlobalStandard", "Developer"),
                         help="Azure's training type for the cost estimate (default: the model's default, see the "
                              "summary)")
