@@ -1,64 +1,11 @@
-// The "Fine-tuning" view container: Jobs (live while followed), Models and Files, each
-// listed by the server's commands.
+// The "Fine-tuning" view container: Jobs (live while followed), Models, Files and (Azure)
+// Deployments, each listed by the server's commands.
 import * as vscode from "vscode";
 import type { JobTracker, Job } from "./jobs";
 import { jobContext, jobProgress } from "./labels";
 import type { Server } from "./server";
-
-type Listed = Record<string, unknown> & { id: string };
-
-abstract class ListView implements vscode.TreeDataProvider<Listed> {
-  private readonly changed = new vscode.EventEmitter<Listed | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  protected items: Listed[] | undefined;
-  protected error: string | undefined;
-
-  constructor(protected readonly server: Server, private readonly command: string) {}
-
-  refresh(): void {
-    this.items = undefined;
-    this.changed.fire(undefined);
-  }
-
-  redraw(): void {
-    this.changed.fire(undefined);
-  }
-
-  async getChildren(element?: Listed): Promise<Listed[]> {
-    if (element) return [];
-    if (this.items === undefined && !(await this.server.hasKey())) {
-      return [{ id: "", needsKey: true }]; // no call (and no error message) before there is a key
-    }
-    if (this.items === undefined) {
-      const result = await this.server.execute<Listed[] | { error: string }>(this.command);
-      this.error = result && !Array.isArray(result) ? result.error : undefined;
-      this.items = Array.isArray(result) ? result : [];
-      this.loaded(this.items);
-    }
-    if (this.error) return [{ id: "", error: this.error }];
-    return this.items;
-  }
-
-  protected loaded(_items: Listed[]): void {}
-
-  getTreeItem(element: Listed): vscode.TreeItem {
-    if (element.needsKey) {
-      const item = new vscode.TreeItem("Set an API key to see this list");
-      item.iconPath = new vscode.ThemeIcon("key");
-      item.command = { command: "finetune-ls.setApiKey", title: "Set API Key" };
-      return item;
-    }
-    if (typeof element.error === "string") {
-      const item = new vscode.TreeItem(element.error);
-      item.iconPath = new vscode.ThemeIcon("warning");
-      item.tooltip = element.error;
-      return item;
-    }
-    return this.item(element);
-  }
-
-  protected abstract item(element: Listed): vscode.TreeItem;
-}
+import { DeploymentsView } from "./deployments";
+import { Listed, ListView } from "./listView";
 
 export class JobsView extends ListView {
   constructor(server: Server, private readonly tracker: JobTracker) {
@@ -134,11 +81,14 @@ export interface Views {
   jobs: JobsView;
   models: ModelsView;
   files: FilesView;
+  deployments: DeploymentsView;
 }
 
 export function registerViews(server: Server, tracker: JobTracker): { views: Views; disposables: vscode.Disposable[] } {
-  const views = { jobs: new JobsView(server, tracker), models: new ModelsView(server), files: new FilesView(server) };
+  const views = { jobs: new JobsView(server, tracker), models: new ModelsView(server), files: new FilesView(server),
+                  deployments: new DeploymentsView(server) };
   const disposables = [
+    vscode.window.registerTreeDataProvider("finetune.deployments", views.deployments),
     vscode.window.registerTreeDataProvider("finetune.jobs", views.jobs),
     vscode.window.registerTreeDataProvider("finetune.models", views.models),
     vscode.window.registerTreeDataProvider("finetune.files", views.files),
