@@ -28,7 +28,8 @@ export function summaryText(summary: Summary): string {
   return parts.join(" · ");
 }
 
-export const ACTIVE_STATUSES = new Set(["validating_files", "queued", "running", "pausing", "cancelling"]);
+// "pending" is Azure's word for validating_files and queued.
+export const ACTIVE_STATUSES = new Set(["validating_files", "queued", "pending", "running", "pausing", "cancelling"]);
 
 /** What the Jobs view's context menu offers a job: job.active, job.paused, job.succeeded
  * (which can be deployed on Azure) or job.done. */
