@@ -104,6 +104,7 @@ def create_job(state: FakeState, request: Request) -> dict[str, Any]:
     if suffix is not None and (not isinstance(suffix, str) or not 1 <= len(suffix) <= 64):
         raise invalid_parameter("suffix", "suffix must be 1 to 64 characters.")
     _check_metadata(body.get("metadata"))
+    training_type = _training_type(request, body)
     method = _method(body)
     job_id = state.new_id("ftjob-")
     state.jobs[job_id] = {
@@ -129,6 +130,7 @@ def create_job(state: FakeState, request: Request) -> dict[str, Any]:
         "method": method,
         "metadata": body.get("metadata"),
         "user_provided_suffix": suffix,  # in the live API, not in the spec
+        **({"trainingType": training_type} if training_type else {}),  # Azure echoes it
     }
     state.job_steps_done[job_id] = 0
     state.add_event(job_id, f"Created fine-tuning job: {job_id}")
@@ -149,6 +151,21 @@ def _metadata_filter(request: Request) -> dict[str, str] | None:
         for key, values in request.query.items()
         if key.startswith("metadata[") and key.endswith("]")
     }
+
+
+def _training_type(request: Request, body: dict[str, Any]) -> str | None:
+    """Azure's trainingType (case-insensitive, as its pages spell it differently); OpenAI
+    knows no such argument."""
+    value = body.get("trainingType")
+    if value is None:
+        return None
+    if not request.azure:
+        raise ApiError(400, "Unrecognized request argument supplied: trainingType", param="trainingType")
+    names = {"standard": "Standard", "globalstandard": "GlobalStandard", "developer": "Developer",
+             "developertier": "Developer"}
+    if not isinstance(value, str) or value.lower() not in names:
+        raise ApiError(400, f"Invalid trainingType '{value}'.", param="trainingType", code="invalidPayload")
+    return names[value.lower()]
 
 
 def list_jobs(state: FakeState, request: Request) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class RecordedRequest:
     form: dict[str, str] = field(default_factory=dict)
     files: dict[str, RecordedFile] = field(default_factory=dict)
     status: int | None = None  # filled in once answered
+    wire_path: str = ""  # the path as sent (Azure's /openai/v1/... or /openai/...), before the fake maps it
 
     @property
     def route(self) -> str:

@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     path_params: dict[str, str] = field(default_factory=dict)
+    azure: str | None = None  # which of Azure's APIs it came by: "v1", "dated", or None (OpenAI's)
     _json: Any = None
     _form: tuple[dict[str, str], dict[str, UploadedFile]] | None = None
 

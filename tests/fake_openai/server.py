@@ -35,7 +35,7 @@ _MISSING_KEY = (
 
 def _build_router() -> Router:
     router = Router()
-    for api in (files_api, uploads_api, jobs_api, models_api):
+    for api in (files_api, uploads_api, jobs_api, models_api, azure):
         api.register(router)
     return router
 
@@ -45,6 +45,9 @@ class FakeOpenAI:
     `openai.OpenAI(base_url=fake.base_url, api_key=SENTINEL_KEY)` at it.
 
     Keys: `api_keys` plus, unless `accept_any_sk_key=False`, anything starting "sk-".
+    Azure (tests/fake_openai/azure.py): `AzureOpenAI(azure_endpoint=fake.root_url, ...)` or
+    `OpenAI(base_url=fake.azure_v1_url)`; Entra ID tokens in `entra_tokens` (or handed over
+    with accept_entra_token) are accepted as bearers, until expire_entra_token.
     `file_processing_retrieves`: retrieves that still see a new file as "uploaded".
     `training_steps`: metrics events (and advances) a job spends running.
     """
@@ -60,8 +63,10 @@ class FakeOpenAI:
         training_steps: int = 3,
         auto_advance: bool = False,
         default_answer: str = DEFAULT_ANSWER,
+        entra_tokens: Collection[str] = (),
     ) -> None:
         self.api_keys = set(api_keys)
+        self._entra_tokens: dict[str, bool] = dict.fromkeys(entra_tokens, True)  # token -> still valid
         self.accept_any_sk_key = accept_any_sk_key
         self.state = FakeState(
             organization=organization,
@@ -119,6 +124,24 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """Azure's endpoint (https://NAME.openai.azure.com) for this fake."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def azure_v1_url(self) -> str:
+        return f"{self.root_url}/openai/v1"
+
+    # -- Azure's Entra ID tokens --------------------------------------------
+    def accept_entra_token(self, token: str) -> None:
+        """Accept this bearer token (e.g. FakeEntra.token_for(DATA_SCOPE)) as Azure would."""
+        self._entra_tokens[token] = True
+
+    def expire_entra_token(self, token: str) -> None:
+        """From now on the token is refused with Azure's 401 for an expired token."""
+        self._entra_tokens[token] = False
 
     # -- driving jobs, files and models ------------------------------------
     @property
@@ -233,10 +256,14 @@ class FakeOpenAI:
         return f"req_fake{next(self._request_ids):06d}"
 
     def _answer(self, request: Request, secret: str | None) -> Response | None:
+        wire_path = request.path
         request = azure.as_openai(request)
         secret = secret or azure.key_of(request)
         record = self._record(request, secret)
+        record.wire_path = wire_path
         response = self._respond(request, bearer_token(request.headers) or azure.key_of(request))
+        if response is not None and request.azure:
+            response = azure.as_azure(response)
         record.status = response.status if response is not None else None
         return response
 
@@ -261,7 +288,12 @@ class FakeOpenAI:
 
     def _dispatch(self, request: Request, key: str | None) -> Response:
         try:
-            self._authorize(key)
+            if request.azure:
+                refused = self._azure_refusal(request, key)
+                if refused is not None:
+                    return refused
+            else:
+                self._authorize(key)
             with self.state.lock:
                 return self._router.dispatch(self.state, request)
         except ApiError as error:
@@ -283,6 +315,19 @@ class FakeOpenAI:
         waited = 0.0
         while not gate.wait(0.02) and not self._stopping.is_set() and waited < limit:
             waited += 0.02
+
+    def _azure_refusal(self, request: Request, key: str | None) -> Response | None:
+        """Azure's 401s: a token it does not take (unknown or expired), or a key it does not know."""
+        if key in self._entra_tokens:
+            return None if self._entra_tokens[key] else Response(azure.TOKEN_REFUSED, 401)
+        if key is not None and bearer_token(request.headers) == key and not key.startswith("sk-") \
+                and key not in self.api_keys:
+            return Response(azure.TOKEN_REFUSED, 401)  # a bearer that is no key: an unknown token
+        try:
+            self._authorize(key)
+        except ApiError:
+            return Response(azure.KEY_REFUSED, 401)
+        return None
 
     def _authorize(self, key: str | None) -> None:
         if key is None:

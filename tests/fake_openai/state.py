@@ -48,6 +48,7 @@ class FakeState:
     job_steps_done: dict[str, int] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    checkpoint_copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # Azure: checkpoint id -> copies
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # Readable, ordered ids ("file-fake000001") make failing tests easy to read;

@@ -1,10 +1,17 @@
-"""Which service to call and with which key: OpenAI (default), Azure OpenAI, or any
+"""Which service to call and with which credential: OpenAI (default), Azure OpenAI, or any
 OpenAI-compatible base URL. The key comes from the editor at run time, else the SDK's
-environment variables, else a key file; it is held in an object that never prints it."""
+environment variables, else a key file; it is held in an object that never prints it.
+On Azure the credential may instead be Microsoft Entra ID (api/entra.py): no key at all.
+
+Azure has two faces (providers.md §1.5): the v1 API, `{endpoint}/openai/v1/`, generally
+available, no api-version, the plain OpenAI client (the default here); and the dated
+paths, `{endpoint}/openai/...?api-version=...`, through AzureOpenAI, used when an
+api-version is asked for (--api-version, the apiVersion setting, OPENAI_API_VERSION)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +19,7 @@ if TYPE_CHECKING:
     import openai
 
 PROVIDERS = ("openai", "azure", "compatible")
+V1_PATH = "/openai/v1"
 
 
 class MissingKey(Exception):
@@ -59,6 +67,28 @@ class Provider:
     def key_variable(self) -> str:
         return "AZURE_OPENAI_API_KEY" if self.kind == "azure" else "OPENAI_API_KEY"
 
+    def uses_entra(self) -> bool:
+        return self.kind == "azure" and self.azure_auth == "entra"
+
+    def azure_api_version(self, environ: dict[str, str] | None = None) -> str | None:
+        """The dated api-version asked for, or None for the v1 API ("v1" asks for it too)."""
+        environ = os.environ if environ is None else environ
+        version = (self.api_version or environ.get("OPENAI_API_VERSION") or "").strip()
+        return None if version.lower() in ("", "v1") else version
+
+    def azure_root(self, environ: dict[str, str] | None = None) -> str:
+        """The resource's endpoint (https://NAME.openai.azure.com), given with or without
+        a trailing /openai/v1 (or /openai)."""
+        environ = os.environ if environ is None else environ
+        endpoint = (self.azure_endpoint or environ.get("AZURE_OPENAI_ENDPOINT") or "").strip().rstrip("/")
+        if not endpoint:
+            raise ValueError("Azure OpenAI needs its endpoint: --azure-endpoint, the azureEndpoint setting, or "
+                             "AZURE_OPENAI_ENDPOINT (https://NAME.openai.azure.com)")
+        for tail in (V1_PATH, "/openai"):
+            if endpoint.lower().endswith(tail):
+                endpoint = endpoint[:-len(tail)]
+        return endpoint
+
 
 def resolve_key(provider: Provider, runtime_key: str | None = None,
                 environ: dict[str, str] | None = None) -> ApiKey:
@@ -79,43 +109,117 @@ def resolve_key(provider: Provider, runtime_key: str | None = None,
         if key:
             return ApiKey(key, f"the key file {path}")
         raise MissingKey(f"The key file {path} is empty.")
+    entra = (" Or sign in with Microsoft Entra ID instead of a key (--azure-auth entra, or the azureAuth setting)."
+             if provider.kind == "azure" else "")
     raise MissingKey(f"No API key: set {variable}, give a key file (--key-file, or the keyFile setting), "
-                     "or set one in the editor (Fine-tune: Set API Key).")
+                     f"or set one in the editor (Fine-tune: Set API Key).{entra}")
 
 
-def make_client(provider: Provider, key: ApiKey) -> openai.OpenAI:
+class EntraTokens:
+    """Microsoft Entra ID tokens, a callable the SDK asks before each request. Tokens are
+    secrets like keys: each one handed out is remembered, so that a failure that echoes
+    one (a proxy's 401 quoting the Authorization header) can be redacted."""
+
+    __slots__ = ("_provider", "_issued")
+    source = "Microsoft Entra ID"
+
+    def __init__(self, provider: Callable[[], str]):
+        self._provider, self._issued = provider, []
+
+    def __call__(self) -> str:
+        token = self._provider()
+        if token not in self._issued:
+            self._issued = [*self._issued[-7:], token]  # a refreshed token adds one; a few are plenty
+        return token
+
+    def issued(self) -> tuple[str, ...]:
+        return tuple(self._issued)
+
+    def __repr__(self) -> str:
+        return "EntraTokens(DefaultAzureCredential)"
+
+    __str__ = __repr__
+
+
+def resolve_credential(provider: Provider, runtime_key: str | None = None) -> ApiKey | EntraTokens:
+    """An API key, or with Entra ID (Azure) a token source: then no key is looked for at
+    all. Raises entra.MissingExtra without azure-identity; sign-in problems show at the
+    first request (entra.SignInFailed), as the token is fetched then."""
+    if provider.uses_entra():
+        from finetune_ls.api import entra
+        return EntraTokens(entra.token_provider(entra.DATA_SCOPE))
+    return resolve_key(provider, runtime_key)
+
+
+def make_client(provider: Provider, credential: ApiKey | EntraTokens) -> openai.OpenAI:
     """The SDK's client for the provider. Unset options fall back to the SDK's own
     environment variables (OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, ...)."""
     import openai  # here: the SDK takes ~0.5 s to import, which `check` and the server need not pay
 
-    common = dict(api_key=key.reveal(), organization=provider.organization, project=provider.project,
-                  timeout=provider.timeout, max_retries=provider.max_retries)
+    common = dict(organization=provider.organization, project=provider.project, timeout=provider.timeout,
+                  max_retries=provider.max_retries)
     if provider.kind == "azure":
-        return openai.AzureOpenAI(azure_endpoint=provider.azure_endpoint, api_version=provider.api_version,
-                                  **common)
+        return _azure_client(openai, provider, credential, common)
     if provider.kind == "compatible" and not (provider.base_url or os.environ.get("OPENAI_BASE_URL")):
         raise ValueError("an OpenAI-compatible provider needs a base URL (--base-url or the baseUrl setting)")
-    return openai.OpenAI(base_url=provider.base_url, **common)
+    return openai.OpenAI(base_url=provider.base_url, api_key=credential.reveal(), **common)
+
+
+def _azure_client(openai, provider: Provider, credential: ApiKey | EntraTokens, common: dict) -> openai.OpenAI:
+    root, version = provider.azure_root(), provider.azure_api_version()
+    if version is not None:  # the dated paths: {endpoint}/openai/...?api-version=...
+        auth = (dict(azure_ad_token_provider=credential) if isinstance(credential, EntraTokens)
+                else dict(api_key=credential.reveal()))  # sent as `api-key`
+        return openai.AzureOpenAI(azure_endpoint=root, api_version=version, **auth, **common)
+    # The v1 API. Microsoft's Python example passes the key as OpenAI(api_key=...), which
+    # the SDK sends as `Authorization: Bearer`; its REST examples and the v1 spec send an
+    # `api-key` header: both go, so either way the service finds it. An Entra token goes
+    # as the bearer alone (the SDK calls the token source before each request).
+    if isinstance(credential, EntraTokens):
+        return openai.OpenAI(base_url=f"{root}{V1_PATH}/", api_key=credential, **common)
+    key = credential.reveal()
+    return openai.OpenAI(base_url=f"{root}{V1_PATH}/", api_key=key, default_headers={"api-key": key}, **common)
 
 
 @dataclass
 class Connection:
-    """A client, and what its failures may name (where it calls) and must hide (the key)."""
+    """A client, and what its failures may name (where it calls) and must hide (the key,
+    or every Entra token handed out so far)."""
     client: openai.OpenAI
-    secret: str
+    credential: ApiKey | EntraTokens
     service: str
 
-    def context(self) -> tuple[str, str]:
-        return self.service, self.secret
+    def secrets(self) -> tuple[str, ...]:
+        if isinstance(self.credential, EntraTokens):
+            return self.credential.issued()
+        return (self.credential.reveal(),)
+
+    @property
+    def secret(self) -> str:
+        return next(iter(self.secrets()), "")
+
+    def context(self) -> tuple[str, ...]:
+        return (self.service, *self.secrets())
 
     def __repr__(self) -> str:
         return f"Connection({self.service})"
 
 
 def connect(provider: Provider, runtime_key: str | None = None) -> Connection:
-    key = resolve_key(provider, runtime_key)
-    client = make_client(provider, key)
-    return Connection(client, key.reveal(), service_name(client))
+    credential = resolve_credential(provider, runtime_key)
+    client = make_client(provider, credential)
+    return Connection(client, credential, service_description(provider, client))
+
+
+def service_description(provider: Provider, client: openai.OpenAI) -> str:
+    """Where requests go, for messages: on Azure, which of its APIs too."""
+    where = service_name(client)
+    if provider.kind != "azure":
+        return where
+    version = provider.azure_api_version()
+    if version is None:
+        return f"Azure OpenAI v1 API at {where}"
+    return f"Azure OpenAI api-version {version} at {where}"
 
 
 def service_name(client: openai.OpenAI) -> str:

@@ -8,6 +8,7 @@ redacted by the callers (api/errors.py)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 # The data plane's scope (Microsoft's v1 API page, providers.md §1.5) and the public
@@ -34,6 +35,9 @@ def _identity():
         import azure.identity as identity
     except ImportError:
         raise MissingExtra(f"Microsoft Entra ID sign-in needs azure-identity: pip install '{EXTRA}'.") from None
+    # azure-identity logs each failed credential as a multi-line warning, which Python's
+    # last-resort handler would print on stderr: the one sentence of SignInFailed says it.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
     return identity
 
 

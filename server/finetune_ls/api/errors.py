@@ -10,10 +10,14 @@ import openai
 
 from finetune_ls.api.answers import MalformedAnswer
 from finetune_ls.api.connection import MissingKey
+from finetune_ls.api.entra import MissingExtra, SignInFailed
 
 # Keys of OpenAI (sk-..., sk-proj-...) and look-alikes of other services, wherever a
 # server or the SDK echoes them back (OpenAI's 401 message quotes the key's ends).
 _KEY_LIKE = re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-*]{6,}")
+# Bearer tokens (Entra ID access tokens are JWTs, "eyJ..."), wherever a server or a proxy
+# echoes the Authorization header back.
+_TOKEN_LIKE = re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}(?:\.[A-Za-z0-9_\-]*){0,2}|(?<=Bearer )[^\s\"',]{8,}", re.I)
 _WIND_DOWN = re.compile(r"wind(?:ing)? down|no longer (?:available|possible|supported)|not (?:be )?eligible|"
                         r"deprecat|shut ?down|retired", re.I)
 
@@ -26,7 +30,7 @@ def redact(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[redacted key]")
-    return _KEY_LIKE.sub("[redacted key]", text)
+    return _TOKEN_LIKE.sub("[redacted token]", _KEY_LIKE.sub("[redacted key]", text))
 
 
 def server_message(error: openai.APIStatusError) -> str:
@@ -48,14 +52,17 @@ def error_code(error: openai.APIStatusError) -> str | None:
     return str(inner.get("code")) if isinstance(inner, dict) and inner.get("code") else None
 
 
-def explain(error: BaseException, service: str = "the API", secret: str | None = None) -> str:
-    """One sentence for a failed call (or a missing key), the key never in it."""
-    return redact(_explain(error, service), secret)
+def explain(error: BaseException, service: str = "the API", *secrets: str | None) -> str:
+    """One sentence for a failed call (or a missing key or sign-in), no key or token in it."""
+    return redact(_explain(error, service), *secrets)
 
 
 def _explain(error: BaseException, service: str) -> str:
-    if isinstance(error, MissingKey):
+    if isinstance(error, (MissingKey, MissingExtra)):
         return str(error)
+    if isinstance(error, SignInFailed):
+        text = str(error)
+        return text if "az login" in text else f"{text.rstrip('.')}; sign in again (`az login`) and retry."
     if isinstance(error, Cancelled):
         return str(error) or "Cancelled."
     if isinstance(error, MalformedAnswer):
@@ -74,7 +81,44 @@ def _explain(error: BaseException, service: str) -> str:
     if not isinstance(error, openai.APIStatusError):
         return f"{type(error).__name__}: {error}"
     status, said, code = error.status_code, server_message(error), error_code(error)
-    quoted = f' OpenAI said: "{said}"' if said else ""
+    if service.startswith("Azure"):
+        return _explain_azure(status, said, code, service) or _explain_status(error, status, said, code, service)
+    return _explain_status(error, status, said, code, service)
+
+
+def _explain_azure(status: int, said: str, code: str | None, service: str) -> str | None:
+    """Azure's own error texts (its codes: the authoring spec's ErrorCode, providers.md §1.5),
+    or None where OpenAI's sentence fits as well."""
+    quoted = f' Azure said: "{said}"' if said else ""
+    if status == 401 and re.search(r"token", said, re.I):
+        return (f"Microsoft Entra ID's token was refused by {service} (401): it has expired, or is for another "
+                "tenant or audience; sign in again (`az login`) and retry, and check that your identity has the "
+                f"Cognitive Services OpenAI User role on this resource.{quoted}")
+    if status == 401:
+        return (f"The Azure OpenAI key was refused by {service} (401): check it (AZURE_OPENAI_API_KEY, the key "
+                "file, or Fine-tune: Set API Key in the editor) and that it is this resource's key, or sign in "
+                f"with Microsoft Entra ID (--azure-auth entra).{quoted}")
+    if code == "jsonlValidationFailed":
+        return ("Azure could not validate the training data (jsonlValidationFailed): run `finetune-ls check` on "
+                f"the file, fix what it reports, and upload it again.{quoted}")
+    if code == "quotaExceeded":
+        return ("Azure's quota is used up (quotaExceeded): jobs running or queued, files, or the training type's "
+                "quota in this region; wait for a job to end, delete files you no longer need, try another training "
+                f"type, or ask for more quota; retrying now will not help.{quoted}")
+    if code == "invalidPayload":
+        return ("Azure refused the request as invalid (invalidPayload): check the model, the training type and "
+                f"that this resource's region offers fine-tuning of the model.{quoted}")
+    if status == 404 and code == "DeploymentNotFound":
+        return ("No such deployment on this resource (404 DeploymentNotFound): check the deployment's name "
+                f"(--deployment MODEL=DEPLOYMENT) and that it has finished deploying.{quoted}")
+    if status == 404:
+        return (f"Not found (404) at {service}: check the id and the endpoint, and that this resource's region "
+                f"offers the model (not every region trains or serves every model).{quoted}")
+    return None
+
+
+def _explain_status(error: openai.APIStatusError, status: int, said: str, code: str | None, service: str) -> str:
+    quoted = f' {"Azure" if service.startswith("Azure") else "OpenAI"} said: "{said}"' if said else ""
     if status == 401:
         return ("The API key was refused (401): check it (OPENAI_API_KEY, the key file, or Fine-tune: Set "
                 "API Key in the editor), and that it belongs to this organization and project." + quoted)

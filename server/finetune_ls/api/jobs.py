@@ -19,6 +19,11 @@ from finetune_ls.core.engine import CheckSettings, check_path
 from finetune_ls.core.shapes import FORMAT_METHOD
 
 TAG_KEY = "finetune_ls_request"  # metadata key that marks the jobs this tool creates
+# Azure's training types, as its v1 Python example spells them in `trainingType`
+# (providers.md §1.1; which other spellings the service takes is unconfirmed).
+TRAINING_TYPES = ("Standard", "GlobalStandard", "Developer")
+# Copying a checkpoint to another resource is a preview of Azure's v1 API, opted into by header (§1.5).
+COPY_CHECKPOINT_HEADERS = {"aoai-copy-ft-checkpoints": "preview", "accept": "application/json"}
 TERMINAL = ("succeeded", "failed", "cancelled")
 METHODS = ("supervised", "dpo", "reinforcement")
 CREATE_ATTEMPTS = 3
@@ -46,6 +51,7 @@ class JobRequest:
     seed: int | None = None
     validation_file: str | None = None
     metadata: dict = field(default_factory=dict)
+    training_type: str | None = None  # Azure only: Standard, GlobalStandard, Developer
 
     def body(self, tag: str) -> dict:
         """The create call's arguments (the method object carries the hyperparameters)."""
@@ -57,7 +63,26 @@ class JobRequest:
         for key in ("suffix", "seed", "validation_file"):
             if getattr(self, key) is not None:
                 body[key] = getattr(self, key)
+        if self.training_type:  # not in OpenAI's API, nor the SDK's arguments: Azure's extra field
+            body["extra_body"] = {"trainingType": self.training_type}
         return body
+
+
+def training_type_named(value: str | None) -> str | None:
+    """The training type as Azure spells it, from any casing; ValueError names the choices."""
+    if value in (None, ""):
+        return None
+    for name in TRAINING_TYPES:
+        if value.replace(" ", "").lower() == name.lower():
+            return name
+    raise ValueError(f"Unknown training type {value!r}: use one of {', '.join(TRAINING_TYPES)}.")
+
+
+def training_type_refusal(request: JobRequest, provider: str | None) -> str | None:
+    if request.training_type and provider != "azure":
+        return (f"A training type ({request.training_type}) is an Azure OpenAI choice: leave it out for "
+                f"{provider or 'openai'}, or use --provider azure.")
+    return None
 
 
 def refusal(request: JobRequest, catalog: ModelCatalog, today: date, file_format: str | None) -> str | None:
@@ -96,6 +121,9 @@ def plan(client: openai.OpenAI, ledger: Ledger, catalog: ModelCatalog, settings:
          request: JobRequest) -> PlannedJob:
     """The job as it will be made: local files uploaded (checked first), the training
     file's summary for the cost estimate, and JobRefused for a job that would fail."""
+    problem = training_type_refusal(request, settings.provider)
+    if problem:  # before any upload
+        raise JobRefused(problem)
     training, local = file_id_of(client, ledger, request.training_file, settings)
     validation = file_id_of(client, ledger, request.validation_file, settings)[0] if request.validation_file else None
     report = check_path(local, settings) if local else None
@@ -127,7 +155,7 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
     ledger.ensure_writable()  # before the paid call, not after it
     tag = uuid.uuid4().hex
     ledger.record("job-request", tag, model=request.model, training_file=request.training_file,
-                  method=request.method)
+                  method=request.method, **({"training_type": request.training_type} if request.training_type else {}))
     once = client.with_options(max_retries=0)  # retries are ours, so each one is reconciled first
     unsure = False  # whether an attempt may have made a job we were not told of
     last_error: Exception | None = None
@@ -255,3 +283,32 @@ def follow(client: openai.OpenAI, job_id: str, *, on_event: Callable[[object], N
             return
         wait = poll if fresh else min(max_poll, wait * 1.5)
         sleep(wait)
+
+
+def estimated_finish(job) -> str | None:
+    """When the job is expected to end (UTC, ISO 8601), where the service says (Azure, and
+    OpenAI while running)."""
+    value = getattr(job, "estimated_finish", None)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
+
+
+def checkpoints(client: openai.OpenAI, job_id: str) -> list:
+    return answers.listed(lambda: client.fine_tuning.jobs.checkpoints.list(job_id), "the job's checkpoints")
+
+
+def copy_checkpoint(client: openai.OpenAI, ledger: Ledger, job_id: str, checkpoint_id: str, destination: str,
+                    region: str) -> dict:
+    """Copy a checkpoint to another Azure resource (a preview of Azure's v1 API): the
+    destination is its full resource id, in the same tenant, and must have run a
+    fine-tuning job already. The copy is recorded in the ledger before it is reported."""
+    ledger.ensure_writable()
+    answer = client.post(f"/fine_tuning/jobs/{job_id}/checkpoints/{checkpoint_id}/copy",
+                         cast_to=object, body={"destinationResourceId": destination, "region": region},
+                         options={"headers": COPY_CHECKPOINT_HEADERS})
+    if not isinstance(answer, dict):
+        raise answers.MalformedAnswer("the checkpoint copy", f"is not a JSON object but {type(answer).__name__}")
+    ledger.record("checkpoint-copy", str(answer.get("checkpointedModelName") or checkpoint_id), job=job_id,
+                  checkpoint=checkpoint_id, destination=destination, region=region)
+    return answer

@@ -70,6 +70,7 @@ def run_api(args: argparse.Namespace, action: Callable) -> int:
     import openai
 
     from finetune_ls.api.answers import MalformedAnswer
+    from finetune_ls.api.entra import MissingExtra, SignInFailed
     from finetune_ls.api.errors import Cancelled, explain
     from finetune_ls.api.files import CheckFailed
     from finetune_ls.api.ledger import Ledger, LedgerError
@@ -83,7 +84,8 @@ def run_api(args: argparse.Namespace, action: Callable) -> int:
     except (JobRefused, CheckFailed, LedgerError) as refused:
         fail(str(refused))
         return 1
-    except (MissingKey, Cancelled, openai.OpenAIError, MalformedAnswer, json.JSONDecodeError) as error:
+    except (MissingKey, MissingExtra, SignInFailed, Cancelled, openai.OpenAIError, MalformedAnswer,
+            json.JSONDecodeError) as error:
         fail(explain(error, *connection.context() if connection else ()))
         return 1
     except ValueError as error:

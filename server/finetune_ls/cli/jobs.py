@@ -1,4 +1,4 @@
-"""`finetune-ls jobs create|list|show|events|cancel|pause|resume|checkpoints`.
+"""`finetune-ls jobs create|list|show|events|cancel|pause|resume|checkpoints|copy-checkpoint`.
 
 Exit status: 0 done (for `events --follow`: the job succeeded), 1 refused or failed,
 2 usage problem."""
@@ -33,6 +33,8 @@ def add_parser(commands) -> None:
     create.add_argument("--seed", type=whole(0, 2_147_483_647))
     create.add_argument("--validation", metavar="FILE", help="a validation file id or a local path to upload")
     create.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE")
+    create.add_argument("--training-type", type=_training_type, metavar="TYPE",
+                        help="Azure only: Standard (in-region), GlobalStandard or Developer (default: Azure's)")
     listing = connect.action(actions, "list", "list jobs (with --offline, the ones in the ledger)", run_list)
     listing.add_argument("--limit", type=whole(1), default=20)
     listing.add_argument("--offline", action="store_true", help="only the ledger: no network")
@@ -42,6 +44,14 @@ def add_parser(commands) -> None:
         sub = connect.action(actions, name, helptext, run_simple, simple=name)
         sub.add_argument("job_id", metavar="JOB_ID")
         subs.append(sub)
+    copy = connect.action(actions, "copy-checkpoint", "Azure: copy a checkpoint to another resource (preview)",
+                          run_copy_checkpoint)
+    copy.add_argument("job_id", metavar="JOB_ID")
+    copy.add_argument("checkpoint", metavar="CHECKPOINT", help="the checkpoint's id (ftchkpt-...)")
+    copy.add_argument("--destination", required=True, metavar="RESOURCE_ID",
+                      help="the destination resource's id (/subscriptions/.../accounts/NAME), same tenant")
+    copy.add_argument("--region", required=True, help="the destination's region, e.g. swedencentral")
+    subs.append(copy)
     events = connect.action(actions, "events", "a job's events; --follow until it ends", run_events)
     events.add_argument("job_id", metavar="JOB_ID")
     events.add_argument("--follow", action="store_true")
@@ -64,12 +74,17 @@ def run_create(args: argparse.Namespace) -> int:
     hyperparameters = {key: getattr(args, key) for key in ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
                        if getattr(args, key) is not None}
     request = jobs.JobRequest(args.model, args.training, args.method, hyperparameters, args.suffix, args.seed,
-                              args.validation, metadata)
+                              args.validation, metadata, args.training_type)
+    problem = jobs.training_type_refusal(request, args.provider)
+    if problem:
+        connect.fail(problem)
+        return 2
 
     def action(client, ledger) -> int:
-        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs)
+        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs, provider=args.provider)
         planned = jobs.plan(client, ledger, bundled_catalog(), settings, request)
-        question = (f"Start a {args.method} job on {args.model} with {planned.request.training_file} "
+        kind = f"{args.method} {args.training_type} job" if args.training_type else f"{args.method} job"
+        question = (f"Start a {kind} on {args.model} with {planned.request.training_file} "
                     f"({jobs.estimate(planned.summary)})?")
         if not connect.confirmed(args, question):
             return 1
@@ -114,13 +129,30 @@ def _job_line(job) -> str:
     return f"{job.id}  {made}  {job.status:<16} {job.model}  {job.fine_tuned_model or ''}".rstrip()
 
 
+def _training_type(value: str) -> str:
+    from finetune_ls.api.jobs import training_type_named
+    try:
+        return training_type_named(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _details(job) -> str:
+    """What a job's status line leaves out: when it should end (Azure says), its training
+    type (Azure echoes it), its error."""
+    from finetune_ls.api.jobs import estimated_finish
+    finish, kind = estimated_finish(job), (job.model_extra or {}).get("trainingType")
+    return ((f"\nestimated finish: {finish}" if finish else "") + (f"\ntraining type: {kind}" if kind else "")
+            + (f"\nerror: {job.error.message}" if job.error and job.error.message else ""))
+
+
 def run_simple(args: argparse.Namespace) -> int:
-    from finetune_ls.api import answers
+    from finetune_ls.api import answers, jobs
 
     def action(client, ledger) -> int:
         api = client.fine_tuning.jobs
         if args.simple == "checkpoints":
-            found = answers.listed(lambda: api.checkpoints.list(args.job_id), "the job's checkpoints")
+            found = jobs.checkpoints(client, args.job_id)
             connect.emit(args, found, "\n".join(f"{c.id}  step {c.step_number}  {c.fine_tuned_model_checkpoint}"
                                                 for c in found) or "no checkpoints")
             return 0
@@ -128,8 +160,7 @@ def run_simple(args: argparse.Namespace) -> int:
         job = answers.made(lambda: call(args.job_id), f"the job {args.simple}")
         if args.simple != "show":
             ledger.record(f"job-{args.simple}", job.id, status=job.status)
-        text = _job_line(job) + (f"\nerror: {job.error.message}" if job.error and job.error.message else "")
-        connect.emit(args, job, text)
+        connect.emit(args, job, _job_line(job) + _details(job))
         return 0
 
     return connect.run_api(args, action)
@@ -153,9 +184,27 @@ def run_events(args: argparse.Namespace) -> int:
         final = None
         for final in jobs.follow(client, args.job_id, on_event=show, poll=args.poll):
             if not args.json:
-                print(f"-- {final.status}", flush=True)
+                finish = jobs.estimated_finish(final)
+                print(f"-- {final.status}" + (f" (estimated finish {finish})" if finish else ""), flush=True)
         if final is not None and final.fine_tuned_model:
             ledger.record("model", final.fine_tuned_model, job=final.id)
         return 0 if final is not None and final.status == "succeeded" else 1
+
+    return connect.run_api(args, action)
+
+
+def run_copy_checkpoint(args: argparse.Namespace) -> int:
+    from finetune_ls.api import jobs
+
+    if args.provider != "azure":
+        connect.fail("Copying a checkpoint to another resource is an Azure OpenAI feature: use --provider azure.")
+        return 2
+
+    def action(client, ledger) -> int:
+        copied = jobs.copy_checkpoint(client, ledger, args.job_id, args.checkpoint, args.destination, args.region)
+        states = ", ".join(f"{item.get('region')}: {item.get('status')}" for item in copied.get("copiedAccountDetails")
+                           or [] if isinstance(item, dict)) or "no state given"
+        connect.emit(args, copied, f"{copied.get('checkpointedModelName') or args.checkpoint} copy: {states}")
+        return 0
 
     return connect.run_api(args, action)

@@ -49,9 +49,9 @@ def api_modules() -> SimpleNamespace:
     import, which every start of the server would pay otherwise."""
     import openai
 
-    from finetune_ls.api import answers, complete, errors, files, jobs, models
-    return SimpleNamespace(openai=openai, answers=answers, complete=complete, errors=errors, files=files, jobs=jobs,
-                           models=models)
+    from finetune_ls.api import answers, complete, entra, errors, files, jobs, models
+    return SimpleNamespace(openai=openai, answers=answers, complete=complete, entra=entra, errors=errors, files=files,
+                           jobs=jobs, models=models)
 
 
 async def run_call(ls: FinetuneServer, work, *args):
@@ -62,8 +62,9 @@ async def run_call(ls: FinetuneServer, work, *args):
     try:
         session = connect(ls.settings.provider_config(), ls.api_key)
         return await asyncio.to_thread(work, session, *args)
-    except (MissingKey, api.errors.Cancelled, api.jobs.JobRefused, api.files.CheckFailed, LedgerError,
-            api.answers.MalformedAnswer, api.openai.OpenAIError, OSError, ValueError) as error:
+    except (MissingKey, api.entra.MissingExtra, api.entra.SignInFailed, api.errors.Cancelled, api.jobs.JobRefused,
+            api.files.CheckFailed, LedgerError, api.answers.MalformedAnswer, api.openai.OpenAIError, OSError,
+            ValueError) as error:
         message = str(error) if isinstance(error, (api.jobs.JobRefused, api.files.CheckFailed, LedgerError)) else \
             api.errors.explain(error, *session.context() if session else ("the API", ls.api_key))
         ls.show(f"finetune-ls: {message}", types.MessageType.Error)
@@ -101,11 +102,14 @@ async def _confirm(ls: FinetuneServer, question: str, action: str) -> bool:
 # ---------------------------------------------------------------- key
 @server.command(SET_API_KEY)
 def set_api_key(ls: FinetuneServer, *args) -> dict:
-    """The editor hands the key over at run time (it keeps it in its secret storage)."""
+    """The editor hands the key over at run time (it keeps it in its secret storage).
+    `needsKey` is false when calls sign in without one (Azure with Microsoft Entra ID): the
+    client then asks for none."""
     key = Arguments(SET_API_KEY, args, ("key",)).value("key", "text, or null to forget it",
                                                          lambda value: isinstance(value, str), None)
     ls.api_key = key.strip() if isinstance(key, str) and key.strip() else None
-    return {"ok": True, "hasKey": ls.api_key is not None}
+    return {"ok": True, "hasKey": ls.api_key is not None,
+            "needsKey": not ls.settings.provider_config().uses_entra()}
 
 
 # ---------------------------------------------------------------- files
@@ -166,8 +170,8 @@ async def delete_file(ls: FinetuneServer, *args) -> dict:
 @server.command("finetune.createJob")
 async def create_job(ls: FinetuneServer, *args) -> dict:
     """Arguments: {trainingFile (an id, or a document URI uploaded first), model, method,
-    hyperparameters, suffix, seed, validationFile, metadata}. The cost estimate and a
-    confirmation come before the job is made."""
+    hyperparameters, suffix, seed, validationFile, metadata, trainingType (Azure; default:
+    the trainingType setting)}. The cost estimate and a confirmation come before the job is made."""
     options = _job_options(args)
     model = options.get("model") or ls.settings.model
     if not model:
@@ -176,15 +180,23 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     path = to_fs_path(training) if isinstance(training, str) and training.startswith("file:") else None
     method = options.get("method") or "supervised"
     jobs = api_modules().jobs
+    # The setting is Azure's default; a training type given with the call is refused elsewhere.
+    training_type = options.get("trainingType") or (ls.settings.training_type if ls.settings.provider == "azure"
+                                                    else None)
     request = jobs.JobRequest(model, path or training, method, dict(options.get("hyperparameters") or {}),
                               options.get("suffix"), options.get("seed"), options.get("validationFile"),
-                              dict(options.get("metadata") or {}))
+                              dict(options.get("metadata") or {}), training_type)
+    problem = jobs.training_type_refusal(request, ls.settings.provider)
+    if problem:
+        ls.show(f"finetune-ls: {problem}", types.MessageType.Error)
+        return {"error": problem}
     settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
     ledger = ledger_for(ls, path)
     planned = await run_call(ls, lambda session: jobs.plan(session.client, ledger, ls.catalog, settings, request))
     if failed(planned):
         return planned
-    question = f"Start a {method} fine-tuning job on {model} ({jobs.estimate(planned.summary)})?"
+    kind = f"{method} {training_type}" if training_type else method
+    question = f"Start a {kind} fine-tuning job on {model} ({jobs.estimate(planned.summary)})?"
     if not await _confirm(ls, question, "Start job"):
         return {"cancelled": True, "estimate": planned.summary}
     created = await run_call(ls, lambda session: jobs.create_job(session.client, ledger, planned.request))
@@ -201,15 +213,18 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
 
 def _job_options(args: tuple) -> dict:
     """createJob's options object, each one checked (InvalidParams names a wrong one)."""
+    from finetune_ls.lsp.settings import TRAINING_TYPES
+
     given = Arguments("finetune.createJob", args, ("trainingFile", "model", "method", "hyperparameters", "suffix",
-                                                  "seed", "validationFile", "metadata"))
+                                                  "seed", "validationFile", "metadata", "trainingType"))
     return {"trainingFile": given.text("trainingFile"), "model": given.text("model", None),
             "method": given.text("method", None),
             "hyperparameters": given.object("hyperparameters", 'an object of numbers or text, e.g. {"n_epochs": 3}',
                                             lambda v: isinstance(v, str) or is_number(v), None),
             "suffix": given.text("suffix", None), "seed": given.integer("seed", None, 0, 2**31 - 1),
             "validationFile": given.text("validationFile", None),
-            "metadata": given.object("metadata", "an object of text values", lambda v: isinstance(v, str), None)}
+            "metadata": given.object("metadata", "an object of text values", lambda v: isinstance(v, str), None),
+            "trainingType": given.text("trainingType", None, TRAINING_TYPES)}
 
 
 @server.command("finetune.trainableModels")
@@ -257,8 +272,10 @@ async def follow_job(ls: FinetuneServer, *args) -> dict:
 
     def work(session: Connection) -> dict:
         final = None
-        for final in api_modules().jobs.follow(session.client, job_id, on_event=on_event, poll=FOLLOW_POLL_SECONDS):
-            tell(JOB_STATUS, {"jobId": job_id, "status": final.status, "job": plain(final)})
+        jobs = api_modules().jobs
+        for final in jobs.follow(session.client, job_id, on_event=on_event, poll=FOLLOW_POLL_SECONDS):
+            tell(JOB_STATUS, {"jobId": job_id, "status": final.status, "job": plain(final),
+                              "estimatedFinish": jobs.estimated_finish(final)})
         if final is not None and final.fine_tuned_model:
             ledger_for(ls).record("model", final.fine_tuned_model, job=final.id)
         return plain(final)
@@ -293,6 +310,26 @@ for _command, *_action in [("finetune.showJob", "retrieve"),
 async def job_events(ls: FinetuneServer, *args) -> list | dict:
     job_id = Arguments("finetune.jobEvents", args, ("id",)).text("id")
     return await run_call(ls, lambda session: plain(api_modules().jobs.events(session.client, job_id)))
+
+
+@server.command("finetune.jobCheckpoints")
+async def job_checkpoints(ls: FinetuneServer, *args) -> list | dict:
+    job_id = Arguments("finetune.jobCheckpoints", args, ("id",)).text("id")
+    return await run_call(ls, lambda session: plain(api_modules().jobs.checkpoints(session.client, job_id)))
+
+
+@server.command("finetune.copyCheckpoint")
+async def copy_checkpoint(ls: FinetuneServer, *args) -> dict:
+    """Azure: {job, checkpoint, destination (a resource id), region} -> Azure's answer."""
+    given = Arguments("finetune.copyCheckpoint", args, ("job", "checkpoint", "destination", "region"))
+    job, checkpoint = given.text("job"), given.text("checkpoint")
+    destination, region = given.text("destination"), given.text("region")
+    if ls.settings.provider != "azure":
+        problem = "Copying a checkpoint to another resource is an Azure OpenAI feature: set finetune.provider to azure."
+        ls.show(f"finetune-ls: {problem}", types.MessageType.Error)
+        return {"error": problem}
+    return await run_call(ls, lambda session: api_modules().jobs.copy_checkpoint(
+        session.client, ledger_for(ls), job, checkpoint, destination, region))
 
 
 # ---------------------------------------------------------------- models
