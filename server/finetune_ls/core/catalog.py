@@ -20,6 +20,33 @@ class CatalogError(ValueError):
 
 
 @dataclass(frozen=True)
+class TrainingType:
+    """A way a provider trains (Azure: Standard, GlobalStandard, Developer): its price per
+    1M training tokens where one is known, and the regions that offer it."""
+
+    name: str
+    price_per_1m: float | None = None
+    price_confirmed: bool = False
+    regions: tuple[str, ...] = ()
+    note: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the provider accepts in a file and a job. The defaults are OpenAI's; a
+    catalog's "limits" replaces those it gives (Azure's quotas page)."""
+
+    min_examples: int = 10
+    max_images_per_example: int = 10
+    max_image_examples: int = 50_000
+    max_file_bytes: int | None = None  # not checked when None
+    max_job_tokens: int | None = None  # training tokens x epochs per job; not checked when None
+    note: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     id: str
     encoding: str
@@ -39,6 +66,19 @@ class ModelInfo:
     sources: tuple[str, ...] = ()
     as_of: str | None = None  # when the entry was last checked against its sources
     price_as_of: str | None = None  # when its prices were published
+    training_price_per_hour: float | None = None  # reinforcement is billed per hour of training
+    training_types: tuple[TrainingType, ...] = ()  # Azure's, in the catalog's order
+    default_training_type: str | None = None
+    base_retires: date | None = None  # when the base model retires (Azure: training ends then for new customers)
+    retirement_note: str | None = None
+    tokenizer_note: str | None = None  # why token counts are approximate for this model
+    method_note: str | None = None
+    access_note: str | None = None
+
+    def training_type(self, name: str | None) -> TrainingType | None:
+        """A training type by name in any case (None: the model's default)."""
+        wanted = (name or self.default_training_type or "").strip().lower()
+        return next((kind for kind in self.training_types if kind.name.lower() == wanted), None)
 
     @property
     def trainable_formats(self) -> tuple[str, ...]:
@@ -60,6 +100,18 @@ def _date(value: object, where: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError as exc:
         raise CatalogError(f"{where}: {value!r} is not a YYYY-MM-DD date") from exc
+
+
+def _training_types(value: object, name: str) -> tuple[TrainingType, ...]:
+    if isinstance(value, (tuple, list)):  # already TrainingTypes (an override of a known model)
+        return tuple(value)
+    try:
+        return tuple(TrainingType(kind, entry.get("price_per_1m"), bool(entry.get("price_confirmed", False)),
+                                  tuple(entry.get("regions") or ()), entry.get("note", ""),
+                                  tuple(entry.get("sources") or ()))
+                     for kind, entry in (value or {}).items())
+    except (AttributeError, TypeError) as exc:
+        raise CatalogError(f"{name}: training_types: {exc}") from exc
 
 
 def _model(entry: object, where: str) -> ModelInfo:
@@ -86,6 +138,14 @@ def _model(entry: object, where: str) -> ModelInfo:
             sources=tuple(entry.get("sources") or ()),
             as_of=entry.get("as_of"),
             price_as_of=entry.get("price_as_of"),
+            training_price_per_hour=entry.get("training_price_per_hour"),
+            training_types=_training_types(entry.get("training_types"), name),
+            default_training_type=entry.get("default_training_type"),
+            base_retires=_date(entry.get("base_retires"), name),
+            retirement_note=entry.get("retirement_note"),
+            tokenizer_note=entry.get("tokenizer_note"),
+            method_note=entry.get("method_note"),
+            access_note=entry.get("access_note"),
         )
     except TypeError as exc:
         raise CatalogError(f"{name}: {exc}") from exc
@@ -126,6 +186,9 @@ class ModelCatalog:
     platform_notice: str = ""
     as_of: str = ""
     deployment_skus: dict[str, DeploymentSku] = field(default_factory=dict)  # by name
+    provider_name: str = "OpenAI"  # who trains, as messages name it
+    limits: Limits = Limits()
+    training_types_note: str = ""
 
     def deployment_sku(self, name: str) -> DeploymentSku | None:
         """A deployment SKU by its name or API name, in any case."""
@@ -185,6 +248,9 @@ class ModelCatalog:
             document.get("as_of", self.as_of),
             {**self.deployment_skus,
              **{sku.name: sku for sku in (_sku(entry, where) for entry in document.get("deployment_skus", ()))}},
+            document.get("provider_name", self.provider_name),
+            _limits(document["limits"], self.limits) if "limits" in document else self.limits,
+            document.get("training_types_note", self.training_types_note),
         )
 
     def with_file(self, path: str | Path) -> ModelCatalog:
@@ -195,6 +261,11 @@ class ModelCatalog:
         except ValueError as exc:
             raise CatalogError(f"catalog {path} is not valid JSON: {exc}") from exc
         return self.merged(document, str(path))
+
+
+def _limits(entry: dict, known: Limits) -> Limits:
+    given = {key: tuple(value) if key == "sources" else value for key, value in entry.items()}
+    return Limits(**{**{f.name: getattr(known, f.name) for f in fields(known)}, **given})
 
 
 def base_model(name: str) -> str:
@@ -235,5 +306,5 @@ def bundled_catalog(provider: str = "openai") -> ModelCatalog:
     return base.merged(_bundled_document(own), f"bundled {own}")
 
 
-__all__ = ["CatalogError", "DeploymentSku", "ModelCatalog", "ModelInfo", "base_model", "bundled_catalog",
+__all__ = ["CatalogError", "DeploymentSku", "Limits", "ModelCatalog", "ModelInfo", "TrainingType", "base_model", "bundled_catalog",
            "CHAT", "PREFERENCE", "PROMPT_COMPLETION", "REINFORCEMENT"]
