@@ -34,9 +34,10 @@ export class DeploymentsView extends ListView {
   }
 }
 
-/** The model a Jobs or Models view item stands for: a checkpoint, a job's model, or a model. */
+/** What a Jobs or Models view item deploys: a checkpoint (Azure deploys it by its id,
+ * ftchkpt-…), a job's fine-tuned model, or a model. */
 export function modelOf(item: Item): string | undefined {
-  const value = item?.fine_tuned_model_checkpoint ?? item?.fine_tuned_model ?? (item?.status === undefined ? item?.id : undefined);
+  const value = item?.checkpoint ? item.id : item?.fine_tuned_model ?? (item?.status === undefined ? item?.id : undefined);
   return typeof value === "string" && value ? value : undefined;
 }
 

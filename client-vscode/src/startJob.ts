@@ -25,7 +25,9 @@ export interface JobOptions {
 /** The training types Azure offers for a model (none when the catalog knows of none: then
  * the step is left out and Azure picks). */
 async function trainingTypes(server: Server, model: string): Promise<{ types: TrainingType[]; note?: string }> {
-  const answer = await server.execute<{ trainingTypes?: TrainingType[]; note?: string }>("finetune.trainingTypes", { model });
+  // A server without the command (an older finetune.server.path install): no step, Azure picks.
+  const answer = await server.execute<{ trainingTypes?: TrainingType[]; note?: string }>("finetune.trainingTypes", { model })
+    .catch(() => undefined);
   return { types: answer?.trainingTypes ?? [], note: answer?.note };
 }
 

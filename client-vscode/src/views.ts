@@ -44,11 +44,30 @@ export class JobsView extends ListView {
 }
 
 export class ModelsView extends ListView {
-  constructor(server: Server) {
+  constructor(server: Server, private readonly tracker: JobTracker) {
     super(server, "finetune.listModels");
   }
 
+  /** On Azure a model opens onto its job's checkpoints (each can be deployed). */
+  async getChildren(element?: Listed): Promise<Listed[]> {
+    if (!element) return super.getChildren();
+    if (element.checkpoint) return [];
+    const jobId = await this.jobOf(element.id);
+    if (!jobId) return [];
+    const result = await this.server.execute<Listed[] | { error: string }>("finetune.jobCheckpoints", jobId).catch(() => undefined);
+    return Array.isArray(result) ? result.map((checkpoint) => ({ ...checkpoint, checkpoint: true })) : [];
+  }
+
+  private async jobOf(model: string): Promise<string | undefined> {
+    const find = () => [...this.tracker.jobs.values()].find((job) => job.fine_tuned_model === model)?.id;
+    if (find()) return find();
+    const jobs = await this.server.execute<Job[] | { error: string }>("finetune.listJobs");
+    if (Array.isArray(jobs)) this.tracker.remember(jobs);
+    return find();
+  }
+
   protected item(element: Listed): vscode.TreeItem {
+    if (element.checkpoint) return checkpointItem(element);
     const item = new vscode.TreeItem(element.id);
     item.id = element.id;
     const base = element.base ?? element.base_model ?? element.owned_by;
@@ -56,8 +75,25 @@ export class ModelsView extends ListView {
     item.tooltip = JSON.stringify(element, null, 2);
     item.contextValue = "model";
     item.iconPath = new vscode.ThemeIcon("hubot");
+    if (vscode.workspace.getConfiguration("finetune").get<string>("provider") === "azure") {
+      item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+    }
     return item;
   }
+}
+
+/** A checkpoint under its model: its id (what Azure deploys), its step and training loss. */
+function checkpointItem(element: Listed): vscode.TreeItem {
+  const item = new vscode.TreeItem(element.id);
+  item.id = element.id;
+  const metrics = (element.metrics ?? {}) as Record<string, unknown>;
+  const loss = typeof metrics.train_loss === "number" ? `train loss ${metrics.train_loss.toFixed(3)}` : undefined;
+  item.description = [typeof element.step_number === "number" ? `step ${element.step_number}` : undefined, loss]
+    .filter(Boolean).join(" · ");
+  item.tooltip = JSON.stringify(element, null, 2);
+  item.contextValue = "checkpoint";
+  item.iconPath = new vscode.ThemeIcon("debug-breakpoint-log");
+  return item;
 }
 
 export class FilesView extends ListView {
@@ -85,7 +121,7 @@ export interface Views {
 }
 
 export function registerViews(server: Server, tracker: JobTracker): { views: Views; disposables: vscode.Disposable[] } {
-  const views = { jobs: new JobsView(server, tracker), models: new ModelsView(server), files: new FilesView(server),
+  const views = { jobs: new JobsView(server, tracker), models: new ModelsView(server, tracker), files: new FilesView(server),
                   deployments: new DeploymentsView(server) };
   const disposables = [
     vscode.window.registerTreeDataProvider("finetune.deployments", views.deployments),
