@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fake_entra import FakeEntra
+from fake_azure.fixtures import fake_management  # noqa: F401  (a fake Azure management API, deployments)
 from fake_openai.fixtures import fake_openai  # noqa: F401  (a stateful fake OpenAI server)
 
 # Variables through which azure-identity could find a real identity on a developer's

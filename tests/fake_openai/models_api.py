@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .deployments import served_model
 from .errors import ApiError
 from .routing import Request, Router
 from .state import FakeState, snapshot
@@ -36,7 +37,7 @@ def _count_tokens(text: str) -> int:
 def _inference_model(state: FakeState, body: dict[str, Any]) -> str:
     if body.get("stream"):
         raise ApiError(400, "The fake OpenAI server does not stream; call without stream=True.", param="stream")
-    return state.model(body["model"])["id"]
+    return state.model(served_model(state, body["model"]))["id"]
 
 
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:

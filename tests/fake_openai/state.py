@@ -49,6 +49,7 @@ class FakeState:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
     checkpoint_copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # Azure: checkpoint id -> copies
+    deployments: dict[str, str] = field(default_factory=dict)  # Azure: serving deployment -> model
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # Readable, ordered ids ("file-fake000001") make failing tests easy to read;

@@ -7,7 +7,7 @@ import os
 import sys
 
 from finetune_ls import __version__
-from finetune_ls.cli import check, convert, files, hygiene, jobs, models, serve
+from finetune_ls.cli import check, convert, deployments, files, hygiene, jobs, models, serve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_parser(commands)
     jobs.add_parser(commands)
     models.add_parser(commands)
+    deployments.add_parser(commands)
     serve.add_parser(commands)
     return parser
 

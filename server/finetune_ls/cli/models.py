@@ -8,6 +8,7 @@ import sys
 import time
 
 from finetune_ls.cli import connect
+from finetune_ls.cli.azure_resource import add_resource_options, deployment_to_call
 from finetune_ls.cli.numbers import whole
 from finetune_ls.core.catalog import bundled_catalog
 
@@ -30,6 +31,7 @@ def add_parser(commands) -> None:
     trial.add_argument("--line", type=whole(1), default=1, help="the example's line number (default: 1)")
     trial.add_argument("--max-tokens", type=whole(1))
     connect.add_options(trial)
+    add_resource_options(trial)  # Azure: where the fine-tuned model's deployment is looked up
     trial.set_defaults(run=run_complete)
 
 
@@ -77,11 +79,33 @@ def run_complete(args: argparse.Namespace) -> int:
         connect.fail(f"line {args.line} of {args.path} cannot be sent: {error}")
         return 2
 
+    target = _deployment(args)
+    if target is None:
+        return 1
+
     def action(client, ledger) -> int:
-        trial = complete.try_model(client, connect.provider_of(args).deployment(args.model), example,
-                                   args.max_tokens)
+        trial = complete.try_model(client, target, example, args.max_tokens)
         connect.emit(args, trial.__dict__, f"expected: {trial.expected}\nanswer:   {trial.answer}\n"
                                            f"({trial.prompt_tokens} prompt + {trial.completion_tokens} completion tokens)")
         return 0
 
     return connect.run_api(args, action)
+
+
+def _deployment(args: argparse.Namespace) -> str | None:
+    """What the completion names as its model (on Azure, the model's deployment); None
+    after saying why there is none."""
+    from finetune_ls.api.ledger import LedgerError
+    from finetune_ls.api.management import AzureProblem
+
+    try:
+        target = deployment_to_call(args, connect.provider_of(args), args.model)
+    except (AzureProblem, LedgerError) as problem:
+        connect.fail(str(problem))
+        return None
+    except ValueError as problem:  # a malformed --deployment
+        connect.fail(str(problem))
+        return None
+    if target != args.model:
+        print(f"finetune-ls: {args.model} is called through the deployment {target}", file=sys.stderr)
+    return target

@@ -14,6 +14,7 @@ from lsprotocol import types
 
 from finetune_ls.core.catalog import base_model
 from finetune_ls.core.depth import recursion_room
+from finetune_ls.lsp.deployment_commands import deployment_to_call
 from finetune_ls.lsp.document import from_code_points, to_code_points
 from finetune_ls.lsp.operations import api_modules, failed, ledger_for, run_call
 from finetune_ls.lsp.server import FinetuneServer, for_document, server
@@ -75,7 +76,10 @@ async def inline_completion(ls: FinetuneServer, state, params: types.InlineCompl
         return None
     messages, typed, start = slot
     example = {"messages": messages + [{"role": "assistant", "content": ""}]}
-    deployment = ls.settings.provider_config().deployment(model)
+    deployment = await deployment_to_call(ls, model, quiet=True)
+    if failed(deployment):
+        log.info("inline completion: %s", deployment["error"])
+        return None
     trial = await run_call(ls, lambda session: api_modules().complete.try_model(session.client, deployment, example))
     if failed(trial) or not trial.answer:
         return None

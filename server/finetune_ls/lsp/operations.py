@@ -368,7 +368,11 @@ async def try_model(ls: FinetuneServer, *args) -> dict:
     model = model or ls.settings.model
     if not model:
         return {"error": "Which model? Give `model` (a fine-tuned model id)."}
-    deployment = ls.settings.provider_config().deployment(model)
+    from finetune_ls.lsp.deployment_commands import deployment_to_call  # (it imports this module)
+
+    deployment = await deployment_to_call(ls, model)
+    if failed(deployment):
+        return deployment
     result = await run_call(ls, lambda s: api_modules().complete.try_model(s.client, deployment, example).__dict__)
     if not failed(result):
         ls.show(f"{model} on line {line + 1}:\nexpected: {result['expected']}\nanswer: {result['answer']}")
