@@ -91,6 +91,16 @@ def refusal(request: JobRequest, catalog: ModelCatalog, today: date, file_format
     if request.method not in METHODS:
         return f"Unknown method {request.method!r}: use one of {', '.join(METHODS)}."
     info = catalog.resolve(request.model)
+    provider = catalog.provider_name
+    if info is not None and provider != "OpenAI":  # the provider's own dates and training types (Azure)
+        if not info.can_train(today):
+            serving = f"; deployments of its fine-tunes serve until {info.shutdown}" if info.shutdown else ""
+            return (f"{request.model} can no longer be fine-tuned on {provider} (training retired {info.training_ends}"
+                    f"{serving}); choose a model that can still be trained.")
+        wanted = getattr(request, "training_type", None)
+        if wanted and info.training_types and info.training_type(wanted) is None:
+            return (f"{request.model} offers no {wanted} training on {provider} (it offers: "
+                    f"{', '.join(t.name for t in info.training_types)}).")
     if info is not None:
         if not info.can_train(today):
             return (f"{request.model} can no longer be fine-tuned (training ended {info.training_ends}); "
@@ -126,6 +136,8 @@ def plan(client: openai.OpenAI, ledger: Ledger, catalog: ModelCatalog, settings:
         raise JobRefused(problem)
     training, local = file_id_of(client, ledger, request.training_file, settings)
     validation = file_id_of(client, ledger, request.validation_file, settings)[0] if request.validation_file else None
+    if getattr(request, "training_type", None) and settings.training_type is None:
+        settings = replace(settings, training_type=request.training_type)  # the estimate prices that type
     report = check_path(local, settings) if local else None
     request = replace(request, training_file=training, validation_file=validation)
     problem = refusal(request, catalog, settings.resolved_today(), report.format if report else None)
@@ -140,8 +152,12 @@ def estimate(summary: dict | None) -> str:
         return "no local copy of the file, so no cost estimate"
     cost = summary.get("estimated_cost_usd")
     tokens = summary.get("billed_tokens") or summary.get("trained_tokens") or summary.get("tokens")
-    return (f"{summary.get('examples', 0):,} examples, {tokens or 0:,} billed tokens"
+    text = (f"{summary.get('examples', 0):,} examples, {tokens or 0:,} billed tokens"
             + (f", about ${cost:,.2f}" if cost is not None else ""))
+    if summary.get("training_type"):  # Azure: the price depends on the training type, and is not confirmed
+        text += (f", {summary['training_type']} training on Azure OpenAI"
+                 + (" at an unconfirmed price" if cost is not None else f": {summary.get('cost_note')}"))
+    return text
 
 
 def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,

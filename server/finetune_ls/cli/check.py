@@ -40,9 +40,14 @@ def add_parser(commands) -> None:
                         help="epochs for the cost estimate, 1 to 50 (default: OpenAI's heuristic)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--provider", choices=("openai", "azure", "compatible"), default="openai",
-                        help="where the model is trained; dates and retirements apply to openai only")
+                        help="where the model is trained: its catalog (models, dates, prices, limits); azure uses "
+                             "Azure OpenAI's own")
+    parser.add_argument("--training-type", choices=("Standard", "GlobalStandard", "Developer"),
+                        help="Azure's training type for the cost estimate (default: the model's default, see the "
+                             "summary)")
     parser.add_argument("--catalog", action="append", metavar="FILE",
-                        help="extra model catalog (JSON, same shape as the bundled one); may repeat")
+                        help="extra model catalog (JSON, same shape as the bundled one), merged on top of the "
+                             "provider's; may repeat")
     parser.add_argument("--hints", action="store_true",
                         help="also print hints (editor-only advice such as 'convert this line to chat')")
     parser.add_argument("--no-tokens", action="store_true", help="skip token counting (no costs)")
@@ -80,12 +85,12 @@ def _collect(paths: list[str]) -> tuple[list[Found], list[OSError]]:
 
 
 def _settings(args: argparse.Namespace) -> CheckSettings:
-    catalog = bundled_catalog()
+    catalog = bundled_catalog(args.provider)
     for extra in args.catalog or ():
         catalog = catalog.with_file(extra)
     return CheckSettings(model=args.model, method=args.method, epochs=args.epochs, provider=args.provider,
                          count_tokens=not args.no_tokens, today=args.today, catalog=catalog,
-                         privacy=not args.no_privacy)
+                         privacy=not args.no_privacy, training_type=args.training_type)
 
 
 def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace, named: bool = True) -> FileReport:

@@ -81,8 +81,9 @@ def run_create(args: argparse.Namespace) -> int:
         return 2
 
     def action(client, ledger) -> int:
-        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs, provider=args.provider)
-        planned = jobs.plan(client, ledger, bundled_catalog(), settings, request)
+        settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs, provider=args.provider,
+                                 training_type=args.training_type)
+        planned = jobs.plan(client, ledger, bundled_catalog(args.provider), settings, request)
         kind = f"{args.method} {args.training_type} job" if args.training_type else f"{args.method} job"
         question = (f"Start a {kind} on {args.model} with {planned.request.training_file} "
                     f"({jobs.estimate(planned.summary)})?")

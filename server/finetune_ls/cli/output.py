@@ -217,12 +217,16 @@ def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
         rows.append(("billed tokens", _number(summary["billed_tokens"])))
         price = summary.get("price_per_1m_tokens")
         cost = _money(summary.get("estimated_cost_usd"))
-        rows.append(("estimated cost", f"{cost} at {_money(price)} per 1M tokens" if price is not None
+        kind = f" ({summary['training_type']} training)" if summary.get("training_type") else ""
+        rows.append(("estimated cost", f"{cost} at {_money(price)} per 1M tokens{kind}" if price is not None
                      else f"n/a ({summary.get('cost_note')})"))
+        if price is not None and kind:  # Azure: say how sure the price is
+            rows.append(("price", summary.get("cost_note")))
         others = [row for row in summary.get("cost_comparison", []) if not row.get("target")]
         if others:
-            rows.append(("other models", " · ".join(f"{row['model']} {_money(row['estimated_cost_usd'])}"
-                                                     for row in others)))
+            rows.append(("other models", " · ".join(
+                f"{row['model']}{' ' + row['training_type'] if row.get('training_type') else ''} "
+                f"{_money(row['estimated_cost_usd'])}" for row in others)))
     errors = report.count(Severity.ERROR)
     warnings = report.count(Severity.WARNING)
     rows.append(("findings", f"{errors} error{'' if errors == 1 else 's'}, "

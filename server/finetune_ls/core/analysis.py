@@ -24,6 +24,7 @@ from finetune_ls.core.conversions import compact_json, convert
 from finetune_ls.core.depth import (MAX_DEPTH, SAFE_DEPTH, crossing_column, cut, deepest_bracket, map_strings,
                                     may_nest_deeper, nesting_depth, recursion_room, write_json)
 from finetune_ls.core.findings import Finding, Fix
+from finetune_ls.core.images import MAX_IMAGES_PER_EXAMPLE
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.places import describe
 from finetune_ls.core.privacy import line_matches, may_hold_private
@@ -57,9 +58,14 @@ class FileContext:
     # keeps its text, so the whole document can be recovered as one record.
     keep_text: bool = False
     privacy: bool = True  # report API keys, e-mail addresses, phone and card numbers in the text
+    max_images: int = MAX_IMAGES_PER_EXAMPLE  # per example, the provider's limit (Azure: 64)
+    provider_name: str = "OpenAI"  # who refuses what the line checks find, as messages name it
 
     def fingerprint(self) -> str:
-        return f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}|{self.keep_text}|{self.privacy}"
+        own = f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}|{self.keep_text}|{self.privacy}"
+        if (self.max_images, self.provider_name) != (MAX_IMAGES_PER_EXAMPLE, "OpenAI"):
+            own += f"|{self.max_images}|{self.provider_name}"  # (OpenAI's cache entries stay valid)
+        return own
 
 
 @dataclass(slots=True)
@@ -287,7 +293,7 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
     result.shape, result.repaired = fmt, True
     inner = LineReport(line, None, diagnosis.repaired_text)
     check_schema(value, fmt, inner)
-    _semantic_checks(value, fmt, inner)
+    _semantic_checks(value, fmt, inner, ctx)
     for finding in inner.findings:  # positions back to the text as it is; fixes would not fit it
         finding.column = diagnosis.to_original(finding.column)
         finding.end_column = max(finding.column, diagnosis.to_original(finding.end_column))
@@ -350,7 +356,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
                        f"{_FORMAT_NAMES.get(ctx.format, ctx.format)}; a training file holds a single format.")
             return LineResult(OTHER, report.findings, shape=fmt)
         check_schema(value, fmt, report)
-        images = _semantic_checks(value, fmt, report)
+        images = _semantic_checks(value, fmt, report, ctx)
         if _suspect(raw, ctx):
             _private_data(value, report)
         result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=_digest(value, raw, deep))
@@ -389,9 +395,9 @@ def _private_data(value: dict, report: LineReport) -> None:
                    columns=(match.start, match.end), fix=fix)
 
 
-def _semantic_checks(value: dict, fmt: str, report: LineReport) -> int:
+def _semantic_checks(value: dict, fmt: str, report: LineReport, ctx: FileContext) -> int:
     if fmt in (CHAT, REINFORCEMENT):
-        return check_chat(value, report, fmt)
+        return check_chat(value, report, fmt, ctx.max_images, ctx.provider_name)
     if fmt == PREFERENCE:
         return check_preference(value, report)
     check_prompt_completion(value, report)

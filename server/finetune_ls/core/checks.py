@@ -321,7 +321,8 @@ def plain_conversation(example: dict, fmt: str) -> bool:
     return last == "assistant" and any(m["role"] == "user" for m in messages)
 
 
-def check_chat(example: dict, report: LineReport, fmt: str = CHAT) -> int:
+def check_chat(example: dict, report: LineReport, fmt: str = CHAT, max_images: int = MAX_IMAGES_PER_EXAMPLE,
+               provider: str = "OpenAI") -> int:
     """Supervised chat (and the message rules of reinforcement data). Returns the image count."""
     messages = example.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -337,7 +338,7 @@ def check_chat(example: dict, report: LineReport, fmt: str = CHAT) -> int:
                        'answer in a reference field (e.g. "reference_answer").', ("messages", len(messages) - 1))
     else:
         _supervised_facts(example, messages, facts, report)
-    _too_many_images(conversation.images, report)
+    _too_many_images(conversation.images, report, max_images, provider)
     return conversation.images
 
 
@@ -359,10 +360,10 @@ def _supervised_facts(example: dict, messages: list, facts: dict, report: LineRe
                    ("messages", tail))
 
 
-def _too_many_images(images: int, report: LineReport) -> None:
-    if images > MAX_IMAGES_PER_EXAMPLE:
-        report.add(R.TOO_MANY_IMAGES, f"{images} images in one example; OpenAI allows at most "
-                   f"{MAX_IMAGES_PER_EXAMPLE}. Split the example or drop images.", ("messages",))
+def _too_many_images(images: int, report: LineReport, limit: int, provider: str) -> None:
+    if images > limit:
+        report.add(R.TOO_MANY_IMAGES, f"{images} images in one example; {provider} allows at most "
+                   f"{limit}. Split the example or drop images.", ("messages",))
 
 
 def check_preference(example: dict, report: LineReport) -> int:

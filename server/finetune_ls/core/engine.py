@@ -51,9 +51,10 @@ class CheckSettings:
     catalog: ModelCatalog | None = None
     role: str = TRAINING  # or VALIDATION (no minimum count)
     privacy: bool = True  # the privacy rules (API keys, e-mail addresses, phone and card numbers)
+    training_type: str | None = None  # Azure: Standard | GlobalStandard | Developer; None: the model's default
 
     def resolved_catalog(self) -> ModelCatalog:
-        return self.catalog or bundled_catalog()
+        return self.catalog or bundled_catalog(self.provider)
 
     def resolved_today(self) -> date:
         return self.today or date.today()
@@ -107,7 +108,8 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     check_format = fmt if fmt in FORMATS else CHAT
     encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
     context = FileContext(check_format, encoding, target.info.training_context if target.info else None, target.model,
-                          keep_text=array_document, privacy=settings.privacy)
+                          keep_text=array_document, privacy=settings.privacy,
+                          max_images=catalog.limits.max_images_per_example, provider_name=catalog.provider_name)
     return Plan(fmt, target, context)
 
 
@@ -163,7 +165,8 @@ def _order(finding: Finding) -> tuple:
     return (finding.scope == "file", finding.line, finding.column, finding.code)
 
 
-def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSettings, bom: bool) -> FileReport:
+def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: CheckSettings, bom: bool,
+                  size: int | None = None) -> FileReport:
     """The file-level findings and the summary, once every line has been added."""
     aggregator.close()
     stats = aggregator.stats
@@ -179,10 +182,11 @@ def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: C
     if bom:
         findings = [_bom_finding()] + [after_bom(f) for f in findings]
     findings += file_findings(stats, checked, target, catalog, today, settings.role,
-                              explicit_method=settings.method is not None)
+                              explicit_method=settings.method is not None, size=size, epochs=settings.epochs)
     findings.sort(key=_order)
     fmt = MIXED if stats.mixed_lines else checked
-    summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding, settings.role)
+    summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding, settings.role,
+                        settings.training_type)
     summary["errors"] = sum(1 for f in findings if f.severity == Severity.ERROR)
     summary["warnings"] = sum(1 for f in findings if f.severity == Severity.WARNING)
     return FileReport(path, fmt, findings, summary, aggregator.examples_by_digest, bom)
@@ -258,7 +262,7 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     aggregator = FileAggregator(plan.context)
     for chunk in analyze_source(source, start, size, plan.context, line_cache, jobs or default_jobs(), progress):
         aggregator.append_chunk(chunk)
-    return finish_report(path, plan, aggregator, settings, bom)
+    return finish_report(path, plan, aggregator, settings, bom, size)
 
 
 # ------------------------------------------------------------------ validation file

@@ -43,21 +43,28 @@ def resolve_target(fmt: str, model: str | None, method: str | None, provider: st
 
 
 def file_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
-                  role: str = "training", explicit_method: bool = False) -> list[Finding]:
+                  role: str = "training", explicit_method: bool = False, size: int | None = None,
+                  epochs: int | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    if role == "training" and stats.examples < MIN_EXAMPLES:
+    limits, provider = catalog.limits, catalog.provider_name
+    if role == "training" and stats.examples < limits.min_examples and provider == "OpenAI":
         findings.append(file_finding(
             R.TOO_FEW_EXAMPLES.code, Severity.ERROR,
             f"The file has {stats.examples} example(s); OpenAI refuses a job with fewer than {MIN_EXAMPLES} "
             f"(\"Training file has {stats.examples} example(s), but must have at least 10 examples\")."))
+    elif role == "training" and stats.examples < limits.min_examples:
+        findings.append(file_finding(
+            R.TOO_FEW_EXAMPLES.code, Severity.ERROR,
+            f"The file has {stats.examples} example(s); {provider} needs at least {limits.min_examples} "
+            "examples for a fine-tuning job."))
     if fmt == REINFORCEMENT and stats.examples > MAX_REINFORCEMENT_EXAMPLES and role == "training":
         findings.append(file_finding(R.TOO_MANY_EXAMPLES.code, Severity.ERROR,
                                      f"{stats.examples:,} examples; reinforcement training files take at most "
                                      f"{MAX_REINFORCEMENT_EXAMPLES:,}."))
-    if stats.examples_with_images > MAX_IMAGE_EXAMPLES:
+    if stats.examples_with_images > limits.max_image_examples:
         findings.append(file_finding(R.TOO_MANY_EXAMPLES.code, Severity.ERROR,
-                                     f"{stats.examples_with_images:,} examples with images; OpenAI takes at most "
-                                     f"{MAX_IMAGE_EXAMPLES:,}."))
+                                     f"{stats.examples_with_images:,} examples with images; {provider} takes at most "
+                                     f"{limits.max_image_examples:,}."))
     if explicit_method and fmt in FORMAT_METHOD and fmt not in METHOD_FORMATS.get(target.method, (fmt,)):
         findings.append(file_finding(
             R.FORMAT_METHOD_MISMATCH.code, Severity.ERROR,
@@ -66,6 +73,8 @@ def file_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCata
             f"{'chat' if fmt == CHAT else fmt} format, but the specified fine-tuning job is not using "
             f"'{FORMAT_METHOD[fmt]}'\"). Use method {FORMAT_METHOD[fmt]}, or convert the data."))
     findings.extend(_model_findings(stats, fmt, target, catalog, today))
+    if role == "training":
+        findings.extend(_quota_findings(stats, fmt, target, limits, provider, size, epochs))
     if stats.estimated:
         findings.append(file_finding(
             R.TOKENS_ESTIMATED.code, Severity.INFORMATION,
@@ -81,11 +90,15 @@ def _model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCa
     if fmt == UNKNOWN:
         return []
     if info is None:
-        severity = Severity.WARNING if target.provider == "openai" else Severity.INFORMATION
+        severity = Severity.WARNING if target.provider in ("openai", "azure") else Severity.INFORMATION
+        whose = "the model catalog" if catalog.provider_name == "OpenAI" else \
+            f"the {catalog.provider_name} model catalog (the models {catalog.provider_name} fine-tunes)"
         return [file_finding(R.UNKNOWN_MODEL.code, severity,
-                             f"\"{target.model}\" is not in the model catalog, so its training context, price and "
+                             f"\"{target.model}\" is not in {whose}, so its training context, price and "
                              f"dates are unknown; tokens are counted with {catalog.encoding_for(target.model)}. Check "
                              "the name, or add the model with --catalog.")]
+    if target.provider == "azure":
+        return _azure_model_findings(stats, fmt, target, catalog, today)
     findings = []
     openai = target.provider == "openai"
     if not info.supports(fmt) or target.method not in info.methods:
@@ -114,8 +127,69 @@ def _model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCa
     return findings
 
 
+def _azure_model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
+                          today: date) -> list[Finding]:
+    """As for OpenAI, with Azure's dates and words: training retires (for existing customers
+    only; for others when the base model retires), and deployments serve until the shutdown."""
+    info = target.info
+    findings = []
+    serving = (f" Deployments of models fine-tuned from it serve until {info.shutdown}." if info.shutdown else "")
+    customers = ""
+    if info.retirement_note:
+        base = f" ({info.base_retires})" if info.base_retires else ""
+        customers = (f" Azure's training date holds for existing customers only; for others training ends when the "
+                     f"base model retires{base}.")
+    if not info.supports(fmt) or target.method not in info.methods:
+        findings.append(file_finding(
+            R.MODEL_NOT_TRAINABLE.code, Severity.ERROR,
+            f"{info.id} cannot be fine-tuned on {_FORMAT_WORDS[fmt]} data with the {target.method} method on Azure "
+            f"OpenAI (it takes: {', '.join(info.methods)}). {_alternatives(fmt, catalog, today)}"))
+    elif not info.can_train(today):
+        findings.append(file_finding(
+            R.MODEL_NOT_TRAINABLE.code, Severity.ERROR,
+            f"{info.id} can no longer be fine-tuned on Azure OpenAI: Azure retired its training on "
+            f"{info.training_ends}.{serving} {_alternatives(fmt, catalog, today)}"))
+    elif info.training_ends and ((info.training_ends - today).days <= RETIRING_NOTICE_DAYS
+                                 or (info.base_retires is not None and info.base_retires <= today)):
+        days = (info.training_ends - today).days
+        findings.append(file_finding(
+            R.MODEL_RETIRING.code, Severity.INFORMATION,
+            f"Azure OpenAI retires training on {info.id} no earlier than {info.training_ends} ({days} days left)."
+            f"{customers}{serving}"))
+    if stats.examples_with_images and info.vision is not True:
+        takers = " and ".join(m.id for m in catalog.models.values() if m.vision) or "no model in the catalog"
+        findings.append(file_finding(
+            R.VISION_MODEL.code, Severity.WARNING,
+            f"{stats.examples_with_images} example(s) hold images, but Azure OpenAI does not document {info.id} as "
+            f"accepting images for fine-tuning; {takers} do."))
+    return findings
+
+
+def _quota_findings(stats: FileStats, fmt: str, target: Target, limits, provider: str, size: int | None,
+                    epochs: int | None) -> list[Finding]:
+    """The provider's per-file and per-job quotas, where its catalog gives them (Azure)."""
+    findings = []
+    if limits.max_file_bytes and size is not None and size >= limits.max_file_bytes:
+        findings.append(file_finding(
+            R.JOB_TOO_LARGE.code, Severity.ERROR,
+            f"The file is {size / 1024 / 1024:,.0f} MB; {provider} takes training files under "
+            f"{limits.max_file_bytes / 1024 / 1024:,.0f} MB through its API. Split the data, or sample from it."))
+    if limits.max_job_tokens and fmt != REINFORCEMENT and stats.tokens:
+        epochs_used = epochs or default_epochs(stats.examples)
+        total = billed_tokens_per_epoch(stats.example_tokens, target.info.training_context if target.info else None) \
+            * epochs_used
+        if total > limits.max_job_tokens:
+            findings.append(file_finding(
+                R.JOB_TOO_LARGE.code, Severity.ERROR,
+                f"The job would train about {total:,} tokens ({epochs_used} epochs); {provider} allows at most "
+                f"{limits.max_job_tokens:,} training tokens x epochs per job. Use fewer epochs or less data."))
+    return findings
+
+
 def _alternatives(fmt: str, catalog: ModelCatalog, today: date) -> str:
     models = catalog.trainable(fmt, today)
+    if catalog.provider_name != "OpenAI":
+        return _provider_alternatives(fmt, catalog, models)
     if models:
         ends = min((m.training_ends for m in models if m.training_ends), default=None)
         until = f" (until {ends})" if ends else ""
@@ -127,8 +201,18 @@ def _alternatives(fmt: str, catalog: ModelCatalog, today: date) -> str:
     return "No OpenAI model can still be fine-tuned on this data."
 
 
+def _provider_alternatives(fmt: str, catalog: ModelCatalog, models: list[ModelInfo]) -> str:
+    provider = catalog.provider_name
+    if models:
+        return f"Models {provider} can still train on this data: " + ", ".join(m.id for m in models) + "."
+    if fmt == PROMPT_COMPLETION:
+        return (f"{provider} trains no model on prompt/completion data: convert the file to chat (each line has a "
+                "quick fix).")
+    return f"No model in the {provider} catalog can still be fine-tuned on this data."
+
+
 def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
-              epochs: int | None, encoding: str | None, role: str = "training") -> dict:
+              epochs: int | None, encoding: str | None, role: str = "training", training_type: str | None = None) -> dict:
     info = target.info
     epochs_used = epochs or default_epochs(stats.examples)
     context = info.training_context if info else None
@@ -136,7 +220,10 @@ def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
     price = info.training_price_per_1m if info else None
     # Validation files are not billed, and reinforcement is billed per hour of training.
     billed = role == "training" and fmt != REINFORCEMENT and encoding is not None
-    if role != "training":
+    azure = target.provider == "azure"
+    if azure:
+        price, note, training_type = _azure_price(info, training_type, fmt, role, catalog)
+    elif role != "training":
         note = "validation files are not billed"
     elif info and info.training_price_note:
         note = info.training_price_note
@@ -166,7 +253,60 @@ def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
         "token_counts_estimated": stats.estimated,
         "cost_comparison": _comparison(stats, fmt, target, catalog, today, epochs_used, encoding) if billed else [],
     }
+    if azure:
+        summary["training_type"] = training_type
+        if billed:
+            summary["cost_comparison"] = _azure_comparison(stats, fmt, target, catalog, today, epochs_used, encoding,
+                                                           training_type)
     return summary
+
+
+def _azure_price(info: ModelInfo | None, wanted: str | None, fmt: str, role: str,
+                 catalog: ModelCatalog) -> tuple[float | None, str, str | None]:
+    """(price per 1M tokens, cost note, training type) on Azure: the price follows the
+    training type (the model's default when none is set), and says how sure it is."""
+    if info is None:
+        return None, f"{wanted + ' training on ' if wanted else ''}Azure OpenAI: no price for a model not in its catalog", wanted
+    kind = info.training_type(wanted)
+    name = kind.name if kind else (wanted or info.default_training_type)
+    tokens = f"; {info.tokenizer_note}" if info.tokenizer_note else "; tokens are estimates where noted"
+    if role != "training":
+        return None, "validation files are not billed", name
+    if fmt == REINFORCEMENT:
+        return None, (f"Azure OpenAI bills reinforcement fine-tuning per hour of training, not per token: "
+                      f"{info.training_price_note or 'no hourly rate published'}"), name
+    if kind is None:
+        offered = ", ".join(t.name for t in info.training_types) or "none listed"
+        return None, f"Azure OpenAI offers no {name} training for {info.id} (it offers: {offered})", name
+    published = f" ({info.price_as_of})" if info.price_as_of else ""
+    if kind.price_per_1m is None:
+        return None, f"Azure OpenAI, {kind.name} training: no published price per token{published}{tokens}", name
+    sure = "confirmed" if kind.price_confirmed else "unconfirmed"
+    return kind.price_per_1m, (f"USD on Azure OpenAI, {kind.name} training, price {sure}{published}: "
+                               f"{kind.note}{tokens}"), name
+
+
+def _azure_comparison(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date, epochs: int,
+                      encoding: str | None, training_type: str | None) -> list[dict]:
+    """A row per Azure model and training type with a price (the same tokenizer, so the same counts)."""
+    if not encoding:
+        return []
+    candidates = catalog.trainable(fmt, today)
+    if target.info and target.info not in candidates:
+        candidates.append(target.info)
+    rows = []
+    for model in candidates:
+        if model.encoding != encoding:
+            continue
+        billed = billed_tokens_per_epoch(stats.example_tokens, model.training_context) * epochs
+        for kind in model.training_types:
+            if kind.price_per_1m is None:
+                continue
+            rows.append({"model": model.id, "training_type": kind.name, "billed_tokens": billed,
+                         "price_per_1m_tokens": kind.price_per_1m, "price_confirmed": kind.price_confirmed,
+                         "estimated_cost_usd": cost_usd(billed, kind.price_per_1m),
+                         "target": model is target.info and kind.name == training_type})
+    return sorted(rows, key=lambda row: row["estimated_cost_usd"] or 0)
 
 
 def _comparison(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date, epochs: int,

@@ -494,7 +494,7 @@ IMAGE_FORMAT = _rule(
 )
 TOO_MANY_IMAGES = _rule(
     "too-many-images", ERROR, "line", "Images",
-    "More than 10 images in one example (OpenAI's limit).",
+    "More images in one example than the provider allows (OpenAI: 10; Azure OpenAI: 64).",
     "Split the example, or keep the 10 images that matter.",
     '{"messages":[{"role":"user","content":[' + ",".join(['{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}'] * 11)
     + ']},{"role":"assistant","content":"Cats."}]}\n',
@@ -620,6 +620,14 @@ TOO_MANY_EXAMPLES = _rule(
                      for n in range(50_001)]),
     _TEN.replace('"Hello!"}]}', '"Hello!"}],"reference_answer":"x"}').replace(',{"role":"assistant","content":"Hello!"}', ""),
     settings={"method": "reinforcement"},
+)
+JOB_TOO_LARGE = _rule(
+    "job-too-large", ERROR, "file", "File",
+    "Over a provider's quota for one file or job, where its catalog gives one (Azure OpenAI: a training file of "
+    "512 MB or more through the API, or more than 2 billion training tokens x epochs in one job).",
+    "Split the data, sample from it, or train fewer epochs.",
+    _TEN, _TEN, settings={"provider": "azure", "model": "gpt-4.1-mini-2025-04-14", "epochs": 20_000_000},
+    counter_settings={"provider": "azure", "model": "gpt-4.1-mini-2025-04-14", "epochs": 3},
 )
 DUPLICATE_EXAMPLE = _rule(
     "duplicate-example", WARNING, "line", "File",

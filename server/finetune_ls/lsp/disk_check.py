@@ -49,7 +49,7 @@ async def _check_once(path: str, settings: CheckSettings, progress) -> FileRepor
             progress(ranges[done][1], size)
         done += 1
     cache.keep_only(len(ranges))
-    return finish_report(path, plan, aggregator, settings, bom)
+    return finish_report(path, plan, aggregator, settings, bom, size)
 
 
 def _plan(path: str, settings: CheckSettings):

@@ -147,9 +147,14 @@ def summary_line(summary: dict) -> str:
     if summary.get("epochs") is not None:
         model += f" × {summary['epochs']} epochs"
     pieces.append(model)
+    if summary.get("training_type"):  # Azure: the price follows the training type
+        pieces.append(f"Azure {summary['training_type']}")
     text = " · ".join(piece for piece in pieces if piece)
     if summary.get("estimated_cost_usd") is not None:
         text += f" ≈ ${summary['estimated_cost_usd']:,.2f}"
+        if summary.get("training_type"):
+            text += f" at ${summary['price_per_1m_tokens']:g}/1M (unconfirmed)" \
+                if "unconfirmed" in (summary.get("cost_note") or "") else f" at ${summary['price_per_1m_tokens']:g}/1M"
     elif summary.get("cost_note"):
         text += f" ({summary['cost_note']})"
     return text

@@ -190,7 +190,8 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     if problem:
         ls.show(f"finetune-ls: {problem}", types.MessageType.Error)
         return {"error": problem}
-    settings = CheckSettings(model=model, method=method, provider=ls.settings.provider)
+    settings = CheckSettings(model=model, method=method, provider=ls.settings.provider, catalog=ls.catalog,
+                             training_type=training_type)
     ledger = ledger_for(ls, path)
     planned = await run_call(ls, lambda session: jobs.plan(session.client, ledger, ls.catalog, settings, request))
     if failed(planned):

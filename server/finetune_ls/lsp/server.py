@@ -420,4 +420,5 @@ def shutdown(ls: FinetuneServer, *args) -> None:
 from finetune_ls.lsp import actions, editing, hints, hygiene_commands, inline, load, operations  # noqa: E402,F401
 from finetune_ls.lsp import prep_commands  # noqa: E402,F401  (data preparation commands)
 from finetune_ls.lsp import deployment_commands  # noqa: E402,F401  (Azure deployments)
+from finetune_ls.lsp import catalog_commands  # noqa: E402,F401  (what the catalog says: training types)
 from finetune_ls.lsp import memory, messages, streaming, workers  # noqa: E402

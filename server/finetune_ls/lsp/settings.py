@@ -83,7 +83,7 @@ class ServerSettings:
         return cls(**{**base.__dict__, **changes}), problems
 
     def catalog_or_problem(self) -> tuple[ModelCatalog, str | None]:
-        catalog = bundled_catalog()
+        catalog = bundled_catalog(self.provider)  # a user's catalog file merges on top of the provider's
         if not self.catalog:
             return catalog, None
         try:
@@ -93,7 +93,7 @@ class ServerSettings:
 
     def check_settings(self, catalog: ModelCatalog, role: str = TRAINING) -> CheckSettings:
         return CheckSettings(model=self.model, method=self.method, epochs=self.epochs, provider=self.provider,
-                             catalog=catalog, role=role, privacy=self.privacy)
+                             catalog=catalog, role=role, privacy=self.privacy, training_type=self.training_type)
 
     def provider_config(self) -> Provider:
         return Provider(kind=self.provider, base_url=self.base_url, azure_endpoint=self.azure_endpoint,
