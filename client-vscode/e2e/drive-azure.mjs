@@ -25,7 +25,7 @@ try {
   // The first start makes the server's environment (with the azure extra): allow for it.
   const lens = await until("the cost lens", async () => {
     const text = await page.locator(".monaco-editor .codelens-decoration").first().innerText();
-    return /examples · .* ≈ \$\d/.test(text) ? text : undefined;
+    return /\d+ examples · /.test(text) ? text : undefined; // Azure's prices may be unpublished: no "≈ $"
   }, 300_000, 1000);
   await shot("workbench", { lens });
 
@@ -67,7 +67,8 @@ try {
   await pickRow("(no validation file)");
   const confirm = await notification(`fine-tuning job on ${baseModel}`, 120_000);
   const question = await oneLine(confirm);
-  if (!/\$\d/.test(question)) fail(`the confirmation shows no cost estimate: ${question}`);
+  // The estimate as the server gives it: a price, or the tokens and why there is no price.
+  if (!question.includes(trainingType) || !/\$\d|tokens/.test(question)) fail(`the confirmation shows no estimate: ${question}`);
   await shot("job-confirm", { question });
   await confirm.locator(".monaco-button", { hasText: "Start job" }).click();
   const startedToast = await notification("started ftjob-");
@@ -75,7 +76,7 @@ try {
   await clearNotifications();
   const finished = await until("the job succeeded in the Jobs view", async () => {
     const jobs = await viewText("Jobs");
-    return new RegExp(`${jobId} succeeded`).test(jobs) ? jobs : undefined;
+    return new RegExp(`${jobId}\\s*succeeded`).test(jobs) ? jobs : undefined;
   }, 180_000, 500);
   await shot("job-succeeded", { jobId, jobs: finished.slice(0, 200) });
 
@@ -92,17 +93,24 @@ try {
   const deploymentName = (await input.inputValue()).trim();
   if (!deploymentName) fail("no default deployment name");
   await page.keyboard.press("Enter");
-  const deployAsk = await notification(deploymentName, 60_000);
+  const deployAsk = await notification(`as ${deploymentName}`, 60_000);
   const deployQuestion = await oneLine(deployAsk);
   if (!/\$\d+(\.\d+)?\s*(\/|per )\s*hour/i.test(deployQuestion)) fail(`the deploy confirmation shows no hourly cost: ${deployQuestion}`);
   await shot("deploy-confirm", { question: deployQuestion });
-  await deployAsk.locator(".monaco-button").first().click();
-  const deployed = await oneLine(await notification(`as ${deploymentName}`, 180_000));
+  await deployAsk.locator(".monaco-button", { hasText: /^Deploy$/ }).click();
+  const deployed = await oneLine(await notification("finetune-ls: deployed", 180_000));
   const listed = await until("the deployment in the Deployments view", async () => {
     const text = await viewText("Deployments");
     return text.includes(deploymentName) && /succeeded/i.test(text) && /\/hour/.test(text) ? text : undefined;
   }, 60_000);
-  await shot("deployments-view", { deployment: deploymentName, message: deployed.slice(0, 200), view: listed.slice(0, 200) });
+  // Its tooltip: every fact, the hourly cost included.
+  await page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Deployments" }) })
+    .locator(".monaco-list-row", { hasText: deploymentName }).first().hover();
+  const tooltip = await until("the deployment's tooltip", async () => {
+    const line = page.getByText(/cost: \$\d[\d.]*\/hour/); // the tooltip (the view itself says no "cost:")
+    return (await line.count()) ? (await line.first().innerText()).replace(/\s+/g, " ") : undefined;
+  }, 15_000);
+  await shot("deployments-view", { tooltip, deployment: deploymentName, message: deployed.slice(0, 200), view: listed.slice(0, 200) });
   await clearNotifications();
 
   // --- Try Model: the fine-tuned model, answered through its deployment
@@ -120,11 +128,11 @@ try {
 
   // --- Delete from the Deployments view, after the server's question
   await contextMenu("Deployments", deploymentName, "Delete Deployment");
-  const deleteAsk = await notification(deploymentName, 30_000);
+  const deleteAsk = await notification(`Delete the deployment ${deploymentName}`, 60_000);
   const deleteQuestion = await oneLine(deleteAsk);
   if (!/\$\d/.test(deleteQuestion)) fail(`the delete confirmation names no hourly cost: ${deleteQuestion}`);
   await shot("delete-confirm", { question: deleteQuestion });
-  await deleteAsk.locator(".monaco-button").first().click();
+  await deleteAsk.locator(".monaco-button", { hasText: `Delete ${deploymentName}` }).click();
   await notification(`deleted the deployment ${deploymentName}`, 120_000);
   await until("the deployment gone from the view", async () => !(await viewText("Deployments")).includes(deploymentName), 30_000);
   await shot("deployment-deleted", { deployment: deploymentName });

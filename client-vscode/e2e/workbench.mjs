@@ -186,9 +186,15 @@ export function workbench(page, artifacts) {
     const row = view.locator(".monaco-list-row", { hasText: text }).first();
     await row.waitFor({ state: "visible", timeout: 30_000 });
     await row.click({ button: "right" });
-    const item = page.locator(".context-view .action-item", { hasText: action }).first();
+    const item = page.locator(".context-view .action-menu-item", { hasText: action }).first();
     await item.waitFor({ state: "visible", timeout: 10_000 });
-    await item.click();
+    // A menu ignores the mouse for a moment after it opens: hover first, click again if it stays.
+    await item.hover();
+    await page.waitForTimeout(300);
+    for (let tries = 0; tries < 3 && (await item.isVisible().catch(() => false)); tries += 1) {
+      await item.click({ timeout: 5_000 }).catch(() => undefined);
+      await page.waitForTimeout(500);
+    }
   }
 
   return { shot, fail, until, palette, pickRow, quickInput, openFile, goToLine, decoratedLines, scanLines, lineText,

@@ -55,11 +55,11 @@ export function skuRow(sku: Sku): { label: string; description: string; detail?:
   return { label: sku.name, description: [hourly(sku.hourlyUsd), lifetime].filter(Boolean).join(" · "), detail: sku.note || undefined };
 }
 
-/** The Deployments view's description of a deployment: "model · SKU · state · $X/hour". */
+/** The Deployments view's description of a deployment, what a narrow side bar should still
+ * show first: "state · $X/hour · SKU · model". */
 export function deploymentDescription(deployment: Deployment): string {
-  return [deployment.model, deployment.sku, deployment.state?.toLowerCase(),
-          typeof deployment.hourlyUsd === "number" ? hourly(deployment.hourlyUsd) : undefined]
-    .filter(Boolean).join(" · ");
+  return [deployment.state?.toLowerCase(), typeof deployment.hourlyUsd === "number" ? hourly(deployment.hourlyUsd) : undefined,
+          deployment.sku, deployment.model].filter(Boolean).join(" · ");
 }
 
 /** A deployment's tooltip, one fact a line. */
@@ -72,8 +72,14 @@ export function deploymentTooltip(deployment: Deployment): string {
   return lines.join("\n");
 }
 
-/** A deployment name from a model's: Azure allows letters, digits, "-", "_" and "." (up to 64). */
+/** The deployment name the server would pick for a model (api/deployments.py default_name):
+ * letters, digits, "-" and "_", at most 64, keeping the id's unique end
+ * (gpt-4.1-mini-2025-04-14.ft-0a1b… -> gpt-4.1-mini-2025-04-14-ft-0a1b2c3d4e5f). */
 export function defaultDeploymentName(model: string): string {
-  const base = model.replace(/^ft:/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-._]+|[-._]+$/g, "");
-  return (base || "deployment").slice(0, 64).replace(/[-._]+$/, "");
+  const at = model.indexOf(".ft-");
+  let short = model;
+  if (at >= 0) short = `${model.slice(0, at)}-ft-${model.slice(at + 4, at + 16)}`;
+  else if (model.startsWith("ftchkpt-")) short = model.slice(0, 20);
+  const name = short.replace(/\./g, "-").replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-_]+|[-_]+$/g, "") || "fine-tuned";
+  return name.length <= 64 ? name : `${name.slice(0, 20)}-${name.slice(-43)}`;
 }

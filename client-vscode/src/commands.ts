@@ -121,6 +121,7 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     await server.execute("finetune.tryModel", editor.document.uri.toString(), editor.selection.active.line, model);
   });
   add("finetune-ls.deploy", async (item?: Item) => {
+    server.log.info(`Deploy: ${item ? `from the view item ${item.id}: ${modelOf(item) ?? "no model in it"}` : "from the palette"}`);
     const model = modelOf(item) ?? (await pickModel(server, "Deploy which model?"));
     if (!model) return;
     const deployment = await deploy(server, model);

@@ -21,10 +21,10 @@ test("a SKU row: the hourly cost and how long it lives", () => {
   assert.equal(dollars(123.4), "$123");
 });
 
-test("a deployment in the view: model · SKU · state · cost, and a tooltip with all of it", () => {
+test("a deployment in the view: state · cost · SKU · model, and a tooltip with all of it", () => {
   const deployment = { name: "ft-support", model: "gpt-4.1-mini-2025-04-14.ft-abc", sku: "Standard", capacity: 1,
                        state: "Succeeded", hourlyUsd: 1.7, expires: null, source: "azure" };
-  assert.equal(deploymentDescription(deployment), "gpt-4.1-mini-2025-04-14.ft-abc · Standard · succeeded · $1.70/hour");
+  assert.equal(deploymentDescription(deployment), "succeeded · $1.70/hour · Standard · gpt-4.1-mini-2025-04-14.ft-abc");
   const tooltip = deploymentTooltip({ ...deployment, sku: "Developer", hourlyUsd: 0, expires: "2026-12-05T08:00:00Z", source: "ledger" });
   assert.match(tooltip, /SKU: Developer \(capacity 1\)/);
   assert.match(tooltip, /deleted by Azure at 2026-12-05T08:00:00Z/);
@@ -32,9 +32,11 @@ test("a deployment in the view: model · SKU · state · cost, and a tooltip wit
   assert.equal(deploymentDescription({ name: "x" }), "");
 });
 
-test("a deployment's default name comes from the model's, in the characters Azure allows", () => {
-  assert.equal(defaultDeploymentName("gpt-4.1-mini-2025-04-14.ft-0123abcd"), "gpt-4.1-mini-2025-04-14.ft-0123abcd");
-  assert.equal(defaultDeploymentName("ft:gpt-4o-mini-2024-07-18:org:e2e:AbC123"), "gpt-4o-mini-2024-07-18-org-e2e-AbC123");
-  assert.equal(defaultDeploymentName("x".repeat(80)).length, 64);
-  assert.equal(defaultDeploymentName(":::"), "deployment");
+test("a deployment's default name is the one the server would pick", () => {
+  assert.equal(defaultDeploymentName("gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"), "gpt-4-1-mini-2025-04-14-ft-0123456789ab");
+  assert.equal(defaultDeploymentName("ftchkpt-0123456789abcdef0123456789abcdef"), "ftchkpt-0123456789ab");
+  assert.equal(defaultDeploymentName("ft:gpt-4o-mini-2024-07-18:org:e2e:AbC123"), "ft-gpt-4o-mini-2024-07-18-org-e2e-AbC123");
+  const long = defaultDeploymentName("x".repeat(30) + "y".repeat(50));
+  assert.equal(long, `${"x".repeat(20)}-${"x".repeat(0)}${"y".repeat(43)}`);
+  assert.equal(defaultDeploymentName(":::"), "fine-tuned");
 });
