@@ -80,6 +80,21 @@ try {
   }, 180_000, 500);
   await shot("job-succeeded", { jobId, jobs: finished.slice(0, 200) });
 
+  // --- The model opens onto its job's checkpoints, each of which can be deployed too
+  const modelsView = page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Models" }) }).first();
+  const modelRow = modelsView.locator(".monaco-list-row", { hasText: "ft" }).first();
+  await modelRow.waitFor({ state: "visible", timeout: 30_000 });
+  await modelRow.locator(".monaco-tl-twistie").click();
+  const checkpoint = await until("the checkpoints under the model", async () => {
+    const rows = await modelsView.locator(".monaco-list-row", { hasText: "ftckpt" }).allInnerTexts();
+    return rows.length ? rows[0].replace(/\s+/g, " ") : undefined;
+  });
+  const checkpointId = /ftckpt[\w-]+/.exec(checkpoint)?.[0];
+  const menu = await contextMenu("Models", checkpointId);
+  if (!menu.some((entry) => entry.includes("Deploy Model (Azure)"))) fail(`a checkpoint's menu has no Deploy: ${menu}`);
+  await shot("checkpoints", { checkpoint, menu });
+  await page.keyboard.press("Escape");
+
   // --- Deploy from the Jobs view: a SKU with its hourly cost, a name, the server's confirmation
   await contextMenu("Jobs", jobId, "Deploy Model (Azure)");
   await quickInput("(1/2): SKU");
@@ -118,10 +133,10 @@ try {
   await goToLine(1);
   await palette("Fine-tune: Try Model on This Example");
   await quickInput("Try which model");
-  const modelRow = page.locator(".quick-input-list .monaco-list-row", { hasText: "ft" }).first();
-  await modelRow.waitFor({ state: "visible", timeout: 30_000 });
-  const model = (await modelRow.locator(".label-name").first().innerText()).trim();
-  await modelRow.click();
+  const pickedRow = page.locator(".quick-input-list .monaco-list-row", { hasText: "ft" }).first();
+  await pickedRow.waitFor({ state: "visible", timeout: 30_000 });
+  const model = (await pickedRow.locator(".label-name").first().innerText()).trim();
+  await pickedRow.click();
   const answer = await notification("canned answer", 60_000);
   await shot("try-model", { model, answer: (await oneLine(answer)).slice(0, 200) });
   await clearNotifications();

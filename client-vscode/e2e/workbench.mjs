@@ -180,12 +180,18 @@ export function workbench(page, artifacts) {
     return (await view.innerText()).replace(/\s+/g, " ");
   }
 
-  /** Right-clicks the row of a view that shows `text` and picks `action` from its context menu. */
+  /** Right-clicks the row of a view that shows `text` and picks `action` from its context
+   * menu; without an action, leaves the menu open and gives its entries. */
   async function contextMenu(title, text, action) {
     const view = page.locator(".pane", { has: page.locator(".pane-header", { hasText: title }) }).first();
     const row = view.locator(".monaco-list-row", { hasText: text }).first();
     await row.waitFor({ state: "visible", timeout: 30_000 });
     await row.click({ button: "right" });
+    if (!action) {
+      const entries = page.locator(".context-view .action-menu-item");
+      await entries.first().waitFor({ state: "visible", timeout: 10_000 });
+      return (await entries.allInnerTexts()).map((entry) => entry.trim());
+    }
     const item = page.locator(".context-view .action-menu-item", { hasText: action }).first();
     await item.waitFor({ state: "visible", timeout: 10_000 });
     // A menu ignores the mouse for a moment after it opens: hover first, click again if it stays.

@@ -25,7 +25,7 @@ from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_log
 BASE_MODEL = "gpt-4.1-mini-2025-04-14"
 TRAINING_TYPE = "GlobalStandard"
 SKU = "Standard"
-EXPECTED_STEPS = ["workbench", "entra-no-key", "training-type", "job-confirm", "job-succeeded", "deploy-sku",
+EXPECTED_STEPS = ["workbench", "entra-no-key", "training-type", "job-confirm", "job-succeeded", "checkpoints", "deploy-sku",
                   "deploy-confirm", "deployments-view", "try-model", "delete-confirm", "deployment-deleted"]
 
 
