@@ -320,9 +320,9 @@ class FakeOpenAI:
         """Azure's 401s: a token it does not take (unknown or expired), or a key it does not know."""
         if key in self._entra_tokens:
             return None if self._entra_tokens[key] else Response(azure.TOKEN_REFUSED, 401)
-        if key is not None and bearer_token(request.headers) == key and not key.startswith("sk-") \
+        if key is not None and azure.key_of(request) is None and not key.startswith("sk-") \
                 and key not in self.api_keys:
-            return Response(azure.TOKEN_REFUSED, 401)  # a bearer that is no key: an unknown token
+            return Response(azure.TOKEN_REFUSED, 401)  # a bearer alone that is no key: an unknown token
         try:
             self._authorize(key)
         except ApiError:

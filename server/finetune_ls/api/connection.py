@@ -211,6 +211,12 @@ def connect(provider: Provider, runtime_key: str | None = None) -> Connection:
     return Connection(client, credential, service_description(provider, client))
 
 
+def on_dated_azure(client: object) -> bool:
+    """Whether the client calls Azure's dated api-version paths, whose older versions
+    (2024-10-21) lack some of OpenAI's arguments: `limit` on the file list, `metadata`."""
+    return type(client).__name__ == "AzureOpenAI"
+
+
 def service_description(provider: Provider, client: openai.OpenAI) -> str:
     """Where requests go, for messages: on Azure, which of its APIs too."""
     where = service_name(client)

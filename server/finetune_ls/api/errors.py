@@ -94,10 +94,13 @@ def _explain_azure(status: int, said: str, code: str | None, service: str) -> st
         return (f"Microsoft Entra ID's token was refused by {service} (401): it has expired, or is for another "
                 "tenant or audience; sign in again (`az login`) and retry, and check that your identity has the "
                 f"Cognitive Services OpenAI User role on this resource.{quoted}")
-    if status == 401:
+    if status == 401 and re.search(r"\bkey\b", said, re.I):
         return (f"The Azure OpenAI key was refused by {service} (401): check it (AZURE_OPENAI_API_KEY, the key "
                 "file, or Fine-tune: Set API Key in the editor) and that it is this resource's key, or sign in "
                 f"with Microsoft Entra ID (--azure-auth entra).{quoted}")
+    if status == 401:
+        return (f"{service} refused the credential (401): check the key and that it is this resource's, or with "
+                f"Microsoft Entra ID sign in again (`az login`).{quoted}")
     if code == "jsonlValidationFailed":
         return ("Azure could not validate the training data (jsonlValidationFailed): run `finetune-ls check` on "
                 f"the file, fix what it reports, and upload it again.{quoted}")
@@ -111,6 +114,9 @@ def _explain_azure(status: int, said: str, code: str | None, service: str) -> st
     if status == 404 and code == "DeploymentNotFound":
         return ("No such deployment on this resource (404 DeploymentNotFound): check the deployment's name "
                 f"(--deployment MODEL=DEPLOYMENT) and that it has finished deploying.{quoted}")
+    if status == 405:
+        return (f"{service} does not offer this operation (405): the v1 API has more of them (leave out "
+                f"--api-version, or the apiVersion setting).{quoted}")
     if status == 404:
         return (f"Not found (404) at {service}: check the id and the endpoint, and that this resource's region "
                 f"offers the model (not every region trains or serves every model).{quoted}")

@@ -117,8 +117,10 @@ def wait_for_processing(client: openai.OpenAI, file_id: str, timeout: float = PR
 
 
 def list_files(client: openai.OpenAI, purpose: str | None = None, limit: int = 100) -> list:
-    return answers.listed(lambda: client.files.list(purpose=purpose, limit=limit) if purpose
-                          else client.files.list(limit=limit), "the file list")
+    from finetune_ls.api.connection import on_dated_azure
+    paged = {} if on_dated_azure(client) else {"limit": limit}  # Azure's dated file list takes no limit
+    return answers.listed(lambda: client.files.list(purpose=purpose, **paged) if purpose
+                          else client.files.list(**paged), "the file list")
 
 
 def delete_file(client: openai.OpenAI, file_id: str, ledger: Ledger) -> bool:

@@ -181,6 +181,8 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
                                note=f"The job may have been made all the same: the job list shows it "
                                     f"(metadata {TAG_KEY}={tag}).")
         except RETRYABLE as error:
+            if _out_of_quota(error):
+                raise  # retrying cannot help, and nothing was made
             last_error = error
             if _may_have_landed(error):
                 unsure = True
@@ -205,6 +207,13 @@ def create_job(client: openai.OpenAI, ledger: Ledger, request: JobRequest,
                            "and no job with its tag showed; it may still be made: look for it in the job list "
                            f"(metadata {TAG_KEY}={tag}) before starting it again.") from last_error
     raise last_error
+
+
+def _out_of_quota(error: Exception) -> bool:
+    """A 429 that says the quota or credit is used up (OpenAI's insufficient_quota, Azure's
+    quotaExceeded), not that requests came too fast."""
+    from finetune_ls.api.errors import error_code
+    return isinstance(error, openai.RateLimitError) and error_code(error) in ("insufficient_quota", "quotaExceeded")
 
 
 def _may_have_landed(error: Exception) -> bool:
@@ -252,7 +261,10 @@ def wait_for_tagged(client: openai.OpenAI, tag: str, settle: float) -> list:
 
 def find_tagged(client: openai.OpenAI, tag: str) -> list:
     """The jobs made with this request tag, oldest first."""
-    listed = answers.listed(lambda: client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10),
+    from finetune_ls.api.connection import on_dated_azure
+    # Azure's dated paths take no metadata filter: the newest jobs are looked through instead.
+    listed = answers.listed(lambda: client.fine_tuning.jobs.list(limit=20) if on_dated_azure(client)
+                            else client.fine_tuning.jobs.list(metadata={TAG_KEY: tag}, limit=10),
                             "the job lookup by tag")
     tagged = [job for job in reversed(listed) if (job.metadata or {}).get(TAG_KEY) == tag]
     return sorted(tagged, key=lambda job: job.created_at or 0)

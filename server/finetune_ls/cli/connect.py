@@ -18,8 +18,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("connection (unset: the SDK's environment variables)")
     group.add_argument("--provider", choices=PROVIDERS, default=os.environ.get("FINETUNE_LS_PROVIDER", "openai"))
     group.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: OPENAI_BASE_URL or OpenAI)")
-    group.add_argument("--azure-endpoint", help="Azure OpenAI endpoint (default: AZURE_OPENAI_ENDPOINT)")
-    group.add_argument("--api-version", help="Azure OpenAI api-version (default: OPENAI_API_VERSION)")
+    group.add_argument("--azure-endpoint", help="Azure OpenAI endpoint, https://NAME.openai.azure.com, with or without "
+                                                "/openai/v1 (default: AZURE_OPENAI_ENDPOINT)")
+    group.add_argument("--api-version", help="Azure OpenAI: call the dated paths with this api-version, e.g. 2024-10-21 "
+                                             "(default: OPENAI_API_VERSION; unset: the v1 API)")
     group.add_argument("--azure-auth", choices=("key", "entra"), default=os.environ.get("FINETUNE_LS_AZURE_AUTH", "key"),
                        help="Azure: an API key (AZURE_OPENAI_API_KEY), or Microsoft Entra ID (DefaultAzureCredential: "
                             "az login, a managed identity, AZURE_CLIENT_ID...; needs finetune-ls[azure])")
