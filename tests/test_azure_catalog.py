@@ -97,7 +97,8 @@ def test_reinforcement_on_azure_is_billed_per_hour(cli_path, tmp_path):
                   for n in range(10))
     summary = check(cli_path, tmp_path, rft, "--provider", "azure", "--model", "o4-mini")["summary"]
     assert summary["estimated_cost_usd"] is None
-    assert "per hour" in summary["cost_note"] and "$100" in summary["cost_note"]
+    assert "Azure OpenAI bills reinforcement fine-tuning per hour" in summary["cost_note"]
+    assert "not per token" in summary["cost_note"] and "$100" in summary["cost_note"]
 
 
 def test_images_per_example_follow_the_provider(cli_path, tmp_path):
@@ -168,3 +169,10 @@ def test_the_job_confirmation_uses_azures_catalog():
                                             today=date(2026, 12, 4)))
     text = estimate(report.summary)
     assert "Developer training on Azure OpenAI" in text and "unconfirmed" in text and "$0.5" in text
+
+
+def test_azures_fine_tuned_model_ids_resolve_to_their_base_model():
+    azure = bundled_catalog("azure")
+    info = azure.resolve("gpt-4.1-2025-04-14.ft-0123456789abcdef0123456789abcdef")
+    assert info.id == "gpt-4.1-2025-04-14" and info.shutdown == date(2027, 10, 14)
+    assert azure.resolve("ft:gpt-4o-mini-2024-07-18:org:suffix:abc").id == "gpt-4o-mini-2024-07-18"

@@ -39,7 +39,7 @@ def run_list(args: argparse.Namespace) -> int:
     from finetune_ls.api import models
 
     def action(client, ledger) -> int:
-        found = models.list_fine_tuned(client, bundled_catalog())
+        found = models.list_fine_tuned(client, bundled_catalog(args.provider))
         rows = [f"{m.id}  base {m.base}  made {time.strftime('%Y-%m-%d', time.gmtime(m.created))}"
                 + (f"  shuts down {m.shutdown_date}" if m.shutdown_date else "") for m in found]
         connect.emit(args, [m.__dict__ for m in found], "\n".join(rows) or "no fine-tuned models")

@@ -269,10 +269,13 @@ def _limits(entry: dict, known: Limits) -> Limits:
 
 
 def base_model(name: str) -> str:
-    """`ft:gpt-4o-mini-2024-07-18:org:suffix:id[:ckpt-step-N]` -> `gpt-4o-mini-2024-07-18`."""
+    """`ft:gpt-4o-mini-2024-07-18:org:suffix:id[:ckpt-step-N]` -> `gpt-4o-mini-2024-07-18`; Azure's
+    `gpt-4.1-2025-04-14.ft-<32 hex>` -> `gpt-4.1-2025-04-14`."""
     name = name.strip()
     if name.startswith("ft:"):
         return name[3:].split(":", 1)[0]
+    if ".ft-" in name:
+        return name.split(".ft-", 1)[0]
     return name
 
 
@@ -306,5 +309,5 @@ def bundled_catalog(provider: str = "openai") -> ModelCatalog:
     return base.merged(_bundled_document(own), f"bundled {own}")
 
 
-__all__ = ["CatalogError", "DeploymentSku", "Limits", "ModelCatalog", "ModelInfo", "TrainingType", "base_model", "bundled_catalog",
-           "CHAT", "PREFERENCE", "PROMPT_COMPLETION", "REINFORCEMENT"]
+__all__ = ["CatalogError", "DeploymentSku", "Limits", "ModelCatalog", "ModelInfo", "TrainingType", "base_model",
+           "bundled_catalog", "CHAT", "PREFERENCE", "PROMPT_COMPLETION", "REINFORCEMENT"]

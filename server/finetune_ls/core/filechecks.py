@@ -212,7 +212,8 @@ def _provider_alternatives(fmt: str, catalog: ModelCatalog, models: list[ModelIn
 
 
 def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
-              epochs: int | None, encoding: str | None, role: str = "training", training_type: str | None = None) -> dict:
+              epochs: int | None, encoding: str | None, role: str = "training",
+              training_type: str | None = None) -> dict:
     info = target.info
     epochs_used = epochs or default_epochs(stats.examples)
     context = info.training_context if info else None
@@ -266,7 +267,7 @@ def _azure_price(info: ModelInfo | None, wanted: str | None, fmt: str, role: str
     """(price per 1M tokens, cost note, training type) on Azure: the price follows the
     training type (the model's default when none is set), and says how sure it is."""
     if info is None:
-        return None, f"{wanted + ' training on ' if wanted else ''}Azure OpenAI: no price for a model not in its catalog", wanted
+        return None, "Azure OpenAI: no price for a model not in its catalog", wanted
     kind = info.training_type(wanted)
     name = kind.name if kind else (wanted or info.default_training_type)
     tokens = f"; {info.tokenizer_note}" if info.tokenizer_note else "; tokens are estimates where noted"
