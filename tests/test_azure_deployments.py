@@ -6,8 +6,9 @@ the model, a failed deployment, an expired token, a lost answer) each one senten
 the deployment's name kept, `list --offline`, and neither the key nor the token in any
 output or in the ledger.
 
-The data-plane calls use the dated api-version paths (`--api-version 2024-10-21`), which
-the fake serves with the API key; the management calls always use the Entra token."""
+The data plane is called on the v1 API (the default) with Microsoft Entra ID and no key
+at all, or on the dated api-version paths (`--api-version 2024-10-21`) with the key; the
+management API always takes the Entra token of its own scope."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ import sys
 
 import pytest
 
-from fake_entra import SENTINEL_TOKEN_PREFIX
+import without_azure_identity
+from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
+from finetune_ls.api.entra import DATA_SCOPE
 from finetune_ls.api.ledger import Ledger
 
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -41,17 +44,21 @@ class Cli:
     def __init__(self, fake_openai, management, workspace):
         self.openai, self.management, self.workspace, self.outputs = fake_openai, management, workspace, []
 
-    def data_plane(self) -> list[str]:
-        return ["--provider", "azure", "--azure-endpoint", self.openai.base_url[:-len("/v1")],
-                "--api-version", "2024-10-21", "--azure-auth", "entra", "--max-retries", "0", "--timeout", "10"]
+    data_auth = "entra"  # the data plane: "entra" on v1 with no key, or "key" on the dated paths
 
-    def __call__(self, *args: str, resource: bool = True, data_plane: bool = False):
+    def data_plane(self) -> list[str]:
+        dated = ["--api-version", "2024-10-21"] if self.data_auth == "key" else []
+        return ["--provider", "azure", "--azure-endpoint", self.openai.root_url, *dated, "--azure-auth", self.data_auth,
+                "--max-retries", "0", "--timeout", "10"]
+
+    def __call__(self, *args: str, resource: bool = True, data_plane: bool = False, command: list[str] | None = None):
         env = {name: value for name, value in os.environ.items() if name not in _RESOURCE_VARIABLES}
-        env.update(AZURE_OPENAI_API_KEY=SENTINEL_KEY, FINETUNE_LS_DEBUG="", FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01",
-                   FINETUNE_LS_DEPLOY_SETTLE_SECONDS="1")
-        command = [sys.executable, "-m", "finetune_ls", *args, *(self.management.resource_args() if resource else ()),
-                   *(self.data_plane() if data_plane else ())]
-        done = subprocess.run(command, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120,
+        env.update(FINETUNE_LS_DEBUG="", FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01", FINETUNE_LS_DEPLOY_SETTLE_SECONDS="1")
+        if self.data_auth == "key":
+            env["AZURE_OPENAI_API_KEY"] = SENTINEL_KEY
+        line = [*(command or [sys.executable, "-m", "finetune_ls"]), *args,
+                *(self.management.resource_args() if resource else ()), *(self.data_plane() if data_plane else ())]
+        done = subprocess.run(line, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
         self.outputs += [done.stdout, done.stderr]
         return done
@@ -64,6 +71,7 @@ class Cli:
 
 @pytest.fixture
 def cli(fake_openai, fake_management, workspace):
+    fake_openai.accept_entra_token(FakeEntra.token_for(DATA_SCOPE))  # as Azure's data plane takes it
     run = Cli(fake_openai, fake_management, workspace)
     yield run
     ledger = workspace / ".finetune" / "ledger.jsonl"
@@ -83,7 +91,9 @@ def error_line(done) -> str:
     return lines[-1]
 
 
-def test_upload_job_deploy_complete_delete(cli, fake_openai, fake_management, workspace):
+@pytest.mark.parametrize("data_auth", ["entra", "key"])
+def test_upload_job_deploy_complete_delete(cli, fake_openai, fake_management, workspace, data_auth):
+    cli.data_auth = data_auth
     uploaded = cli.json("files", "upload", "train.jsonl", resource=False, data_plane=True)["file"]
     job = cli.json("jobs", "create", uploaded["id"], "--model", "gpt-4.1-mini-2025-04-14", "--suffix", "demo", "--yes",
                    resource=False, data_plane=True)
@@ -112,7 +122,10 @@ def test_upload_job_deploy_complete_delete(cli, fake_openai, fake_management, wo
     assert trial.returncode == 0, trial.stderr
     assert json.loads(trial.stdout)["answer"] == "from the deployed model"
     assert "through the deployment demo-ft" in trial.stderr
-    assert fake_openai.requests_to("POST /v1/chat/completions")[-1].json["model"] == "demo-ft"
+    sent = fake_openai.requests_to("POST /v1/chat/completions")[-1]
+    assert sent.json["model"] == "demo-ft"
+    assert sent.wire_path == ("/openai/v1/chat/completions" if data_auth == "entra" else
+                              "/openai/deployments/demo-ft/chat/completions")
 
     listed = cli.json("deployments", "list")
     assert listed["offline"] is False and [d["name"] for d in listed["deployments"]] == ["demo-ft"]
@@ -229,3 +242,10 @@ def test_without_entra_sign_in_the_sentence_says_the_management_api_takes_no_key
     done = cli("deployments", "list", "--azure-auth", "key")
     sentence = error_line(done)
     assert done.returncode == 1 and "takes no API key" in sentence and "Entra ID refused a token" in sentence
+
+
+def test_without_azure_identity_the_extra_is_named_and_that_a_key_will_not_do(cli, fake_management):
+    done = cli("deployments", "list", "--azure-auth", "key", command=without_azure_identity.command())
+    sentence = error_line(done)
+    assert done.returncode == 1 and "pip install 'finetune-ls[azure]'" in sentence and "takes no API key" in sentence
+    assert not fake_management.requests

@@ -184,7 +184,7 @@ class FakeManagement:
         if name is None:
             if method != "GET":
                 return _error(405, "MethodNotAllowed", "Only GET lists deployments.")
-            return 200, {}, {"value": [self._get(known)[2] for known in list(self.deployments)]}
+            return 200, {}, {"value": [json.loads(json.dumps(known.body)) for known in self.deployments.values()]}
         if method == "PUT":
             return self._put(path, name, body)
         if method == "GET":

@@ -112,7 +112,8 @@ def delete_question(deployment: Deployment) -> str:
     fee = "" if deployment.hourly_usd is None else \
         (" It has no hosting fee." if deployment.hourly_usd == 0 else
          f" It costs ${deployment.hourly_usd:,.2f} per hour while it stays.")
-    return f"Delete the deployment {deployment.name} ({deployment.model or 'unknown model'}, {deployment.sku or '?'} SKU)?{fee}"
+    what = f"{deployment.model or 'unknown model'}, {deployment.sku or '?'} SKU"
+    return f"Delete the deployment {deployment.name} ({what})?{fee}"
 
 
 def request_body(model: str, sku: DeploymentSku, capacity: int) -> dict:
@@ -261,7 +262,9 @@ def list_offline(ledger: Ledger, account: str | None = None) -> list[Deployment]
     latest: dict[tuple[str | None, str], dict] = {}
     for entry in ledger.entries():
         kind = entry.get("kind")
-        if kind not in ("deployment", "deployment-deleted") or (account and entry.get("account") not in (None, account)):
+        if kind not in ("deployment", "deployment-deleted"):
+            continue
+        if account and entry.get("account") not in (None, account):  # another resource's
             continue
         key = (entry.get("account"), entry["id"])
         if kind == "deployment-deleted":

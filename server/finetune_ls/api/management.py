@@ -87,8 +87,14 @@ def resource_from(subscription: str | None = None, resource_group: str | None = 
     if missing:
         raise MissingResource(f"Deployments are made through Azure's management API, which needs "
                               f"{_and(missing)} of the Azure OpenAI resource.")
-    return AzureResource(**values, management_endpoint=(management_endpoint or environ.get(
-        "AZURE_MANAGEMENT_ENDPOINT", "") or entra.PUBLIC_MANAGEMENT_ENDPOINT).strip().rstrip("/"))
+    endpoint = (management_endpoint or environ.get("AZURE_MANAGEMENT_ENDPOINT", "")
+                or entra.PUBLIC_MANAGEMENT_ENDPOINT).strip().rstrip("/")
+    parts = urlsplit(endpoint)
+    # The bearer token goes there: only over TLS, but for a local test server.
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")):
+        raise MissingResource(f"The management endpoint must be an https:// URL (--management-endpoint, the "
+                              f"azureManagementEndpoint setting or AZURE_MANAGEMENT_ENDPOINT), not {endpoint!r}.")
+    return AzureResource(**values, management_endpoint=endpoint)
 
 
 def _and(items: list[str]) -> str:
@@ -145,7 +151,8 @@ class ManagementClient:
 
     @property
     def where(self) -> str:
-        return f"the deployments of {self.resource.account} (Azure's management API at {self.resource.management_endpoint})"
+        resource = self.resource
+        return f"the deployments of {resource.account} (Azure's management API at {resource.management_endpoint})"
 
     # -- operations ------------------------------------------------------------
     def get_deployment(self, name: str) -> dict | None:

@@ -17,7 +17,8 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("deployments", help="deploy fine-tuned models on Azure, list and delete deployments",
                                  description="Deployments of fine-tuned models and checkpoints on Azure OpenAI, made "
                                              "through Azure's management API with Microsoft Entra ID sign-in. Each "
-                                             "one is written to the ledger before it is reported: it bills by the hour.")
+                                             "one is written to the ledger before it is reported: it bills by the "
+                                             "hour.")
     actions = connect.subcommands(parser)
     create = connect.action(actions, "create", "deploy a fine-tuned model or checkpoint (asks first, naming its "
                                                "hourly cost)", run_create, confirm="deploy")
@@ -39,7 +40,7 @@ def add_parser(commands) -> None:
     for sub in (create, listing, delete, skus):
         add_resource_options(sub)
         sub.add_argument("--azure-auth", choices=("key", "entra"),
-                         default=os.environ.get("FINETUNE_LS_AZURE_AUTH", "entra"),
+                         default=os.environ.get("FINETUNE_LS_AZURE_AUTH", "key"),
                          help="how the data plane signs in; the management API always needs Microsoft Entra ID")
         sub.add_argument("--timeout", type=real(above=0, maximum=86_400), default=60.0,
                          help="seconds per request (default: 60)")

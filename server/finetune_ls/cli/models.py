@@ -99,13 +99,14 @@ def _deployment(args: argparse.Namespace) -> str | None:
     from finetune_ls.api.management import AzureProblem
 
     try:
-        target = deployment_to_call(args, connect.provider_of(args), args.model)
+        provider = connect.provider_of(args)
+        target = deployment_to_call(args, provider, args.model)
     except (AzureProblem, LedgerError) as problem:
         connect.fail(str(problem))
         return None
     except ValueError as problem:  # a malformed --deployment
         connect.fail(str(problem))
         return None
-    if target != args.model:
+    if target != args.model and args.model not in dict(provider.deployments):  # found, not given: say which
         print(f"finetune-ls: {args.model} is called through the deployment {target}", file=sys.stderr)
     return target

@@ -1,6 +1,6 @@
 """Deployments on Azure from the editor: the language server over stdio (pytest-lsp), the
 commands sent with one argument as a client sends them, against the fake OpenAI (Azure's
-dated paths, the sentinel key) and the fake management API (the fake Entra's token).
+v1 API) and the fake management API, both signed in through the fake Entra ID with no key.
 Upload, job, deploy (asked first, naming the SKU's cost and lifetime; progress until it
 serves), Try Model and ghost text through the deployment, delete it (asked first), delete
 the model; a refused deployment and a model without one each one message; neither the key
@@ -16,8 +16,9 @@ import pytest_asyncio
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 
-from fake_entra import SENTINEL_TOKEN_PREFIX
+from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
+from finetune_ls.api.entra import DATA_SCOPE
 from lsp.session import answer_refreshes, capabilities_of, command, diagnostics, open_document, said_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -47,14 +48,14 @@ async def client(tmp_path, fake_openai, fake_entra, fake_management):
         choice = lsp_client.answers.pop(0) if lsp_client.answers else None
         return next((a for a in params.actions or [] if a.title == choice), None)
 
-    settings = {"model": "gpt-4.1-mini-2025-04-14", "provider": "azure",
-                "azureEndpoint": fake_openai.base_url[:-len("/v1")], "apiVersion": "2024-10-21", "azureAuth": "entra",
-                "apiTimeout": 10, **fake_management.settings()}
+    fake_openai.accept_entra_token(FakeEntra.token_for(DATA_SCOPE))
+    settings = {"model": "gpt-4.1-mini-2025-04-14", "provider": "azure", "azureEndpoint": fake_openai.root_url,
+                "azureAuth": "entra", "apiTimeout": 10, **fake_management.settings()}
     lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
         capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
         initialization_options=settings))
     lsp_client.work_dir = tmp_path
-    await command(lsp_client, "finetune.setApiKey", SENTINEL_KEY)  # the data plane's key (the dated paths)
+    assert (await command(lsp_client, "finetune.setApiKey", None))["needsKey"] is False  # Entra: no key anywhere
     yield lsp_client
     await lsp_client.shutdown_session()
     await lsp_client.stop()
@@ -103,7 +104,8 @@ async def test_upload_job_deploy_try_delete_from_the_editor(client, fake_openai,
 
     trial = await command(client, "finetune.tryModel", {"uri": uri, "line": 3, "model": model})
     assert trial["answer"] == "from the deployment" and trial["expected"] == "a3"
-    assert fake_openai.requests_to("POST /v1/chat/completions")[-1].json["model"] == "editor-ft"
+    sent = fake_openai.requests_to("POST /v1/chat/completions")[-1]
+    assert sent.json["model"] == "editor-ft" and sent.wire_path == "/openai/v1/chat/completions"
     line = '{"messages":[{"role":"user","content":"Capital?"},{"role":"assistant","content":"'
     slot = await open_document(client, "slot.jsonl", line + "\n")
     ghost = await client.text_document_inline_completion_async(types.InlineCompletionParams(
