@@ -61,15 +61,34 @@ export async function installedFrom(venv: string): Promise<string | undefined> {
   }
 }
 
-/** The private environment, made or brought up to the shipped wheel; made anew when the
- * interpreter changed (an environment belongs to the Python that made it). */
-export async function ensureVenv(python: string, venv: string, wheel: string, log: Log): Promise<string> {
+/** The extras the server needs for these settings: "azure" (azure-identity, for Entra ID
+ * sign-in and the management API's deployments) when the provider is Azure. */
+export function serverExtras(provider: string | null | undefined): string[] {
+  return provider === "azure" ? ["azure"] : [];
+}
+
+/** The wheel's name and extras a marker's first line records ("x.whl[azure]" -> name, ["azure"]). */
+function parseInstalled(line: string): { wheel: string; extras: string[] } {
+  const match = /^(.*?)(?:\[([^\]]*)\])?$/.exec(line.trim());
+  return { wheel: match?.[1] ?? line, extras: (match?.[2] ?? "").split(",").filter(Boolean) };
+}
+
+/** The private environment, made or brought up to the shipped wheel (with `extras`); made
+ * anew when the interpreter changed (an environment belongs to the Python that made it).
+ * An environment that already has more extras than asked for is kept as it is. */
+export async function ensureVenv(python: string, venv: string, wheel: string, log: Log, extras: string[] = []): Promise<string> {
   const wheelName = wheel.split(/[\\/]/).pop() ?? wheel;
-  const marker = `${wheelName}\n${python}`;
   const inside = venvPython(venv);
   const previous = await installedFrom(venv);
-  if (existsSync(inside) && previous === marker) return inside;
-  if (previous !== undefined && !previous.endsWith(`\n${python}`)) {
+  const [previousLine, previousPython] = previous?.split("\n") ?? [];
+  if (existsSync(inside) && previousPython === python && previousLine !== undefined) {
+    const installed = parseInstalled(previousLine);
+    if (installed.wheel === wheelName && extras.every((extra) => installed.extras.includes(extra))) return inside;
+    extras = [...new Set([...installed.extras, ...extras])].sort(); // an update keeps what was there
+  }
+  const requirement = extras.length ? `${wheel}[${extras.join(",")}]` : wheel;
+  const marker = `${extras.length ? `${wheelName}[${extras.join(",")}]` : wheelName}\n${python}`;
+  if (previous !== undefined && previousPython !== python) {
     log(`the interpreter changed: making the server's environment again`);
     await fs.rm(venv, { recursive: true, force: true });
   }
@@ -78,9 +97,9 @@ export async function ensureVenv(python: string, venv: string, wheel: string, lo
     await step(python, ["-m", "venv", venv], `could not create a virtual environment in ${venv}`,
       `${python} -m venv ${venv}   (on Debian/Ubuntu: sudo apt install python3-venv)`, log);
   }
-  log(`installing ${wheelName} and its dependencies from the package index`);
-  await step(inside, ["-m", "pip", "install", "--disable-pip-version-check", "--upgrade", wheel],
-    `could not install the server (${wheelName}) into ${venv}`, `${inside} -m pip install ${wheel}`, log);
+  log(`installing ${requirement.split(/[\\/]/).pop()} and its dependencies from the package index`);
+  await step(inside, ["-m", "pip", "install", "--disable-pip-version-check", "--upgrade", requirement],
+    `could not install the server (${wheelName}) into ${venv}`, `${inside} -m pip install ${extras.length ? `'${requirement}'` : requirement}`, log);
   await fs.writeFile(join(venv, MARKER), marker + "\n");
   return inside;
 }
@@ -103,6 +122,7 @@ export interface ServerOptions {
   storage: string;
   wheel?: string;
   logLevel: string;
+  extras?: string[]; // the wheel's extras the settings need (serverExtras)
 }
 
 /** How to start the server: the configured executable, or the private environment. */
@@ -121,6 +141,7 @@ export async function serverCommand(options: ServerOptions, log: Log): Promise<S
   }
   const { candidate } = await findPython(options.sources, log);
   await fs.mkdir(options.storage, { recursive: true });
-  const python = await ensureVenv(candidate.command, join(options.storage, "venv"), options.wheel, log);
+  const python = await ensureVenv(candidate.command, join(options.storage, "venv"), options.wheel, log,
+    options.extras ?? []);
   return { command: python, args: ["-m", "finetune_ls", ...serveArgs], origin: `${python} (private environment)` };
 }

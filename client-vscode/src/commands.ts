@@ -4,7 +4,9 @@ import * as vscode from "vscode";
 import { checkFromDisk } from "./bigFiles";
 import type { Charts } from "./chart";
 import type { Job, JobTracker } from "./jobs";
-import { SECRET_KEY, Server } from "./server";
+import { deleteDeployment, deploy, modelOf, pickDeployment } from "./deployments";
+import { currentSettings, SECRET_KEY, Server } from "./server";
+import { usesEntra } from "./settings";
 import { askJobOptions } from "./startJob";
 import type { Views } from "./views";
 
@@ -16,6 +18,11 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
 
   add("finetune-ls.setApiKey", async () => {
+    if (usesEntra(currentSettings())) {
+      void vscode.window.showInformationMessage("finetune-ls: no API key is needed: finetune.azureAuth is \"entra\", so calls sign "
+        + "in with Microsoft Entra ID (az login, a managed identity or the environment's credentials).");
+      return;
+    }
     const key = await vscode.window.showInputBox({
       title: "Fine-tune: API key", prompt: "Your OpenAI (or Azure OpenAI) API key, kept in VS Code's secret storage",
       password: true, ignoreFocusOut: true, placeHolder: "sk-...",
@@ -113,6 +120,23 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     // The server shows the model's answer beside the expected one.
     await server.execute("finetune.tryModel", editor.document.uri.toString(), editor.selection.active.line, model);
   });
+  add("finetune-ls.deploy", async (item?: Item) => {
+    server.log.info(`Deploy: ${item ? `from the view item ${item.id}: ${modelOf(item) ?? "no model in it"}` : "from the palette"}`);
+    const model = modelOf(item) ?? (await pickModel(server, "Deploy which model?"));
+    if (!model) return;
+    const deployment = await deploy(server, model);
+    if (!deployment) return;
+    views.deployments.refresh();
+    await vscode.commands.executeCommand("finetune.deployments.focus");
+  });
+  add("finetune-ls.deleteDeployment", async (item?: Item) => {
+    const name = item?.id || (await pickDeployment(server, "Delete which deployment?"));
+    if (name && (await deleteDeployment(server, name))) views.deployments.refresh();
+  });
+  add("finetune-ls.showDeployments", async () => {
+    views.deployments.refresh();
+    await vscode.commands.executeCommand("finetune.deployments.focus");
+  });
   add("finetune-ls.restartServer", async () => {
     const client = await server.restart();
     if (client) void vscode.window.showInformationMessage("finetune-ls: server restarted.");
@@ -126,10 +150,11 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
   }
 }
 
-function refreshAll(views: Views): void {
+export function refreshAll(views: Views): void {
   views.jobs.refresh();
   views.models.refresh();
   views.files.refresh();
+  views.deployments.refresh();
 }
 
 async function activeJsonl(): Promise<vscode.Uri | undefined> {

@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import { BigFiles } from "./bigFiles";
 import { Charts } from "./chart";
-import { registerCommands } from "./commands";
+import { refreshAll, registerCommands } from "./commands";
 import { JobTracker } from "./jobs";
 import { currentSettings, Server } from "./server";
 import { StatusBar } from "./statusBar";
@@ -22,17 +22,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration("finetune")) return;
-      if (event.affectsConfiguration("finetune.server")) {
+      await showProviderViews();
+      if (event.affectsConfiguration("finetune.server") || server?.needsExtras()) {
         await server?.restart();
       } else {
         await server?.client?.sendNotification("workspace/didChangeConfiguration", { settings: { finetune: currentSettings() } });
+      }
+      // Another provider or sign-in: other lists (and no key needed with Entra ID).
+      if (["provider", "azureAuth", "azureEndpoint", "baseUrl"].some((name) => event.affectsConfiguration(`finetune.${name}`))) {
+        refreshAll(views);
       }
     }),
     context.secrets.onDidChange(async (event) => {
       if (event.key === "finetune.apiKey") await server?.sendApiKey();
     }),
   );
+  await showProviderViews();
   await server.ready();
+}
+
+/** The context key the Azure-only views and menus (Deployments, Deploy) are shown by. */
+async function showProviderViews(): Promise<void> {
+  const azure = vscode.workspace.getConfiguration("finetune").get<string>("provider") === "azure";
+  await vscode.commands.executeCommand("setContext", "finetune.azure", azure);
 }
 
 export async function deactivate(): Promise<void> {

@@ -28,11 +28,14 @@ export function summaryText(summary: Summary): string {
   return parts.join(" · ");
 }
 
-export const ACTIVE_STATUSES = new Set(["validating_files", "queued", "running", "pausing", "cancelling"]);
+// "pending" is Azure's word for validating_files and queued.
+export const ACTIVE_STATUSES = new Set(["validating_files", "queued", "pending", "running", "pausing", "cancelling"]);
 
-/** What the Jobs view's context menu offers a job: job.active, job.paused or job.done. */
+/** What the Jobs view's context menu offers a job: job.active, job.paused, job.succeeded
+ * (which can be deployed on Azure) or job.done. */
 export function jobContext(status: string): string {
   if (status === "paused") return "job.paused";
+  if (status === "succeeded") return "job.succeeded";
   return ACTIVE_STATUSES.has(status) ? "job.active" : "job.done";
 }
 

@@ -4,8 +4,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vscode-languageclient/node";
-import { serverCommand, SetupError } from "./bootstrap";
-import { programSetting, serverSettings } from "./settings";
+import { serverCommand, serverExtras, SetupError } from "./bootstrap";
+import { programSetting, serverSettings, usesEntra } from "./settings";
 import { pythonExtensionInterpreter } from "./pythonExtension";
 
 export const SECRET_KEY = "finetune.apiKey";
@@ -14,6 +14,7 @@ export class Server implements vscode.Disposable {
   client: LanguageClient | undefined;
   private starting: Promise<LanguageClient | undefined> | undefined;
   private readonly started = new vscode.EventEmitter<LanguageClient>();
+  private extras: string[] = []; // the wheel's extras the running server was started with
   readonly onDidStart = this.started.event;
 
   constructor(private readonly context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {}
@@ -43,8 +44,17 @@ export class Server implements vscode.Disposable {
     return client.sendRequest<T>("workspace/executeCommand", { command, arguments: args });
   }
 
-  /** Whether calls can have a key: from secret storage, the environment, or a key file setting. */
+  /** Whether the settings now need extras the running server was not started with (provider
+   * azure needs azure-identity): then a restart installs them. */
+  needsExtras(): boolean {
+    const wanted = serverExtras(vscode.workspace.getConfiguration("finetune").get<string>("provider"));
+    return wanted.some((extra) => !this.extras.includes(extra));
+  }
+
+  /** Whether calls can have a key: from secret storage, the environment, or a key file setting;
+   * with Microsoft Entra ID sign-in (Azure) no key is needed at all. */
   async hasKey(): Promise<boolean> {
+    if (usesEntra(currentSettings())) return true;
     const keyFile = vscode.workspace.getConfiguration("finetune").get<string | null>("keyFile");
     return Boolean((await this.context.secrets.get(SECRET_KEY)) || process.env.OPENAI_API_KEY ||
                    process.env.AZURE_OPENAI_API_KEY || keyFile);
@@ -95,6 +105,7 @@ export class Server implements vscode.Disposable {
       storage: this.context.globalStorageUri.fsPath,
       wheel: bundledWheel(this.context),
       logLevel: config.get<string>("server.logLevel") ?? "info",
+      extras: (this.extras = serverExtras(config.get<string>("provider"))),
     };
   }
 

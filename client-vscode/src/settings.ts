@@ -29,6 +29,11 @@ export function epochsValue(value: unknown): unknown {
   return value;
 }
 
+/** Whether calls sign in with Microsoft Entra ID (Azure, azureAuth "entra"): no API key then. */
+export function usesEntra(settings: Settings): boolean {
+  return settings.provider === "azure" && settings.azureAuth === "entra";
+}
+
 export interface Inspected<T> {
   globalValue?: T;
   workspaceValue?: T;

@@ -1,6 +1,8 @@
-// Start Job: a multi-step quick pick (model, method, epochs, suffix, validation file); the
-// server then shows the cost estimate and asks for a confirmation before making the job.
+// Start Job: a multi-step quick pick (model, on Azure its training type, method, epochs,
+// suffix, validation file); the server then shows the cost estimate and asks for a
+// confirmation before making the job.
 import * as vscode from "vscode";
+import { TrainingType, trainingTypeRow } from "./azureLabels";
 import type { Server } from "./server";
 
 const METHODS = [
@@ -17,36 +19,59 @@ export interface JobOptions {
   hyperparameters: Record<string, number>;
   suffix?: string;
   validationFile?: string;
+  trainingType?: string; // Azure: Standard, GlobalStandard or Developer
 }
 
-async function pick(step: number, title: string, items: vscode.QuickPickItem[], placeholder: string): Promise<string | undefined> {
-  const chosen = await vscode.window.showQuickPick(items, {
-    title: `Start fine-tuning job (${step}/5): ${title}`, placeHolder: placeholder, ignoreFocusOut: true,
-  });
-  return chosen?.label;
+/** The training types Azure offers for a model (none when the catalog knows of none: then
+ * the step is left out and Azure picks). */
+async function trainingTypes(server: Server, model: string): Promise<{ types: TrainingType[]; note?: string }> {
+  // A server without the command (an older finetune.server.path install): no step, Azure picks.
+  const answer = await server.execute<{ trainingTypes?: TrainingType[]; note?: string }>("finetune.trainingTypes", { model })
+    .catch(() => undefined);
+  return { types: answer?.trainingTypes ?? [], note: answer?.note };
 }
 
 /** Asks for everything; undefined when the user gives up on a step. */
 export async function askJobOptions(server: Server, training: vscode.Uri): Promise<JobOptions | undefined> {
+  const azure = vscode.workspace.getConfiguration("finetune").get<string>("provider") === "azure";
+  let steps = azure ? 6 : 5; // Azure asks for a training type too
+  const pick = async (step: number, title: string, items: vscode.QuickPickItem[], placeholder: string) => {
+    const chosen = await vscode.window.showQuickPick(items, {
+      title: `Start fine-tuning job (${step}/${steps}): ${title}`, placeHolder: placeholder, ignoreFocusOut: true,
+    });
+    return chosen?.label;
+  };
   const trainable = await server.execute<{ models: string[]; note?: string }>("finetune.trainableModels", { format: "chat" });
   const preferred = vscode.workspace.getConfiguration("finetune").get<string | null>("model");
   const models = [...new Set([...(preferred ? [preferred] : []), ...(trainable?.models ?? [])])];
   const model = await pick(1, "model", models.map((id) => ({ label: id, description: id === preferred ? "finetune.model" : undefined })),
     trainable?.note ?? "The base model to fine-tune");
   if (!model) return undefined;
-  const method = await pick(2, "method", METHODS, "The fine-tuning method");
+  const offered = azure ? await trainingTypes(server, model) : { types: [] };
+  let trainingType: string | undefined;
+  steps = offered.types.length ? 6 : 5;
+  if (offered.types.length) {
+    const preferredType = vscode.workspace.getConfiguration("finetune").get<string | null>("trainingType");
+    const rows = offered.types.map(trainingTypeRow)
+      .map((row) => (row.label === preferredType ? { ...row, description: `${row.description} · finetune.trainingType` } : row))
+      .sort((a, b) => Number(b.label === preferredType) - Number(a.label === preferredType));
+    trainingType = await pick(2, "training type", rows, offered.note || "Where Azure trains the model, and its price");
+    if (!trainingType) return undefined;
+  }
+  const next = steps - 5; // the steps after the model come one later when a training type was asked
+  const method = await pick(2 + next, "method", METHODS, "The fine-tuning method");
   if (!method) return undefined;
-  const epochs = await pick(3, "epochs", EPOCHS.map((label) => ({ label })), "Epochs (auto: the API picks from the file's size)");
+  const epochs = await pick(3 + next, "epochs", EPOCHS.map((label) => ({ label })), "Epochs (auto: the API picks from the file's size)");
   if (!epochs) return undefined;
   const suffix = await vscode.window.showInputBox({
-    title: "Start fine-tuning job (4/5): suffix", prompt: "A suffix for the model's name (optional, up to 64 characters)",
+    title: `Start fine-tuning job (${4 + next}/${steps}): suffix`, prompt: "A suffix for the model's name (optional, up to 64 characters)",
     ignoreFocusOut: true, validateInput: (value) => (value.length > 64 ? "At most 64 characters." : undefined),
   });
   if (suffix === undefined) return undefined;
   const candidates = (await vscode.workspace.findFiles("**/*.jsonl", "**/node_modules/**", 200))
     .filter((uri) => uri.toString() !== training.toString());
   const none = "(no validation file)";
-  const validation = await pick(5, "validation file",
+  const validation = await pick(5 + next, "validation file",
     [{ label: none }, ...candidates.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: uri.fsPath }))],
     "A validation file, checked and uploaded first");
   if (!validation) return undefined;
@@ -54,6 +79,6 @@ export async function askJobOptions(server: Server, training: vscode.Uri): Promi
   return {
     trainingFile: training.toString(), model, method,
     hyperparameters: epochs === "auto" ? {} : { n_epochs: Number(epochs) },
-    suffix: suffix.trim() || undefined, validationFile: validationUri?.fsPath,
+    suffix: suffix.trim() || undefined, validationFile: validationUri?.fsPath, ...(trainingType ? { trainingType } : {}),
   };
 }

@@ -1,64 +1,11 @@
-// The "Fine-tuning" view container: Jobs (live while followed), Models and Files, each
-// listed by the server's commands.
+// The "Fine-tuning" view container: Jobs (live while followed), Models, Files and (Azure)
+// Deployments, each listed by the server's commands.
 import * as vscode from "vscode";
 import type { JobTracker, Job } from "./jobs";
 import { jobContext, jobProgress } from "./labels";
 import type { Server } from "./server";
-
-type Listed = Record<string, unknown> & { id: string };
-
-abstract class ListView implements vscode.TreeDataProvider<Listed> {
-  private readonly changed = new vscode.EventEmitter<Listed | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  protected items: Listed[] | undefined;
-  protected error: string | undefined;
-
-  constructor(protected readonly server: Server, private readonly command: string) {}
-
-  refresh(): void {
-    this.items = undefined;
-    this.changed.fire(undefined);
-  }
-
-  redraw(): void {
-    this.changed.fire(undefined);
-  }
-
-  async getChildren(element?: Listed): Promise<Listed[]> {
-    if (element) return [];
-    if (this.items === undefined && !(await this.server.hasKey())) {
-      return [{ id: "", needsKey: true }]; // no call (and no error message) before there is a key
-    }
-    if (this.items === undefined) {
-      const result = await this.server.execute<Listed[] | { error: string }>(this.command);
-      this.error = result && !Array.isArray(result) ? result.error : undefined;
-      this.items = Array.isArray(result) ? result : [];
-      this.loaded(this.items);
-    }
-    if (this.error) return [{ id: "", error: this.error }];
-    return this.items;
-  }
-
-  protected loaded(_items: Listed[]): void {}
-
-  getTreeItem(element: Listed): vscode.TreeItem {
-    if (element.needsKey) {
-      const item = new vscode.TreeItem("Set an API key to see this list");
-      item.iconPath = new vscode.ThemeIcon("key");
-      item.command = { command: "finetune-ls.setApiKey", title: "Set API Key" };
-      return item;
-    }
-    if (typeof element.error === "string") {
-      const item = new vscode.TreeItem(element.error);
-      item.iconPath = new vscode.ThemeIcon("warning");
-      item.tooltip = element.error;
-      return item;
-    }
-    return this.item(element);
-  }
-
-  protected abstract item(element: Listed): vscode.TreeItem;
-}
+import { DeploymentsView } from "./deployments";
+import { Listed, ListView } from "./listView";
 
 export class JobsView extends ListView {
   constructor(server: Server, private readonly tracker: JobTracker) {
@@ -97,11 +44,30 @@ export class JobsView extends ListView {
 }
 
 export class ModelsView extends ListView {
-  constructor(server: Server) {
+  constructor(server: Server, private readonly tracker: JobTracker) {
     super(server, "finetune.listModels");
   }
 
+  /** On Azure a model opens onto its job's checkpoints (each can be deployed). */
+  async getChildren(element?: Listed): Promise<Listed[]> {
+    if (!element) return super.getChildren();
+    if (element.checkpoint) return [];
+    const jobId = await this.jobOf(element.id);
+    if (!jobId) return [];
+    const result = await this.server.execute<Listed[] | { error: string }>("finetune.jobCheckpoints", jobId).catch(() => undefined);
+    return Array.isArray(result) ? result.map((checkpoint) => ({ ...checkpoint, checkpoint: true })) : [];
+  }
+
+  private async jobOf(model: string): Promise<string | undefined> {
+    const find = () => [...this.tracker.jobs.values()].find((job) => job.fine_tuned_model === model)?.id;
+    if (find()) return find();
+    const jobs = await this.server.execute<Job[] | { error: string }>("finetune.listJobs");
+    if (Array.isArray(jobs)) this.tracker.remember(jobs);
+    return find();
+  }
+
   protected item(element: Listed): vscode.TreeItem {
+    if (element.checkpoint) return checkpointItem(element);
     const item = new vscode.TreeItem(element.id);
     item.id = element.id;
     const base = element.base ?? element.base_model ?? element.owned_by;
@@ -109,8 +75,25 @@ export class ModelsView extends ListView {
     item.tooltip = JSON.stringify(element, null, 2);
     item.contextValue = "model";
     item.iconPath = new vscode.ThemeIcon("hubot");
+    if (vscode.workspace.getConfiguration("finetune").get<string>("provider") === "azure") {
+      item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+    }
     return item;
   }
+}
+
+/** A checkpoint under its model: its id (what Azure deploys), its step and training loss. */
+function checkpointItem(element: Listed): vscode.TreeItem {
+  const item = new vscode.TreeItem(element.id);
+  item.id = element.id;
+  const metrics = (element.metrics ?? {}) as Record<string, unknown>;
+  const loss = typeof metrics.train_loss === "number" ? `train loss ${metrics.train_loss.toFixed(3)}` : undefined;
+  item.description = [typeof element.step_number === "number" ? `step ${element.step_number}` : undefined, loss]
+    .filter(Boolean).join(" · ");
+  item.tooltip = JSON.stringify(element, null, 2);
+  item.contextValue = "checkpoint";
+  item.iconPath = new vscode.ThemeIcon("debug-breakpoint-log");
+  return item;
 }
 
 export class FilesView extends ListView {
@@ -134,11 +117,14 @@ export interface Views {
   jobs: JobsView;
   models: ModelsView;
   files: FilesView;
+  deployments: DeploymentsView;
 }
 
 export function registerViews(server: Server, tracker: JobTracker): { views: Views; disposables: vscode.Disposable[] } {
-  const views = { jobs: new JobsView(server, tracker), models: new ModelsView(server), files: new FilesView(server) };
+  const views = { jobs: new JobsView(server, tracker), models: new ModelsView(server, tracker), files: new FilesView(server),
+                  deployments: new DeploymentsView(server) };
   const disposables = [
+    vscode.window.registerTreeDataProvider("finetune.deployments", views.deployments),
     vscode.window.registerTreeDataProvider("finetune.jobs", views.jobs),
     vscode.window.registerTreeDataProvider("finetune.models", views.models),
     vscode.window.registerTreeDataProvider("finetune.files", views.files),

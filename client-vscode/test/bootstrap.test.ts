@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ensureVenv, findPython, serverCommand, SetupError } from "../src/bootstrap";
+import { ensureVenv, findPython, serverCommand, serverExtras, SetupError } from "../src/bootstrap";
 
 function script(body: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "finetune-vscode-")), "python");
@@ -114,5 +114,30 @@ test("a failed install says what to run", async () => {
   } finally {
     delete process.env.FAKE_PY_LOG;
     delete process.env.FAKE_PIP_FAIL;
+  }
+});
+
+test("the azure extra is installed for provider azure, once, and kept when it is no longer asked for", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "finetune-venv-"));
+  const log = join(folder, "calls.log");
+  process.env.FAKE_PY_LOG = log;
+  try {
+    assert.deepEqual(serverExtras("azure"), ["azure"]);
+    assert.deepEqual(serverExtras("openai"), []);
+    const python = script(FAKE_PYTHON);
+    const venv = join(folder, "venv");
+    const wheel = "/x/finetune_ls-0.1.0-py3-none-any.whl";
+    await ensureVenv(python, venv, wheel, () => undefined);
+    assert.match(calls(log)[1], /pip install .*--upgrade \/x\/finetune_ls-0\.1\.0-py3-none-any\.whl$/);
+    await ensureVenv(python, venv, wheel, () => undefined, ["azure"]);
+    assert.equal(calls(log).length, 3, "the extra was missing: installed into the same environment");
+    assert.match(calls(log)[2], /--upgrade \/x\/finetune_ls-0\.1\.0-py3-none-any\.whl\[azure\]$/);
+    await ensureVenv(python, venv, wheel, () => undefined, ["azure"]);
+    await ensureVenv(python, venv, wheel, () => undefined);
+    assert.equal(calls(log).length, 3, "nothing to do: the extra is there");
+    await ensureVenv(python, venv, "/x/finetune_ls-0.2.0-py3-none-any.whl", () => undefined);
+    assert.match(calls(log)[3], /finetune_ls-0\.2\.0-py3-none-any\.whl\[azure\]$/, "a new wheel keeps the extra");
+  } finally {
+    delete process.env.FAKE_PY_LOG;
   }
 });

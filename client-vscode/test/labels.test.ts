@@ -13,8 +13,10 @@ test("the status bar's summary: examples · tokens · cost", () => {
 test("jobs: which actions apply, and their progress", () => {
   assert.equal(jobContext("running"), "job.active");
   assert.equal(jobContext("validating_files"), "job.active");
+  assert.equal(jobContext("pending"), "job.active"); // Azure's validating_files and queued
   assert.equal(jobContext("paused"), "job.paused");
-  assert.equal(jobContext("succeeded"), "job.done");
+  assert.equal(jobContext("succeeded"), "job.succeeded");
+  assert.equal(jobContext("failed"), "job.done");
   assert.equal(jobProgress("running", 3, 10), "running · step 3/10");
   assert.equal(jobProgress("validating_files"), "validating files");
 });

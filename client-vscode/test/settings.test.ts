@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { epochsValue, programSetting, serverSettings } from "../src/settings";
+import { epochsValue, programSetting, serverSettings, usesEntra } from "../src/settings";
 
 test("the server gets its settings by its own names, without the client's server.* ones", () => {
   const mapped = serverSettings({
@@ -35,4 +35,16 @@ test("untrusted workspaces: programs only from the user's own settings", () => {
   assert.equal(programSetting({ workspaceValue: "./evil/python" }, false), undefined);
   assert.equal(programSetting({ workspaceValue: "/ws/python", globalValue: "  " }, true), "/ws/python");
   assert.equal(programSetting(undefined, true), undefined);
+});
+
+test("Entra ID sign-in (no key) only with provider azure and azureAuth entra", () => {
+  assert.equal(usesEntra({ provider: "azure", azureAuth: "entra" }), true);
+  assert.equal(usesEntra({ provider: "azure", azureAuth: "key" }), false);
+  assert.equal(usesEntra({ provider: "openai", azureAuth: "entra" }), false);
+});
+
+test("the Azure settings go to the server under their own names", () => {
+  const azure = { provider: "azure", azureAuth: "entra", azureSubscription: "0000-sub", azureResourceGroup: "rg",
+                  azureAccount: "acct", azureManagementEndpoint: null, trainingType: "GlobalStandard" };
+  assert.deepEqual(serverSettings(azure), azure);
 });

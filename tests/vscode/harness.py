@@ -147,11 +147,12 @@ def keep_logs(code: CodeServer, artifacts: Path) -> None:
             (artifacts / Path(name).name).write_text(text)
 
 
-def drive(env: dict[str, str], url: str, artifacts: Path, key: str, timeout: float, **more: str) -> list[dict]:
-    """Runs client-vscode/e2e/drive.mjs (Playwright in Chromium); its steps as it reported them."""
+def drive(env: dict[str, str], url: str, artifacts: Path, key: str, timeout: float, script: str = "drive.mjs",
+          **more: str) -> list[dict]:
+    """Runs client-vscode/e2e/`script` (Playwright in Chromium); its steps as it reported them."""
     script_env = {**env, "E2E_URL": url, "E2E_ARTIFACTS": str(artifacts), "E2E_KEY": key, "E2E_CHROMIUM": str(CHROMIUM),
                   **{f"E2E_{name.upper()}": str(value) for name, value in more.items()}}
-    process = subprocess.Popen([str(NODE_HOME / "bin" / "node"), str(CLIENT / "e2e" / "drive.mjs")], cwd=CLIENT,
+    process = subprocess.Popen([str(NODE_HOME / "bin" / "node"), str(CLIENT / "e2e" / script)], cwd=CLIENT,
                                env=script_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
