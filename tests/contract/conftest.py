@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import openai
@@ -34,19 +35,26 @@ def install_steady() -> None:
         pytest.fail(f"npm ci in {HERE} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-@pytest.fixture(scope="session")
-def steady(tmp_path_factory):
-    if not SPEC.is_file():
-        pytest.skip(f"the OpenAI spec for contract tests is not at {SPEC}")
+@contextmanager
+def steady_serving(spec: Path, folder: Path, what: str):
+    """steady serving one spec (installed first if need be), stopped afterwards."""
+    if not spec.is_file():
+        pytest.skip(f"{what} for contract tests is not at {spec}")
     if shutil.which("node") is None:
         pytest.skip("steady needs node, not found on PATH")  # the npm wrapper is a node script
     if not STEADY_BIN.exists():
         install_steady()
-    server = Steady(STEADY_BIN, SPEC, tmp_path_factory.mktemp("steady") / "steady.log").start()
+    server = Steady(STEADY_BIN, spec, folder / "steady.log").start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def steady(tmp_path_factory):
+    with steady_serving(SPEC, tmp_path_factory.mktemp("steady"), "the OpenAI spec") as server:
+        yield server
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ a malformed one must."""
 
 from __future__ import annotations
 
-import shutil
-
 import openai
 import pytest
 
 from contract.azure_specs import AUTHORING_VERSION, AZURE_AUTHORING, OPENAI, authoring_spec, v1_spec
-from contract.conftest import SENTINEL_API_KEY, STEADY_BIN, install_steady
+from contract.conftest import SENTINEL_API_KEY, steady_serving
 from contract.steady import HeaderRecorder, Steady
 from finetune_ls.api import answers, complete, files, jobs, models
 from finetune_ls.api.connection import ApiKey, Connection, EntraTokens, Provider, make_client
@@ -25,28 +23,23 @@ ENTRA_TOKEN = "eyJ0eXAi-ENTRA-SENTINEL-contract"
 
 
 def _steady(spec_of, source, tmp_path_factory, name):
+    """steady serving the spec derived from `source` (see azure_specs.py)."""
     if not source.is_file():
         pytest.skip(f"the spec for Azure contract tests is not at {source}")
-    if shutil.which("node") is None:
-        pytest.skip("steady needs node, not found on PATH")
-    if not STEADY_BIN.exists():
-        install_steady()
     folder = tmp_path_factory.mktemp(name)
-    return Steady(STEADY_BIN, spec_of(folder), folder / "steady.log").start()
+    return steady_serving(spec_of(folder), folder, "the derived spec")
 
 
 @pytest.fixture(scope="module")
 def dated_steady(tmp_path_factory):
-    server = _steady(authoring_spec, AZURE_AUTHORING, tmp_path_factory, "azure-authoring")
-    yield server
-    server.stop()
+    with _steady(authoring_spec, AZURE_AUTHORING, tmp_path_factory, "azure-authoring") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def v1_steady(tmp_path_factory):
-    server = _steady(v1_spec, OPENAI, tmp_path_factory, "azure-v1")
-    yield server
-    server.stop()
+    with _steady(v1_spec, OPENAI, tmp_path_factory, "azure-v1") as server:
+        yield server
 
 
 def azure_client(server: Steady, recorder: HeaderRecorder, *, version: str | None, entra: bool) -> Connection:

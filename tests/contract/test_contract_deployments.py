@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract.conftest import REPO, STEADY_BIN, install_steady
-from contract.steady import Steady
+from contract.conftest import REPO, steady_serving
 from finetune_ls.api import deployments, management
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.api.management import AzureResource, ManagementClient, ManagementError
@@ -29,15 +28,8 @@ MODEL = "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def steady_arm(tmp_path_factory):
-    if not SPEC.is_file():
-        pytest.skip(f"the management spec for contract tests is not at {SPEC}")
-    if not STEADY_BIN.exists():
-        install_steady()
-    server = Steady(STEADY_BIN, SPEC, tmp_path_factory.mktemp("steady-arm") / "steady.log").start()
-    try:
+    with steady_serving(SPEC, tmp_path_factory.mktemp("steady-arm"), "the management spec") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -159,3 +159,16 @@ def answer_refreshes(client: LanguageClient) -> None:
     @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
     def _hint_refresh(*args):
         client.refreshes.append("inlayHint")
+
+
+def answer_questions(client: LanguageClient) -> None:
+    """Answer the server's questions (window/showMessageRequest) as a user would: with the
+    next title in client.answers (none left: the question is dismissed); each question's text
+    is kept in client.asked."""
+    client.answers, client.asked = [], []
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def _ask(params: types.ShowMessageRequestParams):
+        client.asked.append(params.message)
+        choice = client.answers.pop(0) if client.answers else None
+        return next((a for a in params.actions or [] if a.title == choice), None)

@@ -17,7 +17,7 @@ from pytest_lsp import ClientServerConfig
 import without_azure_identity
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api.entra import DATA_SCOPE
-from lsp.session import answer_refreshes, capabilities_of, command, said_to
+from lsp.session import answer_questions, answer_refreshes, capabilities_of, command, said_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -35,13 +35,8 @@ async def start(tmp_path, fake_openai, settings: dict, server_command: list[str]
         server_env={**{k: v for k, v in os.environ.items() if k not in NO_KEYS}, "FINETUNE_LS_FOLLOW_POLL": "0.05"})
     client = await config.start()
     answer_refreshes(client)
-    client.answers, client.asked, client.notes = [], [], []
-
-    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def _ask(params: types.ShowMessageRequestParams):
-        client.asked.append(params.message)
-        choice = client.answers.pop(0) if client.answers else None
-        return next((a for a in params.actions or [] if a.title == choice), None)
+    answer_questions(client)
+    client.notes = []
 
     client.feature("finetune/jobStatus")(lambda params: client.notes.append(params))
     client.feature("finetune/jobMetrics")(lambda params: None)

@@ -19,7 +19,8 @@ from pytest_lsp import ClientServerConfig
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api.entra import DATA_SCOPE
-from lsp.session import answer_refreshes, capabilities_of, command, diagnostics, open_document, said_to
+from lsp.session import (answer_questions, answer_refreshes, capabilities_of, command, diagnostics,
+                         open_document, said_to)
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -40,13 +41,7 @@ async def client(tmp_path, fake_openai, fake_entra, fake_management):
                                 server_env=env)
     lsp_client = await config.start()
     answer_refreshes(lsp_client)
-    lsp_client.answers, lsp_client.asked = [], []
-
-    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def _ask(params: types.ShowMessageRequestParams):
-        lsp_client.asked.append(params.message)
-        choice = lsp_client.answers.pop(0) if lsp_client.answers else None
-        return next((a for a in params.actions or [] if a.title == choice), None)
+    answer_questions(lsp_client)
 
     fake_openai.accept_entra_token(FakeEntra.token_for(DATA_SCOPE))
     settings = {"model": "gpt-4.1-mini-2025-04-14", "provider": "azure", "azureEndpoint": fake_openai.root_url,

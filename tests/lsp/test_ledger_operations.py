@@ -16,7 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, command, initialize_against, open_document, said_to
+from lsp.session import answer_questions, answer_refreshes, command, initialize_against, open_document, said_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -30,12 +30,7 @@ MODEL = "gpt-4.1-mini-2025-04-14"
                 "FINETUNE_LS_CREATE_SETTLE_SECONDS": "0.3"}))
 async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
     answer_refreshes(lsp_client)
-    lsp_client.answers = []
-
-    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def _ask(params: types.ShowMessageRequestParams):
-        choice = lsp_client.answers.pop(0) if lsp_client.answers else None
-        return next((a for a in params.actions or [] if a.title == choice), None)
+    answer_questions(lsp_client)
 
     await initialize_against(lsp_client, tmp_path, fake_openai, MODEL)
     await command(lsp_client, "finetune.setApiKey", SENTINEL_KEY)

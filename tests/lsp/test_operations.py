@@ -16,7 +16,8 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from fake_openai import SENTINEL_KEY
-from lsp.session import answer_refreshes, command, diagnostics, initialize_against, open_document, said_to
+from lsp.session import (answer_questions, answer_refreshes, command, diagnostics, initialize_against,
+                         open_document, said_to)
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
@@ -29,13 +30,8 @@ TEXT = "".join(CHAT % (i, i) for i in range(12))
                 "FINETUNE_LS_FOLLOW_POLL": "0.05"}))
 async def client(lsp_client: LanguageClient, tmp_path, fake_openai):
     answer_refreshes(lsp_client)
-    lsp_client.answers, lsp_client.asked, lsp_client.notes = [], [], []
-
-    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def _ask(params: types.ShowMessageRequestParams):
-        lsp_client.asked.append(params.message)
-        choice = lsp_client.answers.pop(0) if lsp_client.answers else None
-        return next((a for a in params.actions or [] if a.title == choice), None)
+    answer_questions(lsp_client)
+    lsp_client.notes = []
 
     for method in ("finetune/jobStatus", "finetune/jobMetrics"):
         lsp_client.feature(method)(lambda params, method=method: lsp_client.notes.append((method, params)))

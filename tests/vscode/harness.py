@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 CLIENT = REPO / "client-vscode"
 TOOLS = Path(os.environ.get("FINETUNE_VSCODE_TOOLS", Path.home() / ".cache" / "finetune-ls" / "vscode-e2e"))
@@ -46,6 +48,18 @@ USER_SETTINGS = {
 def missing_tools() -> list[str]:
     missing = [str(path) for path in (NODE_HOME / "bin" / "node", CODE_SERVER, CHROMIUM) if not path.exists()]
     return missing + [tool for tool in ("npm", "python3") if shutil.which(tool) is None]
+
+
+def private_env(tmp_path: Path) -> dict[str, str]:
+    """The tools' environment with a private home under tmp_path; fails (never skips) when
+    a tool is missing."""
+    missing = missing_tools()
+    if missing:
+        pytest.fail("the VS Code end-to-end test needs these, not found: " + ", ".join(missing)
+                    + "\nrun client-vscode/e2e/install-tools.sh (as root: it also installs chromium and libkrb5-dev)")
+    home = tmp_path / "home"
+    home.mkdir()
+    return tool_env(home)
 
 
 def tool_env(home: Path) -> dict[str, str]:

@@ -20,7 +20,7 @@ from fake_azure import FakeManagement
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import FakeOpenAI
 from finetune_ls.api.entra import DATA_SCOPE
-from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_logs, missing_tools, tool_env
+from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_logs, private_env
 
 BASE_MODEL = "gpt-4.1-mini-2025-04-14"
 TRAINING_TYPE = "GlobalStandard"
@@ -38,14 +38,8 @@ def artifacts():
 
 
 def test_vscode_azure_loop_with_entra_end_to_end(tmp_path, artifacts, fake_entra):
-    missing = missing_tools()
-    if missing:
-        pytest.fail("the VS Code end-to-end test needs these, not found: " + ", ".join(missing)
-                    + "\nrun client-vscode/e2e/install-tools.sh (as root: it also installs chromium and libkrb5-dev)")
     started = time.monotonic()
-    home = tmp_path / "home"
-    home.mkdir()
-    env = tool_env(home)  # inherits the fake Entra's IDENTITY_ENDPOINT/IDENTITY_HEADER (fixture fake_entra)
+    env = private_env(tmp_path)  # inherits the fake Entra's IDENTITY_ENDPOINT/IDENTITY_HEADER (fixture fake_entra)
     assert env["IDENTITY_ENDPOINT"] == fake_entra.endpoint
     env["AZURE_CONFIG_DIR"] = str(tmp_path / "no-azure-cli")
     env["FINETUNE_LS_FOLLOW_POLL"] = "1"
