@@ -240,7 +240,14 @@ async def test_every_command_takes_the_arguments_its_callers_send(editor, fake_o
     more = [("finetune.followJob", [job_id]), ("finetune.tryModel", [uri, 0, "gpt-4.1-mini-2025-04-14"]),
             ("finetune.deleteModel", ["ft:gpt-4.1-mini:none:x:1"]), ("finetune.deleteFile", [file_id]),
             ("finetune.stats", [uri]), ("finetune.dedupeFile", [uri]), ("finetune.redactFile", [uri]),
-            ("finetune.splitFile", [uri]), ("finetune.convertFile", [table.as_uri()]), ("finetune.setApiKey", [None])]
+            ("finetune.splitFile", [uri]), ("finetune.convertFile", [table.as_uri()]),
+            # Azure's (client-vscode/src/views.ts, startJob.ts); on OpenAI each answers with a sentence.
+            ("finetune.trainingTypes", [{"model": "gpt-4.1-mini-2025-04-14"}]), ("finetune.jobCheckpoints", [job_id]),
+            ("finetune.copyCheckpoint", [{"job": job_id, "checkpoint": "ftchkpt-x", "destination": "/subscriptions/s",
+                                          "region": "swedencentral"}]),
+            ("finetune.deployments.skus", []), ("finetune.deployments.list", []),
+            ("finetune.deployments.create", [{"model": "gpt-4.1-mini-2025-04-14.ft-x", "sku": "Developer"}]),
+            ("finetune.deployments.delete", [{"name": "demo"}]), ("finetune.setApiKey", [None])]
     for command, arguments in more:
         calls.append((command, arguments))
         answers[command] = await _execute(editor, command, arguments)
@@ -250,6 +257,9 @@ async def test_every_command_takes_the_arguments_its_callers_send(editor, fake_o
     assert answers["finetune.checkFile"]["examples"] == 12
     assert answers["finetune.showJob"]["id"] == job_id
     assert answers["finetune.setApiKey"]["hasKey"] is False
+    assert answers["finetune.trainingTypes"]["trainingTypes"] == [] and answers["finetune.deployments.skus"]["skus"]
+    for command in ("finetune.copyCheckpoint", "finetune.deployments.create", "finetune.deployments.delete"):
+        assert "Azure" in answers[command]["error"], (command, answers[command])
 
 
 @pytest.mark.asyncio(loop_scope="function")
