@@ -175,10 +175,14 @@ def _azure_client(openai, provider: Provider, credential: ApiKey | EntraTokens, 
     # the SDK sends as `Authorization: Bearer`; its REST examples and the v1 spec send an
     # `api-key` header: both go, so either way the service finds it. An Entra token goes
     # as the bearer alone (the SDK calls the token source before each request).
+    # Redirects are not followed: httpx drops `Authorization` when one leads to another host,
+    # but not `api-key`, which would go wherever a redirect pointed.
+    unredirected = openai.DefaultHttpxClient(follow_redirects=False)
     if isinstance(credential, EntraTokens):
-        return openai.OpenAI(base_url=f"{root}{V1_PATH}/", api_key=credential, **common)
+        return openai.OpenAI(base_url=f"{root}{V1_PATH}/", api_key=credential, http_client=unredirected, **common)
     key = credential.reveal()
-    return openai.OpenAI(base_url=f"{root}{V1_PATH}/", api_key=key, default_headers={"api-key": key}, **common)
+    return openai.OpenAI(base_url=f"{root}{V1_PATH}/", api_key=key, default_headers={"api-key": key},
+                         http_client=unredirected, **common)
 
 
 @dataclass
