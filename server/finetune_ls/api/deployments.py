@@ -123,15 +123,25 @@ def request_body(model: str, sku: DeploymentSku, capacity: int) -> dict:
 
 def from_arm(item: dict, catalog: ModelCatalog) -> Deployment:
     """A deployment as the management API gives it."""
-    properties = item.get("properties") if isinstance(item.get("properties"), dict) else {}
-    model = properties.get("model") if isinstance(properties.get("model"), dict) else {}
-    sku_body = item.get("sku") if isinstance(item.get("sku"), dict) else {}
-    sku = catalog.deployment_sku(str(sku_body.get("name") or "")) if sku_body.get("name") else None
-    created = (item.get("systemData") or {}).get("createdAt") if isinstance(item.get("systemData"), dict) else None
+    properties = _object(item.get("properties"))
+    model, sku_body = _text(_object(properties.get("model")).get("name")), _object(item.get("sku"))
+    sku_name = _text(sku_body.get("name"))
+    sku = catalog.deployment_sku(sku_name) if sku_name else None
+    created = _text(_object(item.get("systemData")).get("createdAt"))
     capacity = sku_body.get("capacity")
-    return Deployment(str(item.get("name") or ""), model.get("name"), sku.name if sku else sku_body.get("name"),
-                      capacity if isinstance(capacity, int) else None, provisioning_state(item),
-                      sku.hourly_usd if sku else None, _expiry(sku, created), "azure")
+    return Deployment(_text(item.get("name")) or "", model, sku.name if sku else sku_name,
+                      capacity if isinstance(capacity, int) and not isinstance(capacity, bool) else None,
+                      provisioning_state(item), sku.hourly_usd if sku else None, _expiry(sku, created), "azure")
+
+
+def _object(value: object) -> dict:
+    """A part of an answer that should be an object ({} when it is not: answers of another
+    shape are read as far as they go, never trusted to be what the spec says)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _expiry(sku: DeploymentSku | None, created: str | None) -> str | None:
@@ -157,6 +167,7 @@ def create(client: ManagementClient, ledger: Ledger, catalog: ModelCatalog, mode
     """Deploy the model (or checkpoint) and, unless `wait` is off, wait until it serves.
     `on_accepted` hears of the deployment once Azure took it (it is in the ledger then)."""
     sku = sku_of(catalog, sku_name)
+    capacity_given = capacity is not None
     capacity = capacity or sku.default_capacity or 1
     name = name or default_name(model)
     account = client.resource.account
@@ -170,6 +181,14 @@ def create(client: ManagementClient, ledger: Ledger, catalog: ModelCatalog, mode
         if serving.model != model:
             raise DeploymentRefused(f"A deployment named {name} already exists on {account}, serving "
                                     f"{serving.model or 'another model'}: choose another --name, or delete it first.")
+        if serving.sku != sku.name or (capacity_given and serving.capacity != capacity):
+            # Reported as asked, it would hide what really bills (say Standard at $1.70/h for a Developer asked).
+            known = catalog.deployment_sku(serving.sku) if serving.sku else None
+            raise DeploymentRefused(
+                f"{name} already serves {model} on {account} with the {serving.sku or 'unknown'} SKU (capacity "
+                f"{serving.capacity or '?'}{'; ' + cost_words(known) if known else ''}); it was left as it is: "
+                f"delete it first to deploy it as {sku.name}, or choose another --name.")
+        sku, capacity = catalog.deployment_sku(serving.sku) or sku, serving.capacity or capacity
     fields = dict(model=model, sku=sku.name, capacity=capacity, account=account,
                   resource_group=client.resource.resource_group, hourly_usd=sku.hourly_usd)
     ledger.record("deployment", name, state="requested", **fields)
@@ -183,9 +202,9 @@ def create(client: ManagementClient, ledger: Ledger, catalog: ModelCatalog, mode
         raise DeploymentFailed(f"The deployment {name} of {model}: {error}") from None
     accepted = from_arm(answer, catalog) if isinstance(answer, dict) else None
     state = (accepted.state if accepted else None) or "Accepted"
+    made_at = None if existing is None else _text(_object(existing.get("systemData")).get("createdAt"))
     made = Deployment(name, model, sku.name, capacity, state, sku.hourly_usd,
-                      _expiry(sku, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())) if sku.lifetime_hours else None,
-                      "azure")
+                      _expiry(sku, made_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())), "azure")
     ledger.record("deployment", name, state=state, expires=made.expires, **fields)
     if on_accepted is not None:
         on_accepted(made)

@@ -163,9 +163,12 @@ class ManagementClient:
         found, url = [], self.resource.deployments_url()
         for _page in range(100):  # nextLink pages, bounded
             body = self.call("GET", url).body
-            if not isinstance(body, dict):
-                break
-            found += [item for item in body.get("value") or () if isinstance(item, dict)]
+            # The spec makes `value` optional (absent: none); another type is not ARM's list at all.
+            items = body.get("value", []) if isinstance(body, dict) else None
+            if not isinstance(items, list):  # say so rather than show "no deployments"
+                raise ManagementError(f"{self.where} answered a list without its items (no \"value\" array): "
+                                      "is --management-endpoint Azure's management API?", 200, "MalformedAnswer")
+            found += [item for item in items if isinstance(item, dict)]
             url = body.get("nextLink")
             if not isinstance(url, str) or not self._same_origin(url):  # the token goes only where it belongs
                 break
