@@ -120,6 +120,17 @@ def _explain_azure(status: int, said: str, code: str | None, service: str) -> st
     if status == 404:
         return (f"Not found (404) at {service}: check the id and the endpoint, and that this resource's region "
                 f"offers the model (not every region trains or serves every model).{quoted}")
+    if status == 403:
+        return (f"Not allowed (403) at {service}: your identity needs a role on this resource (Cognitive Services "
+                "OpenAI User or Foundry User to train, Cognitive Services OpenAI Contributor or Foundry Owner to "
+                f"deploy), or the resource's network rules refuse this address.{quoted}")
+    if status >= 500:
+        return (f"{service} had a server error ({status}), still after the SDK's retries; try again later "
+                f"(azure.status.microsoft shows outages).{quoted}")
+    if said and _WIND_DOWN.search(said):  # Azure's dates are its own, later than OpenAI's
+        return (f"Azure OpenAI no longer fine-tunes this model for you ({status}): its training retirement has "
+                "passed, or it is deprecated and this subscription is not an existing customer of it; pick "
+                f"another model (`finetune-ls check --provider azure` lists those still trained).{quoted}")
     return None
 
 
