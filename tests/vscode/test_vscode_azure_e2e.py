@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 
 import pytest
 
@@ -38,7 +37,6 @@ def artifacts():
 
 
 def test_vscode_azure_loop_with_entra_end_to_end(tmp_path, artifacts, fake_entra):
-    started = time.monotonic()
     env = private_env(tmp_path)  # inherits the fake Entra's IDENTITY_ENDPOINT/IDENTITY_HEADER (fixture fake_entra)
     assert env["IDENTITY_ENDPOINT"] == fake_entra.endpoint
     env["AZURE_CONFIG_DIR"] = str(tmp_path / "no-azure-cli")
@@ -112,4 +110,3 @@ def test_vscode_azure_loop_with_entra_end_to_end(tmp_path, artifacts, fake_entra
                   for path in list((tmp_path / "vscode" / "user-data").rglob("settings.json")) + list(workspace.rglob("*.json*"))})
     leaked = [path for path, text in texts.items() if SENTINEL_TOKEN_PREFIX in text]
     assert not leaked, f"an Entra ID token appears in {leaked}"
-    assert time.monotonic() - started < 900, "the end-to-end test took over 15 minutes"

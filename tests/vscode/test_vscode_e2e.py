@@ -7,7 +7,6 @@ client-vscode/e2e/install-tools.sh installs them."""
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -46,7 +45,6 @@ def artifacts():
 
 
 def test_vscode_extension_end_to_end(tmp_path, artifacts):
-    started = time.monotonic()
     env = private_env(tmp_path)
     vsix = build_vsix(env)
 
@@ -88,4 +86,3 @@ def test_vscode_extension_end_to_end(tmp_path, artifacts):
     settings = list((tmp_path / "vscode" / "user-data").rglob("settings.json")) + list(workspace.rglob("*.json"))
     leaked += [str(path) for path in settings if KEY in path.read_text(errors="replace")]
     assert not leaked, f"the API key appears in {leaked}"
-    assert time.monotonic() - started < 600, "the end-to-end test took over 10 minutes"
