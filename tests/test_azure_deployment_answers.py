@@ -97,3 +97,12 @@ def test_fields_of_another_type_are_left_out_not_shown_or_crashed_on(fake_entra,
     assert listed["fine"]["sku"] == "Developer" and listed["fine"]["expires"] is None
     text = _listing(tmp_path, {"value": [odd, fine]})  # and as text for people
     assert text.returncode == 0 and "odd" in text.stdout and "fine" in text.stdout, text.stderr
+
+
+def test_a_name_azure_cannot_take_is_refused_before_anything_is_asked_or_sent(fake_management, tmp_path):
+    for name in ("bad name!", "x/../../other", "_underscore-first", "a" * 65):
+        done = deployments(tmp_path, "create", MODEL, f"--name={name}", endpoint_args=fake_management.resource_args())
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 1 and len(lines) == 1 and "cannot name a deployment" in lines[0], (name, done.stderr)
+        assert "Type yes" not in done.stdout + done.stderr  # refused before the question
+    assert not fake_management.requests and not (tmp_path / ".finetune" / "ledger.jsonl").exists()

@@ -78,6 +78,21 @@ def default_name(model: str) -> str:
     return name if len(name) <= 64 else f"{name[:20]}-{name[-43:]}"
 
 
+# Azure's rule for resource names (the management spec's accountName pattern); deployment
+# names get none in the spec, so the same one is asked of them before anything is asked or sent.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,63}")
+
+
+def name_for(model: str, name: str | None) -> str:
+    """The deployment's name: the one given, checked, else one made from the model."""
+    if name is None:
+        return default_name(model)
+    if not _NAME.fullmatch(name):
+        raise DeploymentRefused(f"{name!r} cannot name a deployment: use 2 to 64 letters, digits, '.', '-' or '_', "
+                                "starting with a letter or digit.")
+    return name
+
+
 def sku_of(catalog: ModelCatalog, name: str | None) -> DeploymentSku:
     sku = catalog.deployment_sku(name or DEFAULT_SKU)
     if sku is None:

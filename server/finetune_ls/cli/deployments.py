@@ -83,7 +83,7 @@ def run_create(args: argparse.Namespace) -> int:
 
     def action(ledger) -> int:
         sku = deployments.sku_of(catalog, args.sku)
-        name = args.name or deployments.default_name(args.model)
+        name = deployments.name_for(args.model, args.name)
         capacity = args.capacity or sku.default_capacity or 1
         resource = resource_of(args)
         if not connect.confirmed(args, deployments.create_question(args.model, name, sku, capacity, resource.account)):

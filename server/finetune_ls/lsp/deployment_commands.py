@@ -105,11 +105,11 @@ async def create_deployment(ls: FinetuneServer, *args) -> dict:
     capacity = given.integer("capacity", None, 1, 100_000)
     try:
         sku = deployments.sku_of(_catalog(), given.text("sku", None))
+        name = deployments.name_for(model, name)
         account = _resource(ls).account
     except AzureProblem as problem:
         ls.show(f"finetune-ls: {problem}", types.MessageType.Error)
         return {"error": str(problem)}
-    name = name or deployments.default_name(model)
     capacity = capacity or sku.default_capacity or 1
     if not await _confirm(ls, deployments.create_question(model, name, sku, capacity, account), "Deploy"):
         return {"cancelled": True}
