@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+import httpx2 as httpx  # the openai SDK's transport (openai 3)
 import pytest
 import pytest_asyncio
 from lsprotocol import types
@@ -18,7 +19,10 @@ from pytest_lsp import ClientServerConfig
 
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
+from finetune_ls.api import deployments
 from finetune_ls.api.entra import DATA_SCOPE
+from finetune_ls.api.management import AzureResource
+from finetune_ls.core.catalog import bundled_catalog
 from lsp.session import (answer_questions, answer_refreshes, capabilities_of, command, diagnostics,
                          open_document, said_to)
 
@@ -142,3 +146,35 @@ async def test_a_refused_deployment_and_an_undeployed_model_are_one_message_each
     assert "failing-ft" in failed["error"] and "ended Failed" in failed["error"]
     listed = await command(client, "finetune.deployments.list")
     assert [(d["name"], d["state"]) for d in listed["deployments"]] == [("failing-ft", "Failed")]
+
+
+async def test_ghost_text_asks_azure_for_a_deployment_once_in_a_while(client, fake_management, fake_openai):
+    """A model deployed from elsewhere (not in this workspace's ledger) is found through the
+    management API, once: the keystrokes after it reuse the answer."""
+    resource = AzureResource(fake_management.subscription, fake_management.resource_group, fake_management.account,
+                             fake_management.endpoint)
+    put = httpx.put(resource.deployments_url("elsewhere-ft"), params={"api-version": "2026-07-01"},
+                    headers={"Authorization": f"Bearer {fake_management.expected_token}"}, timeout=10,
+                    json=deployments.request_body(MODEL, bundled_catalog("azure").deployment_sku("Developer"), 50))
+    assert put.status_code in (200, 201), put.text
+    for _poll in range(10):  # until it serves, as a client waiting for it would see
+        got = httpx.get(resource.deployments_url("elsewhere-ft"), params={"api-version": "2026-07-01"},
+                        headers={"Authorization": f"Bearer {fake_management.expected_token}"}, timeout=10)
+        if got.json()["properties"]["provisioningState"] == "Succeeded":
+            break
+    fake_openai.add_model(MODEL, owned_by="aoai-finetune")  # trained before, elsewhere
+    fake_openai.set_answer(MODEL, "from elsewhere")
+    as_you_type = {"inlineModel": MODEL, "inlineCompletion": "automatic"}
+    client.set_configuration(as_you_type, section="finetune")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"finetune": as_you_type}))
+    line = '{"messages":[{"role":"user","content":"Capital?"},{"role":"assistant","content":"'
+    slot = await open_document(client, "slot.jsonl", line + "\n")
+    listings_before = len([r for r in fake_management.requests if r.method == "GET" and r.path.endswith("/deployments")])
+    for _keystroke in range(3):
+        ghost = await client.text_document_inline_completion_async(types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=slot), position=types.Position(0, len(line)),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic)))
+        assert ghost is not None and [item.insert_text for item in ghost.items] == ["from elsewhere"], said_to(client)
+    listings = [r for r in fake_management.requests if r.method == "GET" and r.path.endswith("/deployments")]
+    assert len(listings) - listings_before == 1
+    assert fake_openai.requests_to("POST /v1/chat/completions")[-1].json["model"] == "elsewhere-ft"

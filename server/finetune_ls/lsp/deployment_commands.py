@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 from lsprotocol import types
 
@@ -150,6 +151,23 @@ async def delete_deployment(ls: FinetuneServer, *args) -> dict:
         return await run_management(ls, work)
 
 
+# Ghost text may ask for a model's deployment at every keystroke: Azure's answer (or the
+# lack of one) is reused this long for it, so typing does not become a stream of sign-ins
+# and management calls (which Azure throttles).
+LOOKUP_MEMORY_SECONDS = 60.0
+
+
+async def _asked_of_azure(ls: FinetuneServer, key: tuple, find, quiet: bool) -> str | dict:
+    """The management API's answer for (account, model): for ghost text (quiet) the one
+    given in the last LOOKUP_MEMORY_SECONDS if any; Try Model always asks anew."""
+    recent = ls.deployment_lookups.get(key)
+    if quiet and recent is not None and time.monotonic() - recent[0] < LOOKUP_MEMORY_SECONDS:
+        return recent[1]
+    found = await run_management(ls, find, quiet=quiet)
+    ls.deployment_lookups[key] = (time.monotonic(), found)
+    return found
+
+
 async def deployment_to_call(ls: FinetuneServer, model: str, *, quiet: bool = False) -> str | dict:
     """What Try Model and inline completion name as the model: on Azure, the deployment of
     a fine-tuned model (azureDeployments, else the ledger, else Azure's list when the
@@ -176,7 +194,7 @@ async def deployment_to_call(ls: FinetuneServer, model: str, *, quiet: bool = Fa
         return await asyncio.to_thread(find)
     except deployments.NotDeployed as problem:
         if configured:
-            return await run_management(ls, find, quiet=quiet)
+            return await _asked_of_azure(ls, (ls.settings.azure_account, model), find, quiet)
         failure = problem
     except (AzureProblem, LedgerError) as problem:
         failure = problem

@@ -43,6 +43,8 @@ class FinetuneServer(LanguageServer):
         self.disk_files: set[str] = set()  # files checked from disk (not open): checked again when they change
         self.disk_summaries: dict[str, dict] = {}
         self.api_key: str | None = None  # handed over by the editor (finetune.setApiKey); never logged
+        # Azure: (account, model) -> (when, the deployment or {"error": ...}), for ghost text.
+        self.deployment_lookups: dict[tuple, tuple[float, object]] = {}
 
     # ------------------------------------------------------------ settings
     def apply_settings(self, value: object) -> None:
