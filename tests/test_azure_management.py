@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from finetune_ls.api import deployments, management
+from finetune_ls.api.connection import Provider
 from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.api.management import AzureResource, ManagementClient, MissingResource, resource_from
@@ -78,3 +79,20 @@ def test_a_fine_tuned_model_is_called_through_its_serving_deployment(client, fak
 ])
 def test_the_default_name_is_made_from_the_model(model, name):
     assert deployments.default_name(model) == name
+
+
+def test_without_a_resource_the_endpoints_name_picks_the_ledgers_deployment(tmp_path):
+    """No subscription/resource group/account set: the ledger's deployments of the model on
+    another resource are not taken for this endpoint's."""
+    ledger = Ledger(str(tmp_path))
+    model = "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"
+    ledger.record("deployment", "mine-ft", model=model, account="mine", sku="Developer", state="Succeeded")
+    ledger.record("deployment", "theirs-ft", model=model, account="theirs", sku="Developer", state="Succeeded")
+    for endpoint, account in (("https://mine.openai.azure.com", "mine"),
+                              ("https://mine.services.ai.azure.com/", "mine"),
+                              ("https://mine.openai.azure.com/openai/v1", "mine"),
+                              ("http://127.0.0.1:8080", None), ("https://proxy.example.com", None)):
+        assert Provider(kind="azure", azure_endpoint=endpoint).azure_account() == account, endpoint
+    mine = Provider(kind="azure", azure_endpoint="https://mine.openai.azure.com").azure_account()
+    found = deployments.deployment_for(model, ledger, {}, None, mine)
+    assert found == "mine-ft"

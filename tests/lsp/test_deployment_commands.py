@@ -169,7 +169,8 @@ async def test_ghost_text_asks_azure_for_a_deployment_once_in_a_while(client, fa
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"finetune": as_you_type}))
     line = '{"messages":[{"role":"user","content":"Capital?"},{"role":"assistant","content":"'
     slot = await open_document(client, "slot.jsonl", line + "\n")
-    listings_before = len([r for r in fake_management.requests if r.method == "GET" and r.path.endswith("/deployments")])
+    listings_before = len([r for r in fake_management.requests
+                           if r.method == "GET" and r.path.endswith("/deployments")])
     for _keystroke in range(3):
         ghost = await client.text_document_inline_completion_async(types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=slot), position=types.Position(0, len(line)),

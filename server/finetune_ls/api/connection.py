@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 PROVIDERS = ("openai", "azure", "compatible")
 V1_PATH = "/openai/v1"
+
+
+_AZURE_RESOURCE_DOMAINS = ("openai.azure.com", "services.ai.azure.com", "cognitiveservices.azure.com")
 
 
 class MissingKey(Exception):
@@ -88,6 +92,16 @@ class Provider:
             if endpoint.lower().endswith(tail):
                 endpoint = endpoint[:-len(tail)]
         return endpoint
+
+    def azure_account(self) -> str | None:
+        """The resource's name as the endpoint's host says it (NAME.openai.azure.com, or
+        NAME.services.ai.azure.com, NAME.cognitiveservices.azure.com), else None."""
+        try:
+            host = urlsplit(self.azure_root()).hostname or ""
+        except ValueError:
+            return None
+        name, _, domain = host.partition(".")
+        return name if domain in _AZURE_RESOURCE_DOMAINS and name else None
 
 
 def resolve_key(provider: Provider, runtime_key: str | None = None,

@@ -53,4 +53,5 @@ def deployment_to_call(args: argparse.Namespace, provider, model: str) -> str:
             return deployments.list_live(client, bundled_catalog("azure"))
 
     return deployments.deployment_for(model, Ledger(args.workspace), dict(provider.deployments),
-                                      listed if resource else None, resource.account if resource else None)
+                                      listed if resource else None,
+                                      resource.account if resource else provider.azure_account())

@@ -179,22 +179,22 @@ async def deployment_to_call(ls: FinetuneServer, model: str, *, quiet: bool = Fa
     if provider.kind != "azure":
         return model
     try:
-        _resource(ls)
+        account = _resource(ls).account
         configured = True
-    except MissingResource:
-        configured = False
+    except MissingResource:  # the endpoint's name, so another resource's deployments are not taken
+        account, configured = provider.azure_account(), False
     ledger = ledger_for(ls)
 
     def find(client=None) -> str:
         lookup = (lambda: deployments.list_live(client, _catalog())) if client is not None else None
         return deployments.deployment_for(model, ledger, dict(provider.deployments), lookup,
-                                          ls.settings.azure_account if configured else None)
+                                          account)
 
     try:  # the given ones and the ledger first: no sign-in needed
         return await asyncio.to_thread(find)
     except deployments.NotDeployed as problem:
         if configured:
-            return await _asked_of_azure(ls, (ls.settings.azure_account, model), find, quiet)
+            return await _asked_of_azure(ls, (account, model), find, quiet)
         failure = problem
     except (AzureProblem, LedgerError) as problem:
         failure = problem
