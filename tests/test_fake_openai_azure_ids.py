@@ -69,7 +69,8 @@ def test_a_deployed_checkpoint_answers_as_its_checkpoint(fake_openai):
     checkpoint = v1(fake_openai).fine_tuning.jobs.checkpoints.list(job.id).data[0]
     with fake_openai.state.lock:  # as the fake management API fills it once a deployment serves
         fake_openai.state.deployments["my-checkpoint"] = checkpoint.id
-    answer = v1(fake_openai).chat.completions.create(model="my-checkpoint", messages=[{"role": "user", "content": "hi"}])
+    answer = v1(fake_openai).chat.completions.create(model="my-checkpoint",
+                                                     messages=[{"role": "user", "content": "hi"}])
     assert answer.model == checkpoint.fine_tuned_model_checkpoint
 
 
