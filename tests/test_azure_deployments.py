@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -99,10 +100,12 @@ def test_upload_job_deploy_complete_delete(cli, fake_openai, fake_management, wo
                    resource=False, data_plane=True)
     fake_openai.advance(job["id"], to="succeeded")
     model = fake_openai.job(job["id"])["fine_tuned_model"]
+    assert re.fullmatch(r"gpt-4\.1-mini-2025-04-14\.ft-[0-9a-f]{32}", model), model  # Azure's id (providers.md §1.4)
     fake_openai.set_answer(model, "from the deployed model")
 
     asked = cli("deployments", "create", model, "--sku", "Standard")
     assert asked.returncode == 1 and "$1.70 per hour" in asked.stderr and "15 days without calls" in asked.stderr
+    assert f" as gpt-4-1-mini-2025-04-14-ft-{model[-32:][:12]} " in asked.stderr  # the default name
     assert "--yes" in asked.stderr and not fake_management.requests_to("PUT")  # never implied in a script
 
     made = cli("deployments", "create", model, "--name", "demo-ft", "--sku", "Developer", "--yes", "--json")

@@ -86,10 +86,10 @@ try {
   await modelRow.waitFor({ state: "visible", timeout: 30_000 });
   await modelRow.locator(".monaco-tl-twistie").click();
   const checkpoint = await until("the checkpoints under the model", async () => {
-    const rows = await modelsView.locator(".monaco-list-row", { hasText: "ftckpt" }).allInnerTexts();
+    const rows = await modelsView.locator(".monaco-list-row", { hasText: "ftchkpt-" }).allInnerTexts();
     return rows.length ? rows[0].replace(/\s+/g, " ") : undefined;
   });
-  const checkpointId = /ftckpt[\w-]+/.exec(checkpoint)?.[0];
+  const checkpointId = /ftchkpt-[0-9a-f]{32}/.exec(checkpoint)?.[0];
   const menu = await contextMenu("Models", checkpointId);
   if (!menu.some((entry) => entry.includes("Deploy Model (Azure)"))) fail(`a checkpoint's menu has no Deploy: ${menu}`);
   await shot("checkpoints", { checkpoint, menu });

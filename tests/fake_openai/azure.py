@@ -9,14 +9,21 @@
   Entra ID token as the bearer (accepted once the test hands it over);
 - Azure's job object (statuses pending/running/..., `trainingType` echoed), its error
   bodies (`error(code)`, for fail_next) and its 401s;
-- copying a checkpoint to another resource (a preview, opted into by header).
+- copying a checkpoint to another resource (a preview, opted into by header);
+- Azure's ids for what a job made: the model `{base}.ft-{32 hex}`, each checkpoint
+  `ftchkpt-{32 hex}` serving as `{base}.ft-{32 hex}` of its own (providers.md §1.4, and
+  the checkpoint lists of Microsoft's fine-tuning tutorials), and its model list's shape
+  (the authoring spec's Model: created_at, status, model, fine_tune, capabilities,
+  lifecycle_status, deprecation; assumed the same on /openai/v1/models).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
+from datetime import date, datetime, timezone
 from typing import Any
 
 from .errors import ApiError
@@ -88,6 +95,58 @@ def as_azure(response: Response) -> Response:
             if isinstance(job, dict) and job.get("object") == "fine_tuning.job":
                 job["status"] = _STATUSES.get(job.get("status"), job.get("status"))
     return response
+
+
+def _hex(*parts: object) -> str:
+    # 32 lowercase hex digits like Azure's, but the same on every run and distinct in their
+    # first 12 (what a default deployment name keeps).
+    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def fine_tuned_model(job: dict[str, Any]) -> str:
+    """The model a job made, as Azure names it (no suffix in it: UNCONFIRMED whether Azure
+    puts one in)."""
+    return f"{job['model']}.ft-{_hex(job['id'])}"
+
+
+def checkpoint(job: dict[str, Any], step: int) -> tuple[str, str]:
+    """(id, fine_tuned_model_checkpoint) of a job's checkpoint at a step, as Azure names them."""
+    return f"ftchkpt-{_hex(job['id'], 'checkpoint', step)}", f"{job['model']}.ft-{_hex(job['id'], step)}"
+
+
+def checkpoint_model(state: FakeState, name: str) -> str | None:
+    """The checkpoint model a name stands for (its id or its model name), None for none."""
+    for checkpoints in state.job_checkpoints.values():
+        for found in checkpoints:
+            if name in (found["id"], found["fine_tuned_model_checkpoint"]):
+                return found["fine_tuned_model_checkpoint"]
+    return None
+
+
+def _unix(day: str | None) -> int | None:
+    if not day:
+        return None
+    return int(datetime.combine(date.fromisoformat(day), datetime.min.time(), timezone.utc).timestamp())
+
+
+def model_object(state: FakeState, model: dict[str, Any]) -> dict[str, Any]:
+    """A model as Azure's model list shows it (the authoring spec's Model): a fine-tuned
+    one names its base (`model`) and its job (`fine_tune`)."""
+    job = next((job for job in state.jobs.values() if job["fine_tuned_model"] == model["id"]), None)
+    base = state.models.get(job["model"], {}) if job else {}
+    shutdown = _unix(model.get("shutdown_date") or base.get("shutdown_date"))  # the spec requires one
+    answer: dict[str, Any] = {"id": model["id"], "object": "model", "created_at": model["created"],
+                              "status": "succeeded"}
+    if job is not None:
+        answer.update(model=job["model"], fine_tune=job["id"])
+    answer.update(
+        capabilities={"fine_tune": job is None, "inference": True, "completion": False, "chat_completion": True,
+                      "embeddings": False},
+        lifecycle_status="generally-available",
+        deprecation={key: shutdown for key in (("inference",) if job else ("fine_tune", "inference"))
+                     if shutdown is not None},
+    )
+    return answer
 
 
 def _azure_only(request: Request) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import azure
 from .state import FakeState
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -73,18 +74,31 @@ def _results_csv(state: FakeState, job: dict[str, Any]) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def _succeed(state: FakeState, job: dict[str, Any]) -> None:
+def _model_name(state: FakeState, job: dict[str, Any]) -> str:
+    if job["id"] in state.azure_jobs:
+        return azure.fine_tuned_model(job)
     job_number = job["id"].rsplit("fake", 1)[-1]
     suffix = job.get("user_provided_suffix") or ""
-    model_name = f"ft:{job['model']}:{state.organization}:{suffix}:fk{job_number}"
+    return f"ft:{job['model']}:{state.organization}:{suffix}:fk{job_number}"
+
+
+def _checkpoint_names(state: FakeState, job: dict[str, Any], model_name: str, step: int) -> tuple[str, str]:
+    """(id, model name) of the checkpoint at a step."""
+    if job["id"] in state.azure_jobs:
+        return azure.checkpoint(job, step)
+    return state.new_id("ftckpt_"), f"{model_name}:ckpt-step-{step}"
+
+
+def _succeed(state: FakeState, job: dict[str, Any]) -> None:
+    model_name = _model_name(state, job)
     for event in state.job_events[job["id"]]:
         step = event["data"].get("step")
         if event["type"] == "metrics" and step in _epoch_end_steps(state.training_steps, _epochs(job)):
             metrics = {key: value for key, value in event["data"].items() if key != "total_steps"}
-            checkpoint_name = f"{model_name}:ckpt-step-{step}"
+            checkpoint_id, checkpoint_name = _checkpoint_names(state, job, model_name, step)
             state.job_checkpoints.setdefault(job["id"], []).append(
                 {
-                    "id": state.new_id("ftckpt_"),
+                    "id": checkpoint_id,
                     "object": "fine_tuning.job.checkpoint",
                     "created_at": state.now(),
                     "fine_tuned_model_checkpoint": checkpoint_name,

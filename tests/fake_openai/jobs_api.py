@@ -132,6 +132,8 @@ def create_job(state: FakeState, request: Request) -> dict[str, Any]:
         "user_provided_suffix": suffix,  # in the live API, not in the spec
         **({"trainingType": training_type} if training_type else {}),  # Azure echoes it
     }
+    if request.azure:
+        state.azure_jobs.add(job_id)
     state.job_steps_done[job_id] = 0
     state.add_event(job_id, f"Created fine-tuning job: {job_id}")
     state.add_event(

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import azure
 from .deployments import served_model
 from .errors import ApiError
 from .routing import Request, Router
 from .state import FakeState, snapshot
 
 
+def _shown(state: FakeState, request: Request, model: dict[str, Any]) -> dict[str, Any]:
+    return azure.model_object(state, model) if request.azure else snapshot(model)
+
+
 def list_models(state: FakeState, request: Request) -> dict[str, Any]:
     # ListModelsResponse is {object, data}: no cursor, no has_more.
-    return {"object": "list", "data": snapshot(list(state.models.values()))}
+    return {"object": "list", "data": [_shown(state, request, model) for model in state.models.values()]}
 
 
 def retrieve_model(state: FakeState, request: Request) -> dict[str, Any]:
-    return snapshot(state.model(request.path_params["model_id"]))
+    return _shown(state, request, state.model(request.path_params["model_id"]))
 
 
 def delete_model(state: FakeState, request: Request) -> dict[str, Any]:
     model = state.model(request.path_params["model_id"])
-    if not model["id"].startswith("ft:"):
+    if not (model["id"].startswith("ft:") or ".ft-" in model["id"]):  # OpenAI's fine-tuned ids, or Azure's
         raise ApiError(
             403, "You have insufficient permissions for this operation: only fine-tuned models can be deleted."
         )
@@ -34,10 +39,12 @@ def _count_tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-def _inference_model(state: FakeState, body: dict[str, Any]) -> str:
+def _inference_model(state: FakeState, request: Request, body: dict[str, Any]) -> str:
     if body.get("stream"):
         raise ApiError(400, "The fake OpenAI server does not stream; call without stream=True.", param="stream")
-    return state.model(served_model(state, body["model"]))["id"]
+    served = served_model(state, body["model"])
+    checkpoint = azure.checkpoint_model(state, served) if request.azure and served not in state.models else None
+    return checkpoint or state.model(served)["id"]  # a deployed checkpoint answers as its checkpoint
 
 
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
@@ -54,7 +61,7 @@ def chat_completion(state: FakeState, request: Request) -> dict[str, Any]:
     messages = request.require(body, "messages")
     if not isinstance(messages, list):
         raise ApiError(400, "'messages' must be an array of message objects.", param="messages")
-    model = _inference_model(state, body)
+    model = _inference_model(state, request, body)
     answer = state.answers.get(model, state.default_answer)
     prompt_tokens = (
         sum(3 + _count_tokens(str(message.get("content") or "")) for message in messages if isinstance(message, dict))
@@ -82,7 +89,7 @@ def completion(state: FakeState, request: Request) -> dict[str, Any]:
     body = request.body_object()
     request.require(body, "model")
     prompt = request.require(body, "prompt")
-    model = _inference_model(state, body)
+    model = _inference_model(state, request, body)
     answer = state.answers.get(model, state.default_answer)
     prompts = prompt if isinstance(prompt, list) else [prompt]
     return {

@@ -50,6 +50,7 @@ class FakeState:
     answers: dict[str, str] = field(default_factory=dict)
     checkpoint_copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # Azure: checkpoint id -> copies
     deployments: dict[str, str] = field(default_factory=dict)  # Azure: serving deployment -> model
+    azure_jobs: set[str] = field(default_factory=set)  # jobs created through Azure's routes: Azure names their models
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # Readable, ordered ids ("file-fake000001") make failing tests easy to read;

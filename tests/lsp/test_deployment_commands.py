@@ -9,6 +9,7 @@ nor the token in any message, log or ledger line."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import httpx2 as httpx  # the openai SDK's transport (openai 3)
@@ -77,6 +78,7 @@ async def test_upload_job_deploy_try_delete_from_the_editor(client, fake_openai,
     job_id = (await command(client, "finetune.createJob", {"trainingFile": file_id, "suffix": "demo"}))["job"]["id"]
     fake_openai.auto_advance = True
     model = (await command(client, "finetune.followJob", job_id))["fine_tuned_model"]
+    assert re.fullmatch(r"gpt-4\.1-mini-2025-04-14\.ft-[0-9a-f]{32}", model), model  # Azure's id (providers.md §1.4)
     fake_openai.set_answer(model, "from the deployment")
 
     skus = (await command(client, "finetune.deployments.skus"))["skus"]
@@ -86,6 +88,7 @@ async def test_upload_job_deploy_try_delete_from_the_editor(client, fake_openai,
     client.answers.append("Cancel")
     assert await command(client, "finetune.deployments.create", model) == {"cancelled": True}
     assert "Developer" in client.asked[-1] and "no hosting fee" in client.asked[-1] and "24 hours" in client.asked[-1]
+    assert f" as gpt-4-1-mini-2025-04-14-ft-{model[-32:][:12]} " in client.asked[-1]  # the default name
     assert not fake_management.requests_to("PUT")
     client.answers.append("Deploy")
     made = await command(client, "finetune.deployments.create", {"model": model, "name": "editor-ft",

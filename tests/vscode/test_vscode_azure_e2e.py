@@ -11,6 +11,7 @@ client-vscode/e2e/install-tools.sh installs them."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -81,9 +82,14 @@ def test_vscode_azure_loop_with_entra_end_to_end(tmp_path, artifacts, fake_entra
         assert len(jobs) == 1 and jobs[0]["status"] == "succeeded", jobs
         assert jobs[0]["model"] == BASE_MODEL
         fine_tuned = jobs[0]["fine_tuned_model"]
+        # Azure's ids (providers.md §1.4): the model, and the checkpoint the Models view showed under it.
+        assert re.fullmatch(re.escape(BASE_MODEL) + r"\.ft-[0-9a-f]{32}", fine_tuned), fine_tuned
+        assert re.match(r"ftchkpt-[0-9a-f]{32}", by_step["checkpoints"]["checkpoint"]), by_step["checkpoints"]
 
         # The deployment: made with the SKU picked, for the fine-tuned model, then deleted.
         name = by_step["deployments-view"]["deployment"]
+        # The name the client offered (and the driver kept): the base and the model id's unique start.
+        assert name == BASE_MODEL.replace(".", "-") + "-ft-" + fine_tuned.split(".ft-")[1][:12], name
         puts = management.requests_to("PUT")
         assert len(puts) == 1 and puts[0].path.endswith(f"/deployments/{name}"), puts
         assert puts[0].json["sku"]["name"].lower() == SKU.lower(), puts[0].json
