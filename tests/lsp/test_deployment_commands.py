@@ -84,6 +84,7 @@ async def test_upload_job_deploy_try_delete_from_the_editor(client, fake_openai,
     skus = (await command(client, "finetune.deployments.skus"))["skus"]
     assert [(s["name"], s["hourlyUsd"], s["lifetimeHours"]) for s in skus] == [
         ("Standard", 1.7, None), ("GlobalStandard", 1.7, None), ("Developer", 0, 24)]
+    assert {s["priceAsOf"] for s in skus} == {"2026-03-19"}  # the date of Azure's cost page, with the fee
 
     client.answers.append("Cancel")
     assert await command(client, "finetune.deployments.create", model) == {"cancelled": True}

@@ -115,7 +115,7 @@ def cost_words(sku: DeploymentSku) -> str:
 
 def sku_json(sku: DeploymentSku) -> dict:
     return {"name": sku.name, "hourlyUsd": sku.hourly_usd, "lifetimeHours": sku.lifetime_hours,
-            "inactiveDeleteDays": sku.inactive_delete_days, "note": sku.note}
+            "inactiveDeleteDays": sku.inactive_delete_days, "note": sku.note, "priceAsOf": sku.price_as_of}
 
 
 def create_question(model: str, name: str, sku: DeploymentSku, capacity: int, account: str) -> str:

@@ -145,6 +145,7 @@ def run_skus(args: argparse.Namespace) -> int:
 
     skus = list(bundled_catalog("azure").deployment_skus.values())
     connect.emit(args, {"skus": [deployments.sku_json(sku) for sku in skus]},
-                 "\n".join(f"{sku.name}: {deployments.cost_words(sku)}" for sku in skus))
+                 "\n".join(f"{sku.name}: {deployments.cost_words(sku)}"
+                           + (f" (Azure's price of {sku.price_as_of})" if sku.price_as_of else "") for sku in skus))
     return 0
 

@@ -164,6 +164,7 @@ class DeploymentSku:
     default_capacity: int | None = None
     note: str = ""
     sources: tuple[str, ...] = ()
+    price_as_of: str | None = None  # the date of the page the fee is from
 
 
 def _sku(entry: dict, where: str) -> DeploymentSku:
@@ -172,7 +173,7 @@ def _sku(entry: dict, where: str) -> DeploymentSku:
             name=entry["name"], api_name=entry.get("api_name") or entry["name"], hourly_usd=entry.get("hourly_usd"),
             lifetime_hours=entry.get("lifetime_hours"), inactive_delete_days=entry.get("inactive_delete_days"),
             default_capacity=entry.get("default_capacity"), note=entry.get("note", ""),
-            sources=tuple(entry.get("sources") or ()))
+            sources=tuple(entry.get("sources") or ()), price_as_of=entry.get("price_as_of"))
     except (KeyError, TypeError) as exc:
         raise CatalogError(f"{where}: deployment sku {entry!r}: {exc}") from exc
 
