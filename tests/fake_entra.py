@@ -15,10 +15,11 @@ answer 400 as Entra does for an identity without access."""
 from __future__ import annotations
 
 import http.server
-import json
 import threading
 import time
 from urllib.parse import parse_qs, urlparse
+
+from helpers import answer_json
 
 SENTINEL_TOKEN_PREFIX = "eyJ0eXAi-ENTRA-SENTINEL-"
 IDENTITY_HEADER = "fake-identity-header"
@@ -48,12 +49,7 @@ class FakeEntra:
                                    "resource": resource, "token_type": "Bearer"})
 
             def _answer(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer_json(self, status, body)
 
             def log_message(self, *args) -> None:
                 pass

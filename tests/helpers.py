@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -33,3 +34,15 @@ def check_file_bytes(data: bytes, **overrides):
 
 def codes(report) -> list[str]:
     return [finding.code for finding in report.findings]
+
+
+def answer_json(handler, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+    """Answer a request of a stdlib http.server handler with JSON (the loopback servers the
+    tests start: the fake Entra ID, odd management answers, redirects)."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

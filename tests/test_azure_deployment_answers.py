@@ -13,6 +13,7 @@ import sys
 import threading
 
 from fake_entra import SENTINEL_TOKEN_PREFIX
+from helpers import answer_json
 from finetune_ls.api.ledger import Ledger
 
 MODEL = "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"
@@ -53,12 +54,7 @@ class _Answers(http.server.BaseHTTPRequestHandler):
     body: object = None
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        data = json.dumps(type(self).body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer_json(self, 200, type(self).body)
 
     def log_message(self, *args) -> None:
         pass

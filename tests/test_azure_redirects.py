@@ -11,6 +11,7 @@ import sys
 import threading
 
 from fake_openai import SENTINEL_KEY
+from helpers import answer_json
 
 
 class _Recording(http.server.BaseHTTPRequestHandler):
@@ -20,17 +21,9 @@ class _Recording(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         type(self).seen.append(dict(self.headers))
         if type(self).location:
-            self.send_response(307)
-            self.send_header("Location", type(self).location + self.path)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = b'{"object": "list", "data": []}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            answer_json(self, 307, {}, {"Location": type(self).location + self.path})
+        else:
+            answer_json(self, 200, {"object": "list", "data": []})
 
     def log_message(self, *args) -> None:
         pass
