@@ -11,8 +11,18 @@ from fake_openai import SENTINEL_KEY
 
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
 MODEL = "gpt-4.1-mini-2025-04-14"
-KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION", "AZURE_OPENAI_ENDPOINT",
-                 "OPENAI_BASE_URL", "AZURE_OPENAI_AD_TOKEN")
+# What a developer's shell may hold that would send a test's calls elsewhere, or sign them
+# in with something other than what the test gives: none of it reaches a test's process.
+OUTSIDE_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION", "AZURE_OPENAI_ENDPOINT",
+                     "OPENAI_BASE_URL", "AZURE_OPENAI_AD_TOKEN", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP",
+                     "AZURE_OPENAI_ACCOUNT", "AZURE_MANAGEMENT_ENDPOINT", "FINETUNE_LS_PROVIDER",
+                     "FINETUNE_LS_AZURE_AUTH")
+
+
+def outside_removed(**more: str) -> dict[str, str]:
+    """This process's environment (the fake Entra's endpoint included) without
+    OUTSIDE_VARIABLES, plus `more`."""
+    return {**{k: v for k, v in os.environ.items() if k not in OUTSIDE_VARIABLES}, **more}
 
 
 class AzureCli:
@@ -24,7 +34,7 @@ class AzureCli:
 
     def __call__(self, *args: str, key: str | None = SENTINEL_KEY, env: dict | None = None,
                  command: list[str] | None = None, endpoint: str | None = None):
-        environment = {k: v for k, v in os.environ.items() if k not in KEY_VARIABLES}
+        environment = outside_removed()
         if key is not None:
             environment["AZURE_OPENAI_API_KEY"] = key
         environment.update(env or {})

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import subprocess
 import sys
 import threading
 
+from azure_cli import outside_removed
 from fake_entra import SENTINEL_TOKEN_PREFIX
 from helpers import answer_json
 from finetune_ls.api.ledger import Ledger
 
 MODEL = "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"
-_RESOURCE_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_OPENAI_ACCOUNT",
-                       "AZURE_MANAGEMENT_ENDPOINT", "FINETUNE_LS_AZURE_AUTH")
 
 
 def deployments(workspace, *args: str, endpoint_args: list[str]) -> subprocess.CompletedProcess:
-    env = {name: value for name, value in os.environ.items() if name not in _RESOURCE_VARIABLES}
+    env = outside_removed()
     env.update(FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01")
     done = subprocess.run([sys.executable, "-m", "finetune_ls", "deployments", *args, *endpoint_args], cwd=workspace,
                           env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)

@@ -13,7 +13,6 @@ management API always takes the Entra token of its own scope."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import sys
 import pytest
 
 import without_azure_identity
+from azure_cli import outside_removed
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api.entra import DATA_SCOPE
@@ -28,8 +28,6 @@ from finetune_ls.api.ledger import Ledger
 
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
 MODEL = "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"
-_RESOURCE_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_OPENAI_ACCOUNT",
-                       "AZURE_MANAGEMENT_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "FINETUNE_LS_AZURE_AUTH")
 
 
 @pytest.fixture
@@ -53,7 +51,7 @@ class Cli:
                 "--max-retries", "0", "--timeout", "10"]
 
     def __call__(self, *args: str, resource: bool = True, data_plane: bool = False, command: list[str] | None = None):
-        env = {name: value for name, value in os.environ.items() if name not in _RESOURCE_VARIABLES}
+        env = outside_removed()
         env.update(FINETUNE_LS_DEBUG="", FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01", FINETUNE_LS_DEPLOY_SETTLE_SECONDS="1")
         if self.data_auth == "key":
             env["AZURE_OPENAI_API_KEY"] = SENTINEL_KEY

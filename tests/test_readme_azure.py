@@ -17,6 +17,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+from azure_cli import outside_removed
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api.deployments import default_name
@@ -25,9 +26,6 @@ from finetune_ls.api.ledger import Ledger
 
 REPO = Path(__file__).resolve().parents[1]
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
-_KEEP_OUT = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT",
-             "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_OPENAI_ACCOUNT", "AZURE_MANAGEMENT_ENDPOINT",
-             "FINETUNE_LS_PROVIDER", "FINETUNE_LS_AZURE_AUTH")
 
 
 def readme_azure_block() -> list[str]:
@@ -55,7 +53,7 @@ def run_in_terminal(args: list[str], env: dict, cwd: Path) -> subprocess.Complet
 def test_the_readme_azure_block_runs_as_written(fake_openai, fake_management, fake_entra, tmp_path):
     fake_openai.accept_entra_token(FakeEntra.token_for(DATA_SCOPE))
     (tmp_path / "train.jsonl").write_text("".join(CHAT % (i, i) for i in range(12)), encoding="utf-8")
-    env = {name: value for name, value in os.environ.items() if name not in _KEEP_OUT}
+    env = outside_removed()
     env.update(FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01", AZURE_MANAGEMENT_ENDPOINT=fake_management.endpoint)
     standing_in = {"https://NAME.openai.azure.com": fake_openai.root_url, "NAME": fake_management.account}
     resource = {"AZURE_SUBSCRIPTION_ID": fake_management.subscription,

@@ -7,7 +7,6 @@ works on the v1 API; the key and the token appear in no message, log or notifica
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
@@ -15,6 +14,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 
 import without_azure_identity
+from azure_cli import outside_removed
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api.entra import DATA_SCOPE
 from lsp.session import answer_questions, answer_refreshes, capabilities_of, command, said_to
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
 MODEL = "gpt-4.1-mini-2025-04-14"
 DESTINATION = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/other"
-NO_KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION", "AZURE_OPENAI_ENDPOINT", "OPENAI_BASE_URL")
 
 
 async def start(tmp_path, fake_openai, settings: dict, server_command: list[str] | None = None):
@@ -32,7 +31,7 @@ async def start(tmp_path, fake_openai, settings: dict, server_command: list[str]
     fixtures have set it (the fake Entra endpoint), not as it was at import."""
     config = ClientServerConfig(
         server_command=server_command or [sys.executable, "-m", "finetune_ls", "serve", "--log-level", "debug"],
-        server_env={**{k: v for k, v in os.environ.items() if k not in NO_KEYS}, "FINETUNE_LS_FOLLOW_POLL": "0.05"})
+        server_env=outside_removed(FINETUNE_LS_FOLLOW_POLL="0.05"))
     client = await config.start()
     answer_refreshes(client)
     answer_questions(client)

@@ -8,7 +8,6 @@ nor the token in any message, log or ledger line."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 
@@ -18,6 +17,7 @@ import pytest_asyncio
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 
+from azure_cli import outside_removed
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import SENTINEL_KEY
 from finetune_ls.api import deployments
@@ -31,15 +31,13 @@ pytestmark = pytest.mark.asyncio(loop_scope="function")
 CHAT = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}\n'
 TEXT = "".join(CHAT % (i, i) for i in range(12))
 MODEL = "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef"
-_RESOURCE_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_OPENAI_ACCOUNT",
-                       "AZURE_MANAGEMENT_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY")
 
 
 @pytest_asyncio.fixture(loop_scope="function")
 async def client(tmp_path, fake_openai, fake_entra, fake_management):
     """A server started with this test's environment (the fake Entra's endpoint in it), set
     up for Azure as the VS Code client would."""
-    env = {name: value for name, value in os.environ.items() if name not in _RESOURCE_VARIABLES}
+    env = outside_removed()
     env.update(FINETUNE_LS_FOLLOW_POLL="0.05", FINETUNE_LS_DEPLOY_POLL_SECONDS="0.01",
                FINETUNE_LS_DEPLOY_SETTLE_SECONDS="1")
     config = ClientServerConfig(server_command=[sys.executable, "-m", "finetune_ls", "serve", "--log-level", "debug"],
