@@ -43,18 +43,25 @@ export function workbench(page, artifacts) {
   // ------------------------------------------------------------------ workbench helpers
   async function palette(title) {
     const input = page.locator(".quick-input-widget input");
-    await until("the command palette", async () => {
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+    // Opening and typing is one step, retried whole: the extension may reveal a view or a
+    // webview just then (after a job starts, for example), which closes the palette under us.
+    await until(`the command palette showing "${title}"`, async () => {
       await page.keyboard.press("Escape");
       await page.keyboard.press("F1");
-      if (await input.isVisible()) return true;
-      await page.waitForTimeout(500);
-      if (await input.isVisible()) return true;
-      // Keys go to a webview (the chart) when it has the focus: give it back to the workbench.
-      await page.locator(".part.titlebar").click({ position: { x: 300, y: 10 }, timeout: 2_000 }).catch(() => undefined);
-      return false;
-    }, 20_000, 100);
-    await input.fill(`>${title}`);
-    await pickRow(title);
+      if (!(await input.isVisible())) {
+        await page.waitForTimeout(500);
+        if (!(await input.isVisible())) {
+          // Keys go to a webview (the chart) when it has the focus: give it back to the workbench.
+          await page.locator(".part.titlebar").click({ position: { x: 300, y: 10 }, timeout: 2_000 }).catch(() => undefined);
+          return false;
+        }
+      }
+      await input.fill(`>${title}`, { timeout: 3_000 });
+      await row.waitFor({ state: "visible", timeout: 5_000 });
+      await row.click({ timeout: 3_000 }); // a click that fails ran nothing: retrying is safe
+      return true;
+    }, 45_000, 250);
   }
 
   /** Waits for a quick pick row whose label contains `text` and picks it. */
