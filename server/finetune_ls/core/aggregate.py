@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from finetune_ls.core import rules as R
-from finetune_ls.core.analysis import BLANK, BROKEN, OTHER, FileContext, LineResult, example_digest, token_counter
+from finetune_ls.core.analysis import BLANK, BROKEN, OTHER, FileContext, LineResult, example_digest, counter_for
 from finetune_ls.core.codec import decode_result
 from finetune_ls.core.findings import Finding, Fix, Related, TextEdit
 from finetune_ls.core.lines import utf16_length
 from finetune_ls.core.records import ARRAY, MULTILINE, Record, recover
-from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
+from finetune_ls.core.shapes import line_shape, shape_format
 
 
 @dataclass
@@ -252,9 +252,7 @@ class FileAggregator:
         tokens = trained = 0
         estimated = False
         if self.ctx.encoding:
-            counter = token_counter(self.ctx.encoding)
-            counted = {CHAT: counter.chat, PREFERENCE: counter.preference, REINFORCEMENT: counter.reinforcement,
-                       PROMPT_COMPLETION: counter.prompt_completion}[fmt](value)
+            counted = counter_for(self.ctx).count(value, fmt)
             tokens, trained, estimated = counted.total, counted.trained, counted.estimated
         self._count(line, tokens, trained, 0, estimated)
         self.examples_by_digest.add(example_digest(value), line, width, width_utf16)

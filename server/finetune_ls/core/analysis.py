@@ -35,6 +35,8 @@ from finetune_ls.core.shapes import (
     shape_format,
 )
 from finetune_ls.core.syntax import diagnose, out_of_range_message, out_of_range_numbers
+from finetune_ls.core.hf_tokenizer import ResolvedTokenizer
+from finetune_ls.core.targets import TrainingSetup
 from finetune_ls.core.tokens import ExampleTokens, TokenCounter
 
 BLANK, EXAMPLE, BROKEN, OTHER = "blank", "example", "broken", "other"
@@ -60,11 +62,17 @@ class FileContext:
     privacy: bool = True  # report API keys, e-mail addresses, phone and card numbers in the text
     max_images: int = MAX_IMAGES_PER_EXAMPLE  # per example, the provider's limit (Azure: 64)
     provider_name: str = "OpenAI"  # who refuses what the line checks find, as messages name it
+    target: str = "openai"  # core/targets.py: whose rules the lines are checked against
+    training: TrainingSetup | None = None  # open-weight targets: length, overflow, what is trained
+    tokenizer: ResolvedTokenizer | None = None  # open-weight targets: the model's tokenizer (encoding is its key)
 
     def fingerprint(self) -> str:
         own = f"{self.format}|{self.encoding}|{self.context_limit}|{self.model}|{self.keep_text}|{self.privacy}"
         if (self.max_images, self.provider_name) != (MAX_IMAGES_PER_EXAMPLE, "OpenAI"):
             own += f"|{self.max_images}|{self.provider_name}"  # (OpenAI's cache entries stay valid)
+        if self.target != "openai":
+            own += f"|{self.target}|{self.training.fingerprint() if self.training else ''}"
+            own += f"|{self.tokenizer.digest if self.tokenizer else ''}"
         return own
 
 
@@ -100,6 +108,24 @@ def token_counter(encoding: str) -> TokenCounter:
     counter = _counters.get(encoding)
     if counter is None:
         counter = _counters[encoding] = TokenCounter(encoding)
+    return counter
+
+
+_template_counters: dict[tuple, object] = {}
+
+
+def counter_for(ctx: FileContext):
+    """The counter of a line's tokens: tiktoken's formula for OpenAI and Azure, the model's
+    own chat template and tokenizer for open-weight targets (core/template_tokens.py).
+    Both have `plain(messages, trained_roles)` and `count(example, fmt, detail)`."""
+    if ctx.tokenizer is None:
+        return token_counter(ctx.encoding)
+    key = (ctx.tokenizer, ctx.training)
+    counter = _template_counters.get(key)
+    if counter is None:
+        from finetune_ls.core.template_tokens import TemplateCounter  # loads jinja2 and the tokenizer
+
+        counter = _template_counters[key] = TemplateCounter(ctx.tokenizer, ctx.training)
     return counter
 
 
@@ -162,8 +188,7 @@ def count_plain(example: PlainExample, ctx: FileContext) -> tuple:
     """The result entry of a plain example: (tokens, trained, width, width_utf16, digest, estimated)."""
     tokens = trained = 0
     if ctx.encoding is not None:
-        tokens, trained = token_counter(ctx.encoding).plain(
-            example.messages, ("assistant",) if ctx.format == CHAT else ())
+        tokens, trained = counter_for(ctx).plain(example.messages, ("assistant",) if ctx.format == CHAT else ())
     return (tokens, trained, example.width, example.width_utf16, example.digest, False)
 
 
@@ -412,14 +437,7 @@ def _semantic_checks(value: dict, fmt: str, report: LineReport, ctx: FileContext
 def _count(value: dict, fmt: str, ctx: FileContext, detail: bool = False) -> ExampleTokens | None:
     if ctx.encoding is None:
         return None
-    counter = token_counter(ctx.encoding)
-    if fmt == CHAT:
-        return counter.chat(value, detail)
-    if fmt == PREFERENCE:
-        return counter.preference(value, detail)
-    if fmt == REINFORCEMENT:
-        return counter.reinforcement(value, detail)
-    return counter.prompt_completion(value, detail)
+    return counter_for(ctx).count(value, fmt, detail)
 
 
 def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:

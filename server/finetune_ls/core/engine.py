@@ -26,11 +26,13 @@ from finetune_ls.core.cache import LineCache
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
 from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize
 from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit, file_finding
+from finetune_ls.core.hf_tokenizer import ResolvedTokenizer, TokenizerUnavailable, resolve_tokenizer
 from finetune_ls.core.lines import split_lines, split_lines_bytes
 from finetune_ls.core.parallel import analyze_source, default_jobs
 from finetune_ls.core.records import recover
 from finetune_ls.core.regular_files import open_regular, regular_size
 from finetune_ls.core.shapes import CHAT, FORMATS, MIXED, UNKNOWN, method_format, vote_format
+from finetune_ls.core.targets import TrainingSetup, target_info, training_setup
 
 BOM_BYTES = b"\xef\xbb\xbf"
 BOM = "\ufeff"
@@ -52,9 +54,22 @@ class CheckSettings:
     role: str = TRAINING  # or VALIDATION (no minimum count)
     privacy: bool = True  # the privacy rules (API keys, e-mail addresses, phone and card numbers)
     training_type: str | None = None  # Azure: Standard | GlobalStandard | Developer; None: the model's default
+    # Where the file will be trained (core/targets.py); None: the provider's own (openai or azure).
+    target: str | None = None
+    tokenizer: str | None = None  # open-weight targets: a folder holding the model's tokenizer.json
+    chat_template: str | None = None  # a .jinja file that replaces the tokenizer's own template
+    max_seq_length: int | None = None  # None: the trainer's default (targets.json) or the model's context
+    train_on: str | None = None  # all | assistant | roles; None: the trainer's default
+    roles_to_train: tuple[str, ...] | None = None  # axolotl's roles_to_train
+    train_on_eos: str | None = None  # axolotl's train_on_eos
+    packing: bool | None = None
+
+    @property
+    def resolved_target(self) -> str:
+        return self.target or ("azure" if self.provider == "azure" else "openai")
 
     def resolved_catalog(self) -> ModelCatalog:
-        return self.catalog or bundled_catalog(self.provider)
+        return self.catalog or bundled_catalog(target_info(self.resolved_target).catalog)
 
     def resolved_today(self) -> date:
         return self.today or date.today()
@@ -84,6 +99,7 @@ class Plan:
     format: str  # detected (or required by the method); UNKNOWN when no line is in a format
     target: Target
     context: FileContext  # context.format: what lines are checked against
+    tokenizer_unavailable: str | None = None  # an open-weight target's tokenizer was not found: why
 
 
 def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
@@ -106,11 +122,36 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     catalog = settings.resolved_catalog()
     target = resolve_target(fmt, settings.model, settings.method, settings.provider, catalog)
     check_format = fmt if fmt in FORMATS else CHAT
-    encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
-    context = FileContext(check_format, encoding, target.info.training_context if target.info else None, target.model,
+    info = target_info(settings.resolved_target)
+    context_limit = target.info.training_context if target.info else None
+    training, tokenizer, unavailable = None, None, None
+    if info.open_weight:
+        training = _training(settings, context_limit)
+        context_limit = training.max_seq_length
+        if settings.count_tokens:
+            tokenizer, unavailable = _open_tokenizer(target.model, settings)
+        encoding = tokenizer.key if tokenizer else None
+    else:
+        encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
+    context = FileContext(check_format, encoding, context_limit, target.model,
                           keep_text=array_document, privacy=settings.privacy,
-                          max_images=catalog.limits.max_images_per_example, provider_name=catalog.provider_name)
-    return Plan(fmt, target, context)
+                          max_images=catalog.limits.max_images_per_example,
+                          provider_name=info.name if info.open_weight else catalog.provider_name,
+                          target=info.id, training=training, tokenizer=tokenizer)
+    return Plan(fmt, target, context, unavailable)
+
+
+def _training(settings: CheckSettings, model_context: int | None) -> TrainingSetup:
+    return training_setup(settings.resolved_target, settings.max_seq_length, settings.train_on,
+                          settings.roles_to_train, settings.train_on_eos, settings.packing, model_context)
+
+
+def _open_tokenizer(model: str, settings: CheckSettings) -> tuple[ResolvedTokenizer | None, str | None]:
+    """The model's tokenizer, or why there is none (the check goes on without token counts)."""
+    try:
+        return resolve_tokenizer(model, settings.tokenizer, settings.chat_template), None
+    except TokenizerUnavailable as error:
+        return None, str(error)
 
 
 def _unparsable(raw: bytes | str) -> bool:
@@ -183,6 +224,9 @@ def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: C
         findings = [_bom_finding()] + [after_bom(f) for f in findings]
     findings += file_findings(stats, checked, target, catalog, today, settings.role,
                               explicit_method=settings.method is not None, size=size, epochs=settings.epochs)
+    if plan.tokenizer_unavailable:
+        findings.append(file_finding(R.TOKENIZER_UNAVAILABLE.code, R.TOKENIZER_UNAVAILABLE.severity,
+                                     f"Tokens are not counted: {plan.tokenizer_unavailable}."))
     findings.sort(key=_order)
     fmt = MIXED if stats.mixed_lines else checked
     summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding, settings.role,

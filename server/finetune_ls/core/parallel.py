@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
-from finetune_ls.core.analysis import FileContext, token_counter
+from finetune_ls.core.analysis import FileContext, counter_for
 from finetune_ls.core.cache import LineCache, line_key
 from finetune_ls.core.entries import Chunk, chunk_of, line_entry
 from finetune_ls.core.lines import split_lines_bytes
@@ -111,7 +111,7 @@ def _work(task: tuple[int, int, int, FileContext]) -> Chunk:
 def _warm(ctx: FileContext) -> None:
     """Load what every worker needs once, in the parent, before forking."""
     if ctx.encoding:
-        token_counter(ctx.encoding)
+        counter_for(ctx)
     for fmt in FORMATS:
         validator(fmt)
 

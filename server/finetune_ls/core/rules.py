@@ -683,6 +683,13 @@ UNKNOWN_MODEL = _rule(
     "Check the model name, or add the model to a catalog file (--catalog).",
     _TEN, _TEN, settings={"model": "gpt-9-turbo"}, counter_settings={"model": "gpt-4o-mini-2024-07-18"},
 )
+TOKENIZER_UNAVAILABLE = _rule(
+    "tokenizer-unavailable", WARNING, "file", "Tokens",
+    "An open-weight target (Together, TRL, axolotl, Unsloth) whose model's tokenizer was found nowhere (the folder "
+    "named, the Hugging Face cache, a download, the bundled ones): tokens, lengths and costs are not checked.",
+    "Name the model's folder with --tokenizer (the `tokenizer` setting), or let the tokenizer download once.",
+    _TEN, _TEN, settings={"target": "trl", "model": "example-org/no-such-model"}, counter_settings={},
+)
 VISION_MODEL = _rule(
     "vision-model", WARNING, "file", "Model",
     "The file has images but the target model is not documented to accept images for fine-tuning.",

@@ -16,6 +16,7 @@ import orjson
 
 from finetune_ls.core.encodings import get_encoding
 from finetune_ls.core.images import image_tokens, inspect_url
+from finetune_ls.core.shapes import PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
 
 MESSAGE_OVERHEAD = 3
 EXAMPLE_OVERHEAD = 3
@@ -33,6 +34,7 @@ class ExampleTokens:
     estimated: bool = False
     # (path of the message, its tokens) in order; filled when asked for
     messages: list[tuple[tuple, int]] = field(default_factory=list)
+    error: str | None = None  # open-weight targets: the chat template refused the example (its message)
 
 
 def role_is_trained(message: object) -> bool:
@@ -164,6 +166,16 @@ class TokenCounter:
         return total
 
     # --------------------------------------------------------------- examples
+    def count(self, example: dict, fmt: str, detail: bool = False) -> ExampleTokens:
+        """The tokens of an example of the file's format (open-weight targets: template_tokens.py)."""
+        if fmt == PREFERENCE:
+            return self.preference(example, detail)
+        if fmt == REINFORCEMENT:
+            return self.reinforcement(example, detail)
+        if fmt == PROMPT_COMPLETION:
+            return self.prompt_completion(example, detail)
+        return self.chat(example, detail)
+
     def plain(self, messages: list, trained_roles: tuple[str, ...] = ("assistant",)) -> tuple[int, int]:
         """(total, trained) of a plain conversation: only {"role", "content": str} messages
         with known roles (checks.plain_conversation). The same formula as `chat`, without

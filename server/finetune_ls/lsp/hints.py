@@ -7,12 +7,12 @@ from __future__ import annotations
 import orjson
 from lsprotocol import types
 
-from finetune_ls.core.analysis import token_counter
+from finetune_ls.core.analysis import counter_for
 from finetune_ls.core.catalog import base_model
 from finetune_ls.core.depth import as_checked
 from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
-from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, line_shape, shape_format
+from finetune_ls.core.shapes import CHAT, line_shape, shape_format
 from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, command_document, for_document, guarded, server
@@ -91,10 +91,7 @@ def hover(ls: FinetuneServer, state: OpenDocument, params: types.HoverParams) ->
 def breakdown(state: OpenDocument, line: int, value: dict) -> str:
     """Markdown: tokens per message, trained tokens, encoding, and where a long example is cut."""
     context = state.check.plan.context
-    counter = token_counter(context.encoding)
-    fmt = context.format
-    counted = {CHAT: counter.chat, PREFERENCE: counter.preference, REINFORCEMENT: counter.reinforcement,
-               PROMPT_COMPLETION: counter.prompt_completion}[fmt](value, detail=True)
+    counted = counter_for(context).count(value, context.format, detail=True)
     rows = ["| | part | tokens |", "| --- | --- | ---: |"]
     for index, (path, count) in enumerate(counted.messages, 1):
         rows.append(f"| {index} | {describe(value, path)} | {count:,} |")
