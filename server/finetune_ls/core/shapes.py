@@ -19,6 +19,9 @@ PROMPT_COMPLETION = "prompt-completion"
 MIXED = "mixed"
 UNKNOWN = "unknown"
 FORMATS = (CHAT, PREFERENCE, REINFORCEMENT, PROMPT_COMPLETION)
+# Formats of open-weight trainers (TRL, axolotl, Unsloth; Together takes TEXT too).
+CHOSEN_REJECTED = "chosen-rejected"  # TRL's preference data: prompt (or implicit) / chosen / rejected
+TEXT = "text"  # {"text": ...}: language modelling on plain text
 
 # Shapes that are not a training format of their own.
 MESSAGES = "messages"  # chat or reinforcement; the file decides
