@@ -1,9 +1,12 @@
 """An open-weight model's tokenizer: where it is found, and loading it once.
 
-Sources, in order (the first that has the files wins, and the check says which):
-a folder the user names (`--tokenizer PATH`), the Hugging Face cache, a download of
-just tokenizer.json and tokenizer_config.json, and the tokenizers bundled with the
-package where the licence allows. Only the folder is implemented here so far.
+Sources, in order (the first that has the files wins, and `source`/`where` say which):
+1. a folder the user names (`--tokenizer PATH`);
+2. the Hugging Face cache, read with huggingface_hub's own lookup (HF_HOME, HF_HUB_CACHE);
+3. a download of just tokenizer.json and tokenizer_config.json through huggingface_hub, unless
+   HF_HUB_OFFLINE is set (core/hub_tokenizer.py: 2 and 3 need the extra `finetune-ls[hf]`);
+4. the tokenizers bundled with the package where the licence allows (core/bundled_tokenizers.py).
+When none has it, TokenizerUnavailable says, in one sentence, what was tried.
 
 `ResolvedTokenizer` is what a check's context carries (paths and a digest: small,
 picklable, and a changed file changes the cache key); `load_tokenizer` turns it into
@@ -12,16 +15,21 @@ a `LoadedTokenizer` once per process.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from tokenizers import Tokenizer
 
-TOKENIZER_FILE = "tokenizer.json"
-CONFIG_FILE = "tokenizer_config.json"
+from finetune_ls.core import hub_tokenizer as hub
+from finetune_ls.core.bundled_tokenizers import bundled_for, bundled_names
+from finetune_ls.core.hub_tokenizer import CONFIG_FILE, TOKENIZER_FILE
+
+HF_EXTRA = "pip install 'finetune-ls[hf]'"
 
 
 class TokenizerUnavailable(RuntimeError):
@@ -31,10 +39,10 @@ class TokenizerUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class ResolvedTokenizer:
     model: str  # as the user named it: a Hugging Face id such as Qwen/Qwen3-8B
-    tokenizer_file: str  # absolute path of tokenizer.json
+    tokenizer_file: str  # absolute path of tokenizer.json (tokenizer.json.gz for a bundled one)
     config_file: str | None  # absolute path of tokenizer_config.json (the chat template is there)
     source: str  # folder | cache | download | bundled
-    where: str  # the folder, cache entry or URL, as messages show it
+    where: str  # the folder, the cache snapshot folder, "downloaded from <endpoint>/<repo>", "bundled (Apache-2.0, Qwen3)"
     digest: str  # of the two files' contents: a new tokenizer is a new cache key
     template_file: str | None = None  # a .jinja that replaces the tokenizer's own chat template
 
@@ -59,11 +67,25 @@ class LoadedTokenizer:
         return value if isinstance(value, str) else None
 
 
+_file_digests: dict[tuple[str, int, int], bytes] = {}
+
+
+def _file_digest(path: str) -> bytes:
+    """sha256 of a file, remembered while its size and mtime stay (a check resolves the tokenizer
+    each time; hashing 11 MB each time would cost more than the check of a small file)."""
+    stat = os.stat(path)
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    digest = _file_digests.get(key)
+    if digest is None:
+        digest = _file_digests[key] = hashlib.sha256(Path(path).read_bytes()).digest()
+    return digest
+
+
 def _digest(*paths: str | None) -> str:
     sha = hashlib.sha256()
     for path in paths:
         if path:
-            sha.update(Path(path).read_bytes())
+            sha.update(_file_digest(path))
         sha.update(b"\0")
     return sha.hexdigest()
 
@@ -80,14 +102,60 @@ def _from_folder(model: str, folder: str, template_file: str | None) -> Resolved
                              _digest(str(tokenizer_file), config, template_file), template_file)
 
 
+def _resolved(model: str, tokenizer_file: str, config_file: str | None, source: str, where: str,
+              template_file: str | None) -> ResolvedTokenizer:
+    return ResolvedTokenizer(model, tokenizer_file, config_file, source, where,
+                             _digest(tokenizer_file, config_file, template_file), template_file)
+
+
 def resolve_tokenizer(model: str, folder: str | None = None, template_file: str | None = None) -> ResolvedTokenizer:
     """Where the model's tokenizer is. Raises TokenizerUnavailable (one sentence) when nowhere."""
     if template_file is not None:
         template_file = str(Path(template_file).expanduser().resolve())
     if folder:
         return _from_folder(model, folder, template_file)
-    raise TokenizerUnavailable(f"no tokenizer for {model}: name its folder with --tokenizer (the folder holding "
-                               "tokenizer.json)")
+    tried = []  # what each source said, for the message when none has it
+    refused = None  # the Hub's refusal (gated, private, missing): the message when nothing else has it
+    partial = None  # tokenizer.json cached without knowing about the config: used if the download fails
+    if hub.hub() is None:
+        tried.append(f"the Hugging Face cache and downloads need huggingface_hub ({HF_EXTRA} lets finetune-ls "
+                     "read the Hugging Face cache or download)")
+    else:
+        cached, complete = hub.from_cache(model)
+        if cached and (complete or hub.offline()):
+            return _resolved(model, cached.tokenizer_file, cached.config_file, "cache", cached.where, template_file)
+        partial = cached
+        tried.append(f"not in the Hugging Face cache ({hub.cache_folder()})")
+        if hub.offline():
+            tried.append("not downloaded (HF_HUB_OFFLINE is set)")
+        else:
+            try:
+                files = hub.download(model)
+                return _resolved(model, files.tokenizer_file, files.config_file, "download", files.where,
+                                 template_file)
+            except hub.HubRefused as error:
+                refused = str(error)
+                tried.append(refused)
+            except hub.HubUnreachable as error:
+                tried.append(str(error))
+        if partial:
+            return _resolved(model, partial.tokenizer_file, None, "cache", partial.where, template_file)
+    bundled = bundled_for(model)
+    if bundled:
+        template = template_file or (str(bundled.template_file) if bundled.template_file else None)
+        return _resolved(model, str(bundled.tokenizer_file), str(bundled.config_file) if bundled.config_file else None,
+                         "bundled", f"bundled ({bundled.licence}, {bundled.name})", template)
+    if refused:  # gated or private: what to do about it is the whole message
+        raise TokenizerUnavailable(f"{refused}, or name its folder with --tokenizer")
+    tried.append(f"not among the tokenizers bundled with finetune-ls ({bundled_names()})")
+    raise TokenizerUnavailable(f"no tokenizer for {model}: {', '.join(tried)}; name the model's folder with "
+                               "--tokenizer (the folder holding tokenizer.json)")
+
+
+def _read_tokenizer(path: str) -> Tokenizer:
+    if path.endswith(".gz"):  # the bundled ones are stored compressed
+        return Tokenizer.from_str(gzip.decompress(Path(path).read_bytes()).decode("utf-8"))
+    return Tokenizer.from_file(path)
 
 
 _lock = threading.Lock()
@@ -109,7 +177,7 @@ def load_tokenizer(resolved: ResolvedTokenizer) -> LoadedTokenizer:
                 if isinstance(template, list):  # named templates: transformers uses "default"
                     named = {entry.get("name"): entry.get("template") for entry in template if isinstance(entry, dict)}
                     template = named.get("default")
-            loaded = LoadedTokenizer(resolved, Tokenizer.from_file(resolved.tokenizer_file),
+            loaded = LoadedTokenizer(resolved, _read_tokenizer(resolved.tokenizer_file),
                                      template if isinstance(template, str) else None, config)
             _loaded[resolved.digest] = loaded
     return loaded
