@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests never read the user's Hugging Face cache or token and never reach the Hub: huggingface_hub
+# reads these once, when first imported, so they are set before anything imports it (subprocesses
+# inherit them). Tests of the Hub sources set their own (tests/test_tokenizer_sources.py).
+for _name in [name for name in os.environ if name.startswith(("HF_", "HUGGINGFACE_"))]:
+    del os.environ[_name]
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="finetune-ls-tests-hf-")
+os.environ["HF_HUB_CACHE"] = os.path.join(os.environ["HF_HOME"], "hub")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_TOKEN"] = ""
 
 from fake_entra import FakeEntra
 from fake_azure.fixtures import fake_management  # noqa: F401  (a fake Azure management API, deployments)
