@@ -72,8 +72,7 @@ def hf_env(tmp_path: Path, endpoint: str | None = None, offline: bool = True, to
     """The environment of a subprocess: no inherited HF_* variable, a cache in tmp_path, the given token."""
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("HF_", "HUGGINGFACE_")) and name not in ("TRANSFORMERS_OFFLINE", "XDG_CACHE_HOME")}
-    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_CACHE=str(tmp_path / "hf" / "hub"), HF_TOKEN=token,
-               HF_HUB_DISABLE_TELEMETRY="1")
+    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_CACHE=str(tmp_path / "hf" / "hub"), HF_TOKEN=token)
     if offline:
         env["HF_HUB_OFFLINE"] = "1"
     if endpoint:

@@ -10,6 +10,7 @@ finetune-ls never reads, stores or prints it. This is the one network call of co
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ class HubUnreachable(Exception):
 
 def hub() -> ModuleType | None:
     """huggingface_hub, or None when the extra is not installed."""
+    # huggingface_hub 2.4 fetches {endpoint}/api/agent-harnesses for its user agent (telemetry) before
+    # the first request; finetune-ls asks the Hub for the two files only. It reads this variable once,
+    # at import; a user who set it either way keeps their choice.
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     try:
         import huggingface_hub
     except ImportError:
