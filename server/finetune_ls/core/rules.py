@@ -687,7 +687,9 @@ TOKENIZER_UNAVAILABLE = _rule(
     "tokenizer-unavailable", WARNING, "file", "Tokens",
     "An open-weight target (Together, TRL, axolotl, Unsloth) whose model's tokenizer was found nowhere (the folder "
     "named, the Hugging Face cache, a download, the bundled ones): tokens, lengths and costs are not checked.",
-    "Name the model's folder with --tokenizer (the `tokenizer` setting), or let the tokenizer download once.",
+    "Name the model's folder with --tokenizer (the `tokenizer` setting), or let the tokenizer download once "
+    "(`pip install 'finetune-ls[hf]'`; a gated model: accept its licence on its page and log in with "
+    "`hf auth login`). See docs/tokenizer-sources.md.",
     _TEN, _TEN, settings={"target": "trl", "model": "example-org/no-such-model"}, counter_settings={},
 )
 VISION_MODEL = _rule(
