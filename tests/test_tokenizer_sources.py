@@ -23,7 +23,7 @@ from tokenizers import Tokenizer
 import without_huggingface_hub
 from fake_hub import FakeHub
 from finetune_ls.core.bundled_tokenizers import bundled_for
-from finetune_ls.core.hf_tokenizer import load_tokenizer, resolve_tokenizer
+from finetune_ls.core.hf_tokenizer import TokenizerUnavailable, load_tokenizer, resolve_tokenizer
 from helpers import ROOT
 
 # The offline tokenizer copies beside the repository (../shared/tokenizers), or under FINETUNE_LS_SHARED
@@ -257,3 +257,13 @@ def test_a_check_for_trl_names_what_was_tried(tmp_path):
     assert len(messages) == 1
     assert messages[0].startswith("Tokens are not counted: no tokenizer for meta-llama/Llama-3.1-8B: ")
     assert "Hugging Face cache" in messages[0] and "HF_HUB_OFFLINE" in messages[0] and "(Qwen3)" in messages[0]
+
+
+def test_a_chat_template_that_cannot_be_read_is_a_sentence_not_a_crash(tmp_path):
+    """Preamble: "The server never crashes on any file: ... a tokenizer that fails ... → a finding": an
+    unreadable file (here a --chat-template that names a folder) is TokenizerUnavailable, which the
+    check turns into the tokenizer-unavailable finding."""
+    folder = tmp_path / "Qwen3-8B"
+    shutil.copytree(QWEN3, folder)
+    with pytest.raises(TokenizerUnavailable, match=r"^the tokenizer of Qwen/Qwen3-8B could not be read \("):
+        resolve_tokenizer("Qwen/Qwen3-8B", str(folder), template_file=str(tmp_path))

@@ -110,6 +110,14 @@ def _resolved(model: str, tokenizer_file: str, config_file: str | None, source: 
 
 def resolve_tokenizer(model: str, folder: str | None = None, template_file: str | None = None) -> ResolvedTokenizer:
     """Where the model's tokenizer is. Raises TokenizerUnavailable (one sentence) when nowhere."""
+    try:
+        return _resolve(model, folder, template_file)
+    except OSError as error:  # a file found but unreadable (permissions, a cache being rewritten): never a crash
+        raise TokenizerUnavailable(f"the tokenizer of {model} could not be read ({error.filename or 'a file'}: "
+                                   f"{error.strerror or type(error).__name__})") from None
+
+
+def _resolve(model: str, folder: str | None, template_file: str | None) -> ResolvedTokenizer:
     if template_file is not None:
         template_file = str(Path(template_file).expanduser().resolve())
     if folder:

@@ -82,7 +82,7 @@ def from_cache(model: str) -> tuple[HubFiles | None, bool]:
     try:
         tokenizer = try_to_load_from_cache(model, TOKENIZER_FILE)
         config = try_to_load_from_cache(model, CONFIG_FILE)
-    except HFValidationError:  # not a Hugging Face id at all
+    except (HFValidationError, OSError):  # not a Hugging Face id at all, or a cache that cannot be listed
         return None, True
     if not isinstance(tokenizer, str):
         return None, True
