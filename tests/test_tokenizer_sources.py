@@ -86,7 +86,8 @@ def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return done
 
 
-def resolve(model: str, env: dict[str, str], command: list[str] | None = None) -> tuple[dict, subprocess.CompletedProcess]:
+def resolve(model: str, env: dict[str, str],
+            command: list[str] | None = None) -> tuple[dict, subprocess.CompletedProcess]:
     done = run([*(command or [sys.executable, "-c", RESOLVE]), model, json.dumps(SAMPLES)], env)
     return json.loads(done.stdout), done
 

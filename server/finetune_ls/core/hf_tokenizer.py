@@ -42,7 +42,8 @@ class ResolvedTokenizer:
     tokenizer_file: str  # absolute path of tokenizer.json (tokenizer.json.gz for a bundled one)
     config_file: str | None  # absolute path of tokenizer_config.json (the chat template is there)
     source: str  # folder | cache | download | bundled
-    where: str  # the folder, the cache snapshot folder, "downloaded from <endpoint>/<repo>", "bundled (Apache-2.0, Qwen3)"
+    # the folder, the cache snapshot folder, "downloaded from <endpoint>/<repo>", "bundled (Apache-2.0, Qwen3)"
+    where: str
     digest: str  # of the two files' contents: a new tokenizer is a new cache key
     template_file: str | None = None  # a .jinja that replaces the tokenizer's own chat template
 
