@@ -268,3 +268,21 @@ def test_a_chat_template_that_cannot_be_read_is_a_sentence_not_a_crash(tmp_path)
     shutil.copytree(QWEN3, folder)
     with pytest.raises(TokenizerUnavailable, match=r"^the tokenizer of Qwen/Qwen3-8B could not be read \("):
         resolve_tokenizer("Qwen/Qwen3-8B", str(folder), template_file=str(tmp_path))
+
+
+def test_a_cache_with_tokenizer_json_alone_is_completed_online_and_used_as_it_is_offline(tmp_path, hub):
+    """huggingface_hub's cache can hold tokenizer.json without tokenizer_config.json (someone fetched one file):
+    offline it is used as it is (no chat template), online the config is downloaded beside it (one GET: the
+    config only)."""
+    fetch_one = ("import sys; from huggingface_hub import hf_hub_download; "
+                 "hf_hub_download(sys.argv[1], 'tokenizer.json')")
+    run([sys.executable, "-c", fetch_one, REPO], hf_env(tmp_path, hub.endpoint, offline=False))
+    offline, _ = resolve(REPO, hf_env(tmp_path, hub.endpoint, offline=True))
+    assert (offline["source"], offline["config_file"], offline["chat_template"]) == ("cache", None, None)
+    before = len(hub.requests)
+    online, _ = resolve(REPO, hf_env(tmp_path, hub.endpoint, offline=False))
+    assert online["source"] == "download" and online["eos"] == "<|im_end|>"
+    gets = [request.path for request in hub.requests[before:] if request.method == "GET"]
+    assert gets == [f"/{REPO}/resolve/main/tokenizer_config.json"]
+    again, _ = resolve(REPO, hf_env(tmp_path, hub.endpoint, offline=True))
+    assert again["source"] == "cache" and again["config_file"] and again["digest"] != offline["digest"]
