@@ -12,17 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The kinds of evidence, strongest first. Only the first three can make a rule an error.
-OBSERVED = "observed"  # an error message OpenAI's API returned to someone, for this kind of data
-DOCUMENTED = "documented"  # OpenAI's guide (or the format's own standard) says the data must be otherwise
+OBSERVED = "observed"  # an error message OpenAI's API (or a trainer) returned to someone, for this kind of data
+DOCUMENTED = "documented"  # OpenAI's guide, the format's own standard, or a trainer's docs/code says it must differ
 SPEC = "spec"  # OpenAI's OpenAPI schema makes the line invalid, and the job validator checks that schema
 ADVICE = "advice"  # the rule claims no rejection: the data is accepted but likely wrong or wasteful
 TOOL = "tool"  # about finetune-ls itself (what it could not check or count), not about OpenAI
 NONE = "none"  # the rule is about OpenAI's behaviour but no source shows it
 
 KINDS: dict[str, str] = {
-    OBSERVED: "an error message OpenAI returned for this kind of data (a job or upload that failed).",
-    DOCUMENTED: "OpenAI's guide, or the standard of the format OpenAI requires (JSON Lines, UTF-8 JSON), "
-                "says the data must be otherwise.",
+    OBSERVED: "an error message OpenAI (or, for an open-weight target, the trainer) returned for this kind of "
+              "data: a job or upload that failed.",
+    DOCUMENTED: "OpenAI's guide, the standard of the format OpenAI requires (JSON Lines, UTF-8 JSON), or for an "
+                "open-weight target the trainer's documentation or source code, says the data must be otherwise.",
     SPEC: "OpenAI's published OpenAPI schema makes the line invalid, and the job validator is known to "
           "check lines against typed per-role models: its observed errors are a schema validator's "
           "(\"Discriminator 'role' is missing in value\" [FS-ROLE], \"key \\\"content\\\": Input should be a "
