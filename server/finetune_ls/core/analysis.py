@@ -336,8 +336,9 @@ def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None =
     `at`, else where the text shows it, else `fallback`."""
     column = crossing_column(text) if at is None else at
     column = min(fallback, len(text)) if column is None else column
-    report.add(R.NESTING_TOO_DEEP, f"Arrays or objects nested more than {MAX_DEPTH:,} levels deep; no parser in the "
-               "pipeline accepts that. Flatten the data.", columns=(column, min(column + 1, len(text))))
+    report.add(R.NESTING_TOO_DEEP, f"Arrays or objects nested more than {MAX_DEPTH:,} levels deep: Python's json "
+               "module stops there and this line is not checked; what OpenAI does with it is not documented. "
+               "Flatten the data.", columns=(column, min(column + 1, len(text))))
     return LineResult(BROKEN, report.findings)
 
 

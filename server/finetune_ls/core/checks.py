@@ -137,9 +137,14 @@ class _Conversation:
         weight = message.get("weight", 1)
         if type(weight) is float:
             meant = int(weight) if weight in (0.0, 1.0) else None
+            if meant is None:
+                message, severity = f"weight is {weight!r}; it must be the integer 0 or 1.", None
+            else:  # 1.0 equals an allowed value: no source shows OpenAI refusing it (docs/rules.md)
+                message = (f"weight is {weight!r}; write the integer {meant}. OpenAI documents the integers 0 and 1 "
+                           f"and does not say whether it accepts {weight!r}.")
+                severity = Severity.WARNING
             self.report.add(
-                R.INVALID_WEIGHT, f"weight is {weight!r}; it must be the integer 0 or 1 (OpenAI rejects {weight!r}).",
-                path + ("weight",),
+                R.INVALID_WEIGHT, message, path + ("weight",), severity=severity,
                 fix=make_fix(f"Write weight {meant}", self.report.replace_value(path + ("weight",), str(meant)))
                 if meant is not None else None)
         return weight != 0
@@ -191,8 +196,8 @@ class _Conversation:
             self.answered.add(call_id)
         elif call_id not in self.answered:
             self.report.add(R.TOOL_RESULT_WITHOUT_CALL,
-                            f"tool_call_id \"{call_id}\" matches no earlier tool call of the assistant; OpenAI's chat "
-                            "format needs every tool message to answer a call.", path + ("tool_call_id",))
+                            f"tool_call_id \"{call_id}\" matches no earlier tool call of the assistant. OpenAI's chat "
+                            "API refuses such a conversation; whether fine-tuning does is not documented.", path + ("tool_call_id",))
 
     def _calls(self, message: dict, path: tuple) -> None:
         calls = message.get("tool_calls")

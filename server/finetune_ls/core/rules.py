@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from finetune_ls.core.findings import Severity
+from finetune_ls.core.rule_evidence import EVIDENCE, Evidence
 
 ERROR, WARNING, INFORMATION, HINT = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
 
@@ -32,6 +33,8 @@ class Rule:
     # The exact text the example's finding covers ("<line>": the whole line), for the tests.
     marks: str | None = None
     validation_example: str | None = None  # validation file text, for overlap rules
+    # What the severity rests on (core/rule_evidence.py); filled from EVIDENCE by code when not given.
+    evidence: Evidence | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -41,6 +44,7 @@ def _rule(code: str, severity: Severity, scope: str, group: str, summary: str, f
           example: str, counter_example: str, **extra) -> Rule:
     if code in RULES:
         raise ValueError(f"duplicate rule code {code}")
+    extra.setdefault("evidence", EVIDENCE.get(code))
     rule = Rule(code, severity, scope, group, summary, fix, example, counter_example, **extra)
     RULES[code] = rule
     return rule
@@ -78,7 +82,7 @@ BYTE_ORDER_MARK = _rule(
 )
 BLANK_LINE = _rule(
     "blank-line", WARNING, "line", "File",
-    "An empty line. JSONL has one example per line; OpenAI's upload may reject or miscount it.",
+    "An empty line. JSONL has one example per line; what OpenAI does with an empty line is not documented.",
     "Delete the line (quick fix).",
     _OK + "\n\n" + _OK + "\n", _OK + "\n" + _OK + "\n",
     quick_fix=True,
@@ -153,8 +157,9 @@ NOT_AN_OBJECT = _rule(
     marks='"Hi"',
 )
 NESTING_TOO_DEEP = _rule(
-    "nesting-too-deep", ERROR, "line", "JSON",
-    "Arrays or objects are nested more than 1,000 levels deep; no parser in the pipeline accepts that.",
+    "nesting-too-deep", WARNING, "line", "JSON",
+    "Arrays or objects are nested more than 1,000 levels deep: Python's json module stops there and finetune-ls "
+    "cannot check the line. What OpenAI does with it is not documented.",
     "Flatten the data.",
     "[" * 1100 + "]" * 1100 + "\n", "[[[]]]\n",
     marks='[',
@@ -172,7 +177,8 @@ NUMBER_OUT_OF_RANGE = _rule(
 )
 INVALID_UNICODE_ESCAPE = _rule(
     "invalid-unicode-escape", WARNING, "line", "JSON",
-    "A \\uD800-\\uDFFF escape that is not part of a surrogate pair: it encodes no character, and strict parsers reject it.",
+    "A \\uD800-\\uDFFF escape that is not part of a surrogate pair: it encodes no character, and strict parsers "
+    "reject it. What OpenAI does with it is not documented.",
     "Remove the escape or write the whole pair (e.g. \\ud83d\\ude00 for 😀).",
     '{"prompt":"x \\ud800 y","completion":" ok"}\n', '{"prompt":"x \\ud83d\\ude00 y","completion":" ok"}\n',
     marks='\\ud800',
@@ -221,7 +227,8 @@ MISSING_KEY = _rule(
 )
 UNKNOWN_KEY = _rule(
     "unknown-key", ERROR, "line", "Schema",
-    "A key the format does not define. OpenAI rejects the file ('Example 1 contains an extra \"weight\"').",
+    "A key the format does not define. On the example itself OpenAI rejects the file ('Example 1 contains an extra "
+    "\"weight\"'). Inside a message it is a warning: OpenAI's documentation does not say whether it rejects it.",
     "Remove the key (quick fix), or check its spelling.",
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}],"id":7}\n', _OK + "\n",
     quick_fix=True,
@@ -338,18 +345,21 @@ EMPTY_SYSTEM = _rule(
 )
 INVALID_WEIGHT = _rule(
     "invalid-weight", ERROR, "line", "Messages",
-    "weight must be the integer 0 or 1 (not 1.0, true or \"1\").",
+    "weight must be the integer 0 or 1 (not true, \"1\" or 2). A float 1.0 or 0.0 is a warning: it equals an allowed "
+    "value and OpenAI's documentation does not say whether it is accepted.",
     "Write 0 or 1 (quick fix).",
-    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1.0}]}\n',
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":"1"}]}\n',
     '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1}]}\n',
     quick_fix=True,
-    marks='1.0',
+    marks='"1"',
 )
 MISPLACED_WEIGHT = _rule(
     "misplaced-weight", ERROR, "line", "Messages",
-    "weight on a message that is not from the assistant, or on the example itself; only assistant messages take a weight.",
+    "weight on the example itself, which OpenAI rejects ('Example 1 contains an extra \"weight\"'), or on a message "
+    "that is not from the assistant (a warning: OpenAI's documentation does not say whether it rejects that); only "
+    "assistant messages take a weight.",
     "Remove the weight (quick fix).",
-    '{"messages":[{"role":"user","content":"Hi","weight":0},{"role":"assistant","content":"Hello!"}]}\n', _OK + "\n",
+    '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}],"weight":1}\n', _OK + "\n",
     quick_fix=True,
     marks='"weight"',
 )
@@ -423,8 +433,9 @@ UNDECLARED_FUNCTION = _rule(
     marks='"weather"',
 )
 TOOL_RESULT_WITHOUT_CALL = _rule(
-    "tool-result-without-call", ERROR, "line", "Tools",
-    "A tool message whose tool_call_id matches no earlier tool call; OpenAI's chat API refuses such conversations.",
+    "tool-result-without-call", WARNING, "line", "Tools",
+    "A tool message whose tool_call_id matches no earlier tool call. OpenAI's chat API refuses such conversations; "
+    "whether fine-tuning does is not documented.",
     "Set tool_call_id to the id of the call it answers.",
     '{"messages":[{"role":"user","content":"Weather?"},{"role":"tool","tool_call_id":"c9","content":"21C"},'
     '{"role":"assistant","content":"21C."}]}\n',
@@ -694,7 +705,8 @@ TOKENIZER_UNAVAILABLE = _rule(
 )
 VISION_MODEL = _rule(
     "vision-model", WARNING, "file", "Model",
-    "The file has images but the target model is not documented to accept images for fine-tuning.",
+    "The file has images but the target model is not documented to accept images for fine-tuning (what OpenAI "
+    "does then is not documented either).",
     "Use gpt-4o-2024-08-06 for vision fine-tuning.",
     _lines(*['{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x.org/a.png"}}]},'
              '{"role":"assistant","content":"A cat."}]}'] * 10),

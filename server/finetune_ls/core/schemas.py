@@ -183,22 +183,31 @@ def _unknown_key(example: object, path: tuple, key: str, allowed: list[str], rep
     key_path = path + (key,)
     remove = make_fix(f'Remove "{key}"', report.remove_member(key_path), safe=False)
     owner = describe(example, path)
+    # Only a key on the example itself has been seen refused ("Example 1 contains an extra ..."); inside a
+    # message no source shows a rejection, so there it is a warning (docs/rules.md, the rules' evidence).
+    severity = None if not path else R.WARNING
     if key == "weight" and path[:1] and path[0] in ("preferred_output", "non_preferred_output"):
-        report.add(R.MISPLACED_WEIGHT, f'"weight" has no meaning in {owner}: DPO trains on both outputs. Remove it.',
-                   key_path, key=True, fix=make_fix('Remove "weight"', report.remove_member(key_path)))
+        report.add(R.MISPLACED_WEIGHT, f'"weight" has no meaning in {owner}: DPO trains on both outputs. Remove it '
+                   "(OpenAI's documentation does not say whether it rejects it).",
+                   key_path, key=True, fix=make_fix('Remove "weight"', report.remove_member(key_path)), severity=severity)
         return
     if key == "weight":
-        report.add(R.MISPLACED_WEIGHT,
-                   f'"weight" is allowed only on assistant messages, not on {owner}; OpenAI rejects the file '
-                   '("contains an extra \\"weight\\""). Remove it.', key_path, key=True,
-                   fix=make_fix('Remove "weight"', report.remove_member(key_path)))
+        if not path:
+            message = ('"weight" is allowed only on assistant messages, not on the example itself; OpenAI rejects '
+                       'the file ("Example 1 contains an extra \\"weight\\""). Remove it.')
+        else:
+            message = (f'"weight" is allowed only on assistant messages, not on {owner}; OpenAI\'s documentation '
+                       "does not say whether it rejects it. Remove it.")
+        report.add(R.MISPLACED_WEIGHT, message, key_path, key=True,
+                   fix=make_fix('Remove "weight"', report.remove_member(key_path)), severity=severity)
         return
     if not path:
         message = (f'Unknown key "{key}": OpenAI rejects the file ("Example N contains an extra \\"{key}\\""). '
                    f"Allowed keys: {', '.join(allowed)}.")
     else:
-        message = f'Unknown key "{key}" in {owner}. Allowed keys: {", ".join(allowed)}.'
-    report.add(R.UNKNOWN_KEY, message, key_path, key=True, fix=remove)
+        message = (f'Unknown key "{key}" in {owner}; OpenAI\'s documentation does not say whether it rejects it. '
+                   f'Allowed keys: {", ".join(allowed)}.')
+    report.add(R.UNKNOWN_KEY, message, key_path, key=True, fix=remove, severity=severity)
 
 
 def _unknown_role(value: object, path: tuple, options: list, fmt: str, report: LineReport) -> None:
