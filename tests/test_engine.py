@@ -76,6 +76,26 @@ def test_cache_gives_the_same_report_and_skips_unchanged_lines(tmp_path, monkeyp
     assert len(calls) == 1 and again.summary["examples"] == cold.summary["examples"] + 1
 
 
+def test_a_changed_checker_is_not_served_from_the_cache(tmp_path, monkeypatch):
+    """A rule whose severity changed (docs/rule-evidence.md) in an editable install keeps the
+    version number: the cache key carries a digest of the checker's code and data instead."""
+    from finetune_ls.core import cache, entries
+
+    path = _big_file(tmp_path, lines=200)
+    options = settings(model="gpt-4o-mini-2024-07-18")
+    calls = []
+    real = entries.parse
+    monkeypatch.setattr(entries, "parse", lambda *a: calls.append(1) or real(*a))
+    check_path(str(path), options, jobs=1)
+    cold = len(calls)
+    assert cold >= 200
+    check_path(str(path), options, jobs=1)
+    assert len(calls) == cold  # the same checker: every line from the cache
+    monkeypatch.setattr(cache, "_checker_digest", "another checker")
+    check_path(str(path), options, jobs=1)
+    assert len(calls) == 2 * cold
+
+
 def test_cache_survives_a_damaged_cache_file(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_text(ten(), encoding="utf-8")

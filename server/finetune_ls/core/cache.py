@@ -38,6 +38,25 @@ def cache_dir() -> Path:
     return base / "finetune-ls"
 
 
+_checker_digest: str | None = None
+
+
+def checker_digest() -> str:
+    """Of the checker's own code and data: a rule whose severity or wording changes without a
+    new version number (a checkout, an editable install) must not be served from the cache."""
+    global _checker_digest
+    if _checker_digest is None:
+        package = Path(__file__).resolve().parent.parent
+        sha = hashlib.sha256()
+        for path in sorted([*(package / "core").glob("*.py"), *(package / "data").glob("*.json")]):
+            try:
+                sha.update(path.name.encode() + b"\0" + path.read_bytes())
+            except OSError:
+                continue
+        _checker_digest = sha.hexdigest()[:16]
+    return _checker_digest
+
+
 def line_key(raw: bytes) -> bytes:
     return hashlib.sha256(raw).digest()[:16]  # sha256 is hardware-accelerated on current CPUs
 
@@ -46,7 +65,7 @@ class LineCache:
     """Per-line results of one file under one configuration."""
 
     def __init__(self, path: str, fingerprint: str):
-        key = f"{os.path.abspath(path)}|{fingerprint}|{__version__}"
+        key = f"{os.path.abspath(path)}|{fingerprint}|{__version__}|{checker_digest()}"
         name = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]  # a name may not be UTF-8
         self.folder = cache_dir() / name
         self.fingerprint = fingerprint
