@@ -329,6 +329,10 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
     tokens = _count(value, fmt, ctx)
     if tokens:
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+        if tokens.error is not None:
+            refused = LineReport(line, None, text)
+            _template_refused(tokens.error, ctx, refused)
+            result.findings += refused.findings
 
 
 def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None = None) -> LineResult:
@@ -389,6 +393,11 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         # Per message only for lines that can be over the context (see clean_entry).
         tokens = _count(value, fmt, ctx, detail=_may_exceed(raw, ctx))
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+        if tokens.error is not None:
+            report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
+                                          raw if isinstance(raw, str) else None)
+            _template_refused(tokens.error, ctx, report)
+            result.findings = report.findings
         if ctx.context_limit and tokens.total > ctx.context_limit:
             report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
                                           raw if isinstance(raw, str) else None)
@@ -438,6 +447,13 @@ def _count(value: dict, fmt: str, ctx: FileContext, detail: bool = False) -> Exa
     if ctx.encoding is None:
         return None
     return counter_for(ctx).count(value, fmt, detail)
+
+
+def _template_refused(error: str, ctx: FileContext, report: LineReport) -> None:
+    """The chat template raised on the example (open-weight targets): the trainer stops at this row."""
+    model = ctx.tokenizer.model if ctx.tokenizer else ctx.model
+    report.add(R.CHAT_TEMPLATE_ERROR, f"The chat template of {model} refuses this example: {error}. "
+               f"{ctx.provider_name} renders every row with it before training and stops at this one.")
 
 
 def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:

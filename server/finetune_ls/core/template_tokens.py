@@ -4,23 +4,23 @@ the rendering with add_special_tokens=False (the template writes BOS itself; tra
 `apply_chat_template(tokenize=True)` does the same), and the trainer's setting decides which
 tokens are trained.
 
-What each format is, as TRL builds it (huggingface/trl):
-- CHAT: `messages` with the line's `tools` as they are: trl/trainer/sft_trainer.py, the dataset's
-  tokenize step calls `processing_class.apply_chat_template(messages, tools=example.get("tools"), ...)`.
+What each format is, as TRL builds it (trl 1.16: trl/trainer/sft_trainer.py and dpo_trainer.py,
+`_prepare_dataset` and its tokenize_fn; trl/data_utils.py `_tokenize`, `extract_prompt`):
+- CHAT: `messages` rendered with the line's `tools` as they are (a JSON string parsed first), as
+  sft_trainer.py's tokenize_fn calls `apply_chat_template(messages, tools=tools)`. Trained: every
+  token by default (`assistant_only_loss=False`); with assistant-only loss TRL swaps in a training
+  template with `{% generation %}` marks when the model's has none, so here the generation spans
+  where the template has them, else the assistant messages' spans.
 - REINFORCEMENT: the messages rendered; no token is trained (a grader scores samples).
-- PREFERENCE (OpenAI/Together: `input.messages`, `preferred_output`, `non_preferred_output`) and
-  CHOSEN_REJECTED with message lists: trl/data_utils.py `apply_chat_template` renders the prompt
-  with add_generation_prompt=True and each answer as rendering(prompt + answer) minus the prompt's
-  rendering; trl/trainer/dpo_trainer.py then tokenizes prompt, chosen and rejected. Total = prompt +
-  chosen + rejected; trained = chosen + rejected. Without a `prompt` key the prompt is implicit:
-  trl/data_utils.py `extract_prompt` takes the longest common start of chosen and rejected.
-- CHOSEN_REJECTED with strings (TRL's "standard" form): each text tokenized as is; dpo_trainer.py
-  `tokenize_row` appends EOS to chosen and rejected (and BOS to the prompt where the tokenizer adds one).
-- PROMPT_COMPLETION with strings: prompt + completion + EOS (sft_trainer.py appends eos_token to the
-  completion); trained = completion + EOS (`completion_only_loss` is on by default). With message
-  lists: both rendered as for preference data, trained = the completion's part.
-- TEXT: `text` + EOS (sft_trainer.py appends eos_token unless the text ends with it), BOS where
-  the tokenizer adds one.
+- PREFERENCE (OpenAI/Together `input.messages`, `preferred_output`, `non_preferred_output`),
+  CHOSEN_REJECTED (TRL's `prompt`/`chosen`/`rejected`) and PROMPT_COMPLETION: dpo_trainer.py tokenizes
+  the prompt alone (conversational: rendered with add_generation_prompt=True) and prompt + each answer;
+  the prompt is the ids both share from the start, each answer the rest. Strings ("standard" rows) are
+  tokenized with the tokenizer's special tokens after TRL's add_eos appends the EOS text to each answer.
+  Without a `prompt` key, extract_prompt takes the two conversations' common start. Total = prompt +
+  answers; trained = the answers (DPO's loss; SFT's completion_only_loss, on by default for
+  prompt-completion rows).
+- TEXT: `text` + EOS (add_eos), tokenized with special tokens (the BOS the tokenizer adds).
 
 Message boundaries (for per-message counts and spans of roles): the rendering of the first j
 messages ends where message j-1 ends in the whole rendering, so one rendering per prefix gives
@@ -37,6 +37,7 @@ without a user turn) falls back on where the message's content ends in the rende
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 
 from finetune_ls.core.chat_template import SPECIAL_TOKEN_NAMES, Rendering, TemplateRefused, compiled_template
@@ -94,7 +95,7 @@ class TemplateCounter:
             tokens = ExampleTokens()
             messages = example.get("messages")
             if isinstance(messages, list):
-                self._conversation(messages, example.get("tools"), ("messages",), tokens, detail,
+                self._conversation(messages, _tools(example), ("messages",), tokens, detail,
                                    train=fmt != REINFORCEMENT)
             return tokens
         except TemplateRefused as error:
@@ -234,28 +235,45 @@ class TemplateCounter:
         return trained + len(eos_at)
 
     # ------------------------------------------------------------------ formats
-    def _pair(self, prompt: list, answers: list[tuple[tuple, object]], tools: object, prompt_path: tuple,
+    def _pair(self, prompt: object, answers: list[tuple[tuple, object]], tools: object, prompt_path: tuple,
               detail: bool) -> ExampleTokens:
-        """A prompt (message list) and answers rendered after it, as TRL's data_utils.apply_chat_template."""
+        """A prompt and its answers as TRL tokenizes them (trl/trainer/dpo_trainer.py `_prepare_dataset`
+        tokenize_fn; sft_trainer.py the same for prompt-completion): the prompt alone (rendered with
+        add_generation_prompt=True when conversational) and prompt + each answer; the prompt is the
+        tokens the two share from the start (`common_prefix_length`, the shortest over the answers),
+        each answer the rest. Strings are tokenized with the tokenizer's special tokens (its BOS)."""
         tokens = ExampleTokens()
-        prompt_text = self._render(prompt, tools, add_generation_prompt=True).text
-        prompt_count = len(self._encode(prompt_text).ids)
-        tokens.total += prompt_count
+        conversational = isinstance(prompt, list) or any(isinstance(answer, list) for _, answer in answers)
+        if conversational:
+            prompt = prompt if isinstance(prompt, list) else []
+            prompt_ids = self._encode(self._render(prompt, tools, add_generation_prompt=True).text).ids
+            whole = [(path, self._encode(self._render(prompt + answer, tools).text).ids)
+                     for path, answer in answers if isinstance(answer, list)]
+        else:
+            prompt = prompt if isinstance(prompt, str) else ""
+            prompt_ids = self._tokenizer.encode(prompt).ids
+            whole = [(path, self._tokenizer.encode(prompt + self._with_eos(answer)).ids)
+                     for path, answer in answers if isinstance(answer, str)]
+        shared = min((_common_ids(prompt_ids, ids) for _, ids in whole), default=len(prompt_ids))
+        tokens.total = shared
         if detail:
-            for index, count in enumerate(self._message_counts(prompt, tools, prompt_text)):
-                tokens.messages.append((prompt_path + (index,), count))
-        for path, answer in answers:
-            if not isinstance(answer, list):
-                continue
-            whole = self._render(prompt + answer, tools).text
-            # TRL: the answer is the whole rendering minus the prompt's (data_utils.apply_chat_template)
-            rest = whole[len(prompt_text):] if whole.startswith(prompt_text) else whole[_common(whole, prompt_text):]
-            count = len(self._encode(rest).ids)
+            if conversational and prompt:
+                counts = self._message_counts(prompt, tools, self._render(prompt, tools, add_generation_prompt=True).text)
+                tokens.messages += [(prompt_path + (index,), count) for index, count in enumerate(counts)]
+            elif not conversational:
+                tokens.messages.append((prompt_path, shared))
+        for path, ids in whole:
+            count = len(ids) - shared
             tokens.total += count
             tokens.trained += count
             if detail:
                 tokens.messages.append((path, count))
         return tokens
+
+    def _with_eos(self, text: str) -> str:
+        """TRL's add_eos (sft_trainer.py and dpo_trainer.py `_prepare_dataset`): the EOS text appended
+        unless the text ends with it."""
+        return text if not self._eos or text.endswith(self._eos) else text + self._eos
 
     def _message_counts(self, messages, tools, text) -> list[int]:
         encoding = self._encode(text)
@@ -267,66 +285,31 @@ class TemplateCounter:
         source = example.get("input") if isinstance(example.get("input"), dict) else {}
         prompt = source.get("messages") if isinstance(source.get("messages"), list) else []
         answers = [((key, 0), example.get(key)) for key in ("preferred_output", "non_preferred_output")]
-        return self._pair(prompt, answers, source.get("tools"), ("input", "messages"), detail)
+        return self._pair(prompt, answers, _tools(source), ("input", "messages"), detail)
 
     def _chosen_rejected(self, example: dict, detail: bool) -> ExampleTokens:
         chosen, rejected, prompt = example.get("chosen"), example.get("rejected"), example.get("prompt")
-        if isinstance(chosen, str) or isinstance(rejected, str) or isinstance(prompt, str):
-            return self._standard_pair(prompt, chosen, rejected, detail)
-        if prompt is None and isinstance(chosen, list) and isinstance(rejected, list):
+        if "prompt" not in example and isinstance(chosen, list) and isinstance(rejected, list):
             # trl/data_utils.py extract_prompt: the longest common start of the two conversations
             shared = 0
             while shared < min(len(chosen), len(rejected)) and chosen[shared] == rejected[shared]:
                 shared += 1
             prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]
-        prompt = prompt if isinstance(prompt, list) else []
-        return self._pair(prompt, [(("chosen",), chosen), (("rejected",), rejected)], example.get("tools"),
+        return self._pair(prompt, [(("chosen",), chosen), (("rejected",), rejected)], _tools(example),
                           ("prompt",), detail)
 
-    def _standard_pair(self, prompt, chosen, rejected, detail) -> ExampleTokens:
-        """TRL's standard (text) preference rows: dpo_trainer.py tokenize_row encodes each text
-        without special tokens, adds BOS before the prompt where the tokenizer has one and EOS
-        after chosen and rejected."""
-        tokens = ExampleTokens()
-        if isinstance(prompt, str):
-            count = len(self._bos_ids) + len(self._encode(prompt).ids)
-            tokens.total += count
-            if detail:
-                tokens.messages.append((("prompt",), count))
-        for key, value in (("chosen", chosen), ("rejected", rejected)):
-            if isinstance(value, str):
-                count = len(self._encode(value).ids) + (1 if self._eos_id is not None else 0)
-                tokens.total += count
-                tokens.trained += count
-                if detail:
-                    tokens.messages.append(((key,), count))
-        return tokens
-
     def _prompt_completion(self, example: dict, detail: bool) -> ExampleTokens:
-        prompt, completion = example.get("prompt"), example.get("completion")
-        if isinstance(prompt, list) or isinstance(completion, list):
-            return self._pair(prompt if isinstance(prompt, list) else [],
-                              [(("completion",), completion)], example.get("tools"), ("prompt",), detail)
-        tokens = ExampleTokens()
-        # sft_trainer.py: prompt and completion tokenized together, EOS appended to the completion
-        prompt_ids = self._tokenizer.encode(prompt).ids if isinstance(prompt, str) else []
-        text = (prompt if isinstance(prompt, str) else "") + (completion if isinstance(completion, str) else "")
-        whole = self._tokenizer.encode(text).ids
-        eos = 1 if self._eos_id is not None and not (isinstance(completion, str) and self._eos
-                                                     and completion.endswith(self._eos)) else 0
-        tokens.total = len(whole) + eos
-        tokens.trained = len(whole) - len(prompt_ids) + eos
-        if detail:
-            tokens.messages += [(("prompt",), len(prompt_ids)), (("completion",), tokens.trained)]
-        return tokens
+        """TRL's SFT prompt-completion (sft_trainer.py tokenize_fn): as a preference pair with one answer;
+        trained = the completion's tokens (completion_only_loss is on for this format by default)."""
+        return self._pair(example.get("prompt"), [(("completion",), example.get("completion"))], _tools(example),
+                          ("prompt",), detail)
 
     def _text(self, example: dict, detail: bool) -> ExampleTokens:
         text = example.get("text")
         if not isinstance(text, str):
             return ExampleTokens()
-        count = len(self._tokenizer.encode(text).ids)  # with special tokens: the BOS the tokenizer adds
-        if self._eos_id is not None and not (self._eos and text.endswith(self._eos)):
-            count += 1
+        # sft_trainer.py: add_eos, then the tokenizer with its special tokens (the BOS it adds)
+        count = len(self._tokenizer.encode(self._with_eos(text)).ids)
         tokens = ExampleTokens(count, count)
         if detail:
             tokens.messages.append((("text",), count))
@@ -334,6 +317,27 @@ class TemplateCounter:
 
 
 # ------------------------------------------------------------------- helpers
+def _tools(example: dict) -> object:
+    """The line's tools as TRL passes them: a JSON string is parsed first (sft_trainer.py and
+    dpo_trainer.py tokenize_fn: `json.loads(tools) if isinstance(tools, str)`)."""
+    tools = example.get("tools")
+    if isinstance(tools, str):
+        try:
+            return json.loads(tools)
+        except ValueError as error:
+            raise TemplateRefused(f"tools is a string that is not JSON ({error})") from None
+    return tools
+
+
+def _common_ids(a: list[int], b: list[int]) -> int:
+    """TRL's common_prefix_length: how many ids the two lists share from the start."""
+    limit = min(len(a), len(b))
+    index = 0
+    while index < limit and a[index] == b[index]:
+        index += 1
+    return index
+
+
 def _common(a: str, b: str) -> int:
     """Length of the longest common start of two strings."""
     limit = min(len(a), len(b))
