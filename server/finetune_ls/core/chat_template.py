@@ -115,9 +115,44 @@ class _Namespace(jinja2.utils.Namespace):
                 f"Chat templates cannot store underscore-prefixed attributes on a namespace, but got {name!r}.")
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox, with the same answers found faster: it runs for every attribute
+    a template reads (message.role, content.startswith) of every example.
+    - `message.role` on a dict: jinja prefers an attribute, then the item; a key that is no dict
+      attribute is the item either way, and an item is never checked by the sandbox.
+    - whether an attribute is safe depends on the object's type and the name only (jinja2 3.1's
+      is_internal_attribute and modifies_known_mutable test isinstance and the name, never the
+      value), so it is remembered per (type, name): strings' methods, loop.last, ns.flag."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._safe: dict[tuple, bool] = {}
+
+    def getattr(self, obj, attribute):
+        if obj.__class__ is dict and attribute.__class__ is str and attribute not in _DICT_ATTRIBUTES:
+            value = obj.get(attribute, _MISSING)
+            if value is not _MISSING:
+                return value
+        return super().getattr(obj, attribute)
+
+    def is_safe_attribute(self, obj, attr, value):
+        kind = obj.__class__
+        if attr.__class__ is not str:
+            return super().is_safe_attribute(obj, attr, value)
+        safe = self._safe.get((kind, attr))
+        if safe is None:
+            safe = self._safe[(kind, attr)] = super().is_safe_attribute(obj, attr, value)
+        return safe
+
+
+_MISSING = object()
+
+
 def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                        extensions=[_GenerationBlocks, jinja2.ext.loopcontrols])
+    env = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=[_GenerationBlocks, jinja2.ext.loopcontrols])
     env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now
