@@ -179,3 +179,68 @@ def test_assistant_spans_cover_the_generation_mask(families, tmp_path):
         ours = counter.count(example, CHAT)
         assistants = sum(1 for m in example["messages"] if m["role"] == "assistant")
         assert ours.trained == sum(out["assistant_masks"]) + 4 * assistants, where
+
+
+def _qwen3_counter(families, **setup):
+    folder, _ = families["qwen3"]
+    return TemplateCounter(resolve_tokenizer("Qwen/Qwen3-8B", str(folder)), training_setup(**setup))
+
+
+CONVERSATION = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"},
+                {"role": "assistant", "content": "Hello, how can I help?"}, {"role": "user", "content": "Tell a joke"},
+                {"role": "assistant", "content": "Why did the chicken cross the road?"}]
+
+
+@pytest.mark.parametrize("eos, extra", [("turn", 2), ("all", 5), ("last", 1), ("none", 0)])
+def test_axolotl_roles_to_train_and_train_on_eos(families, eos, extra):
+    """axolotl trains the content tokens of roles_to_train turns (find_turn diffs the rendering with a
+    dummy content, so headers are out) and the first EOS after a turn per train_on_eos: every turn's
+    (all), trained turns' (turn), the last trained turn's (last), none. Source:
+    axolotl src/axolotl/prompt_strategies/chat_template.py, ChatTemplateStrategy._tokenize_single_prompt.
+    Qwen3's EOS is <|im_end|>, closing each of the 5 turns."""
+    reference = transformers.AutoTokenizer.from_pretrained(str(families["qwen3"][0]))
+    content = sum(len(reference(m["content"], add_special_tokens=False)["input_ids"])
+                  for m in CONVERSATION if m["role"] == "assistant")
+    counter = _qwen3_counter(families, target="axolotl", train_on_eos=eos)
+    ours = counter.count({"messages": CONVERSATION}, CHAT)
+    assert ours.trained == content + extra
+    users = _qwen3_counter(families, target="axolotl", roles_to_train=("user",), train_on_eos="none")
+    assert users.count({"messages": CONVERSATION}, CHAT).trained == sum(
+        len(reference(m["content"], add_special_tokens=False)["input_ids"]) for m in CONVERSATION if m["role"] == "user")
+
+
+def test_weight_zero_assistant_messages_are_not_trained_where_the_target_honours_weight(families):
+    """Together honours `weight` (0 = not trained; providers.md §3); TRL ignores it (honours_weight False
+    in data/targets.json, TRL has no per-message weight)."""
+    weighted = [dict(m) for m in CONVERSATION]
+    weighted[2]["weight"] = 0
+    together = _qwen3_counter(families, target="together")
+    full = together.count({"messages": CONVERSATION}, CHAT, detail=True)
+    less = together.count({"messages": weighted}, CHAT, detail=True)
+    assert full.total == less.total
+    assert less.trained == full.trained - dict(full.messages)[("messages", 2)] > 0
+    trl = _qwen3_counter(families, target="trl")
+    assert trl.count({"messages": weighted}, CHAT).trained == trl.count({"messages": CONVERSATION}, CHAT).trained
+
+
+def test_per_message_counts_take_the_qwen3_think_block_into_the_last_turn(families, tmp_path):
+    """TRL's Qwen3 template inserts an empty <think></think> block into the last assistant turn only;
+    each message's count (its wrapping included) is the difference of prefix renderings, and the
+    insertion is counted with the last turn. Reference: transformers' token counts of the prefixes."""
+    folder, _ = families["qwen3"]
+    template = TOKENIZERS / "trl-templates" / "qwen3.jinja"
+    counter = TemplateCounter(resolve_tokenizer("Qwen/Qwen3-8B", str(folder), str(template)), training_setup("trl"))
+    reference = transformers.AutoTokenizer.from_pretrained(str(folder))
+    reference.chat_template = template.read_text(encoding="utf-8")
+    ours = counter.count({"messages": CONVERSATION}, CHAT, detail=True)
+    whole = reference.apply_chat_template(CONVERSATION, tokenize=False)
+    assert "<think>\n\n</think>" in whole.split("Tell a joke")[1] and "<think>" not in whole.split("Tell a joke")[0]
+    counts = dict(ours.messages)
+    assert sum(counts.values()) == ours.total == len(reference(whole, add_special_tokens=False)["input_ids"])
+    # the first four messages render as the whole's start once a user turn follows them
+    start = reference.apply_chat_template(CONVERSATION[:4], tokenize=False)
+    assert whole.startswith(start)
+    assert sum(counts[("messages", i)] for i in range(4)) == len(reference(start, add_special_tokens=False)["input_ids"])
+    last = reference("<|im_start|>assistant\n<think>\n\n</think>\n\nWhy did the chicken cross the road?<|im_end|>\n",
+                     add_special_tokens=False)["input_ids"]
+    assert counts[("messages", 4)] == len(last)
