@@ -244,3 +244,32 @@ def test_per_message_counts_take_the_qwen3_think_block_into_the_last_turn(famili
     last = reference("<|im_start|>assistant\n<think>\n\n</think>\n\nWhy did the chicken cross the road?<|im_end|>\n",
                      add_special_tokens=False)["input_ids"]
     assert counts[("messages", 4)] == len(last)
+
+
+def test_odd_values_are_findings_or_counts_never_exceptions(families, tmp_path):
+    """Whatever a line holds, count() answers: a count, or `.error` with the template's or transformers'
+    message (raise_exception's text; transformers' message for a message that is not an object)."""
+    folder, _ = families["qwen3"]
+    raising = tmp_path / "raising.jinja"
+    raising.write_text("{% if messages[0].role != 'user' %}{{ raise_exception('First message must be the user.') }}"
+                       "{% endif %}{% for m in messages %}{{ m.content }}{% endfor %}", encoding="utf-8")
+    counter = TemplateCounter(resolve_tokenizer("m", str(folder), str(raising)), training_setup("trl"))
+    refused = counter.count({"messages": [{"role": "assistant", "content": "x"}]}, CHAT)
+    assert refused.error == "First message must be the user." and refused.total == 0
+    qwen = _qwen3_counter(families, target="trl")
+    odd = [
+        {"messages": ["not an object"]},
+        {"messages": [{"role": "user", "content": "lone \ud800 surrogate"}, {"role": "assistant", "content": "ok"}]},
+        {"messages": [{"role": "user", "content": 42}]},
+        {"messages": [{"role": "user", "content": "Hi"}], "tools": "[{\"type\": \"function\"}]"},
+        {"messages": [{"role": "user", "content": "Hi"}], "tools": "not json"},
+        {"messages": [{"role": "user", "content": "Hi"}], "tools": {"type": "function"}},
+        {"messages": []},
+        {"messages": "nope"},
+    ]
+    answers = [qwen.count(example, CHAT, detail=True) for example in odd]
+    assert answers[0].error.startswith("Chat messages should be dicts")
+    assert answers[1].error is None and answers[1].total > 0
+    assert answers[3].error is None and answers[4].error.startswith("tools is a string that is not JSON")
+    assert answers[5].error.startswith("Tools should either be a JSON schema")
+    assert all(isinstance(a.total, int) for a in answers)

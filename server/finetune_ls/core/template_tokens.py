@@ -123,8 +123,12 @@ class TemplateCounter:
             raise TemplateRefused(self._template_error)
         return self.template.render(messages, tools, add_generation_prompt, track)
 
-    def _encode(self, text: str):
-        return self._tokenizer.encode(text, add_special_tokens=False)
+    def _encode(self, text: str, special: bool = False):
+        """The tokenizer's encoding (`special`: with the special tokens it adds, such as a BOS)."""
+        try:
+            return self._tokenizer.encode(text, add_special_tokens=special)
+        except TypeError:  # a lone surrogate (from a \ud800 escape): not encodable as it is
+            return self._tokenizer.encode(text.encode("utf-8", "replace").decode("utf-8"), add_special_tokens=special)
 
     def _conversation(self, messages: list, tools: object, path: tuple, tokens: ExampleTokens, detail: bool,
                       train: bool) -> None:
@@ -251,8 +255,8 @@ class TemplateCounter:
                      for path, answer in answers if isinstance(answer, list)]
         else:
             prompt = prompt if isinstance(prompt, str) else ""
-            prompt_ids = self._tokenizer.encode(prompt).ids
-            whole = [(path, self._tokenizer.encode(prompt + self._with_eos(answer)).ids)
+            prompt_ids = self._encode(prompt, special=True).ids
+            whole = [(path, self._encode(prompt + self._with_eos(answer), special=True).ids)
                      for path, answer in answers if isinstance(answer, str)]
         shared = min((_common_ids(prompt_ids, ids) for _, ids in whole), default=len(prompt_ids))
         tokens.total = shared
@@ -309,7 +313,7 @@ class TemplateCounter:
         if not isinstance(text, str):
             return ExampleTokens()
         # sft_trainer.py: add_eos, then the tokenizer with its special tokens (the BOS it adds)
-        count = len(self._tokenizer.encode(self._with_eos(text)).ids)
+        count = len(self._encode(self._with_eos(text), special=True).ids)
         tokens = ExampleTokens(count, count)
         if detail:
             tokens.messages.append((("text",), count))
