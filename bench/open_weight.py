@@ -7,6 +7,7 @@ text), renders every example with the model's chat template (not timed), and pri
 - the floor: one `encode_batch` of every rendered example (the Rust library's threads over all
   cores), and a single-thread `encode` of each, divided by the cores;
 - a cold check: `check_path(FILE, target trl, the tokenizer folder, jobs=cores, no cache)`;
+- the same check in one process against the single-thread encode (robust on a busy machine);
 - the ratio of the check to the floor. It prints; it asserts nothing.
 """
 
@@ -99,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         check_time = time.perf_counter() - started
         print(f"cold check (check_path, target trl, jobs={args.jobs}): {check_time:.2f} s, "
               f"tokens {report.summary.get('tokens'):,} (floor counted {tokens:,})")
+        from finetune_ls.core import analysis
+
+        analysis._template_counters.clear()  # cold again: the counter's cache of renderings goes
+        started = time.perf_counter()
+        check_path(str(path), settings, jobs=1, use_cache=False)
+        serial_time = time.perf_counter() - started
+        print(f"cold check, one process (jobs=1): {serial_time:.2f} s; / single-thread encode: "
+              f"{serial_time / single_time:.2f}x (a shared machine's cores blur the parallel ratio; this one does not)")
         floor = min(batch_time, single_time / cores)
         print(f"ratio check / floor: {check_time / floor:.2f}x (issue 15's target: <= 1.5x); "
               f"check / (render + floor): {check_time / (render_time / cores + floor):.2f}x")
