@@ -125,3 +125,15 @@ def test_chat_template_error_rule_example_with_a_tokenizer_folder(qwen3, tmp_pat
     assert "'list object' has no attribute 'startswith'" in found[0].message
     assert not [f for f in check_path(str(good), settings, use_cache=False).findings
                 if f.code == "chat-template-error"]
+
+
+def test_a_repairable_broken_line_is_rendered_too(qwen3, tmp_path):
+    """A line whose syntax error has a certain fix (a trailing comma) is checked as the example it will
+    be: the template's refusal shows now, with the syntax finding."""
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]},'
+                    '{"role":"assistant","content":"Hello!"}],}\n', encoding="utf-8")
+    report = check_path(str(path), _settings(qwen3), use_cache=False)
+    found = [f for f in report.findings if f.code == "chat-template-error"]
+    assert len(found) == 1 and found[0].line == 0 and "startswith" in found[0].message
+    assert any(f.code != "chat-template-error" and f.severity.value == "error" for f in report.findings)
