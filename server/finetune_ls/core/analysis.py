@@ -178,10 +178,20 @@ def plain_example(value: object, raw: bytes | str, ctx: FileContext) -> PlainExa
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
             or not plain_conversation(value, ctx.format) or _suspect(raw, ctx) or may_nest_deeper(raw):
         return None
-    if _may_exceed(raw, ctx):
+    if _may_exceed(raw, ctx) and not _fits(value["messages"], ctx):
         return None  # the full analysis counts it once, message by message, and says where it is cut
     width, width_utf16 = _widths(raw)
     return PlainExample(value["messages"], width, width_utf16, example_digest(value))
+
+
+def _fits(messages: list, ctx: FileContext) -> bool:
+    """Whether a plain conversation is within the context. Open-weight targets only: their counter
+    renders the whole conversation once and caches it (count_plain reuses it), while counting
+    message by message renders every prefix; tiktoken's lines are left to the full analysis."""
+    if ctx.tokenizer is None or ctx.encoding is None:
+        return False
+    total, _ = counter_for(ctx).plain(messages, ("assistant",) if ctx.format == CHAT else ())
+    return total <= ctx.context_limit
 
 
 def count_plain(example: PlainExample, ctx: FileContext) -> tuple:
@@ -329,6 +339,10 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
     tokens = _count(value, fmt, ctx)
     if tokens:
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+        if tokens.error is not None:
+            refused = LineReport(line, None, text)
+            _template_refused(tokens.error, ctx, refused)
+            result.findings += refused.findings
 
 
 def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None = None) -> LineResult:
@@ -388,8 +402,14 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=_digest(value, raw, deep))
     if ctx.encoding is not None:
         # Per message only for lines that can be over the context (see clean_entry).
-        tokens = _count(value, fmt, ctx, detail=_may_exceed(raw, ctx))
+        # (open-weight counts render every prefix for detail: _too_long asks for it when over)
+        tokens = _count(value, fmt, ctx, detail=ctx.tokenizer is None and _may_exceed(raw, ctx))
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
+        if tokens.error is not None:
+            report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
+                                          raw if isinstance(raw, str) else None)
+            _template_refused(tokens.error, ctx, report)
+            result.findings = report.findings
         if ctx.context_limit and tokens.total > ctx.context_limit:
             report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
                                           raw if isinstance(raw, str) else None)
@@ -439,6 +459,13 @@ def _count(value: dict, fmt: str, ctx: FileContext, detail: bool = False) -> Exa
     if ctx.encoding is None:
         return None
     return counter_for(ctx).count(value, fmt, detail)
+
+
+def _template_refused(error: str, ctx: FileContext, report: LineReport) -> None:
+    """The chat template raised on the example (open-weight targets): the trainer stops at this row."""
+    model = ctx.tokenizer.model if ctx.tokenizer else ctx.model
+    report.add(R.CHAT_TEMPLATE_ERROR, f"The chat template of {model} refuses this example: {error}. "
+               f"{ctx.provider_name} renders every row with it before training and stops at this one.")
 
 
 def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:

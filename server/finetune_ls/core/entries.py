@@ -26,10 +26,11 @@ def line_entry(raw: bytes | str, ctx: FileContext) -> tuple:
     if value is not UNPARSED and not ctx.keep_text:
         try:
             example = plain_example(value, raw, ctx)
+            if example is not None:
+                # (an open-weight chat template may refuse the example: the full analysis reports it)
+                return count_plain(example, ctx)
         except Exception:  # noqa: BLE001 - the full analysis below never raises and reports it
-            example = None
-        if example is not None:
-            return count_plain(example, ctx)
+            pass
     result = analyze_line(raw, 0, ctx, value)
     if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
         return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
