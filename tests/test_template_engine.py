@@ -111,8 +111,9 @@ def test_serial_and_forked_pool_agree(qwen3, big_file):
 
 def test_chat_template_error_rule_example_with_a_tokenizer_folder(qwen3, tmp_path):
     """The rule's own example (core/rules.py chat-template-error) with the qwen3 folder named: the
-    finding, quoting Qwen3's template; the counter-example has none. (The rule example itself names
-    only the model: it resolves to the Qwen3 bundled with the package.)"""
+    finding, quoting Qwen3's template (a system content given as parts is added to a string); the
+    counter-example has none. (The rule example itself names only the model: it resolves to the Qwen3
+    bundled with the package, with TRL's template, which refuses it the same way.)"""
     from finetune_ls.core.rules import CHAT_TEMPLATE_ERROR, example_text
 
     bad = tmp_path / "bad.jsonl"
@@ -122,7 +123,7 @@ def test_chat_template_error_rule_example_with_a_tokenizer_folder(qwen3, tmp_pat
     settings = CheckSettings(**CHAT_TEMPLATE_ERROR.settings, tokenizer=str(qwen3))
     found = [f for f in check_path(str(bad), settings, use_cache=False).findings if f.code == "chat-template-error"]
     assert len(found) == 1 and found[0].severity.value == "error"
-    assert "'list object' has no attribute 'startswith'" in found[0].message
+    assert 'can only concatenate str (not "list") to str' in found[0].message
     assert not [f for f in check_path(str(good), settings, use_cache=False).findings
                 if f.code == "chat-template-error"]
 

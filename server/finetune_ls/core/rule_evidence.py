@@ -70,6 +70,17 @@ SOURCES: dict[str, str] = {
     "RFC8259": "RFC 8259, JSON: exchanged JSON MUST be UTF-8, no byte order mark, no comments or trailing commas.",
     "JSONL": "jsonlines.org: UTF-8, one JSON value per line, lines separated by \\n.",
     "CORPUS": "the project's corpus of 34 real training files (expected.json, SOURCES.md).",
+    # Open-weight targets (the project's provider notes, section 3-4, with commits).
+    "TRL": "huggingface/trl @f2cd5771 (1.10.0.dev0, 2026-07-24): trl/trainer/sft_trainer.py, dpo_trainer.py, "
+           "sft_config.py, data_utils.py.",
+    "AXO": "axolotl-ai-cloud/axolotl @067b021c (0.18.0, 2026-07-24): prompt_strategies/chat_template.py, "
+           "utils/schemas/config.py, docs/dataset-formats/conversation.qmd.",
+    "UNS": "unslothai/unsloth @015bdef0 (2026.8.19): unsloth/models/loader.py; TRL's SFTTrainer underneath.",
+    "TG-PY1": "togethercomputer/together-python @eba5e5f0 (1.5.34): src/together/utils/files.py check_file, "
+              "the validator Together's docs describe and its server now applies.",
+    "TG-PY3": "PyPI together 3.1.1: the client checks only UTF-8 and JSON objects (semantic checks run on the "
+              "server after upload); its constants document the server's contract (roles, tools column).",
+    "TG-DOCS": "docs.together.ai data-preparation, preference-tuning and pricing pages (undated copies).",
 }
 
 
@@ -228,6 +239,9 @@ EVIDENCE: dict[str, Evidence] = {
     "model-not-trainable": _e(DOCUMENTED, "The deprecation schedule [DEPR]."),
     "model-retiring": _e(DOCUMENTED, "The deprecation schedule [DEPR]."),
     "unknown-model": _e(TOOL, "The model is not in finetune-ls's catalog; nothing is known about OpenAI's answer."),
+    "chat-template-error": _e(DOCUMENTED, "TRL renders every row with apply_chat_template before training "
+                                          "(trl/trainer/sft_trainer.py and dpo_trainer.py, _prepare_dataset), so "
+                                          "an exception the template raises stops the run at that row [TRL]."),
     "tokenizer-unavailable": _e(TOOL, "finetune-ls could not load the model's tokenizer, so it counts nothing."),
     "vision-model": _e(NONE, "Image fine-tuning is documented for some models only [VISION-DOC]; for the "
                              "others OpenAI's behaviour is not documented either way."),

@@ -701,18 +701,22 @@ TOKENIZER_UNAVAILABLE = _rule(
     "Name the model's folder with --tokenizer (the `tokenizer` setting), or let the tokenizer download once "
     "(`pip install 'finetune-ls[hf]'`; a gated model: accept its licence on its page and log in with "
     "`hf auth login`). See docs/tokenizer-sources.md.",
-    _TEN, _TEN, settings={"target": "trl", "model": "example-org/no-such-model"}, counter_settings={},
+    _TEN, _TEN, settings={"target": "trl", "model": "example-org/no-such-model"},
+    counter_settings={"target": "trl", "model": "Qwen/Qwen3-8B"},
 )
 CHAT_TEMPLATE_ERROR = _rule(
     "chat-template-error", ERROR, "line", "Tokens",
     "The model's chat template raises on this example (open-weight targets): transformers' apply_chat_template "
     "fails, so the trainer stops at this row while it prepares the data (TRL's SFTTrainer and DPOTrainer call "
     "apply_chat_template for every row in _prepare_dataset, trl/trainer/sft_trainer.py and dpo_trainer.py). The "
-    "finding quotes the template's message. Qwen3's template, for one, reads every message's content as a string.",
+    "finding quotes the template's message. Qwen3's template, for one, adds the system message's content to a "
+    "string, so a system content given as a list of parts stops it.",
     "Write the example the way the template expects (string contents, the roles it knows), or name another chat "
     "template (--chat-template).",
-    _lines('{"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]},{"role":"assistant","content":"Hello!"}]}'),
-    _lines('{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}'),
+    _lines('{"messages":[{"role":"system","content":[{"type":"text","text":"Be brief."}]},'
+           '{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}'),
+    _lines('{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},'
+           '{"role":"assistant","content":"Hello!"}]}'),
     settings={"target": "trl", "model": "Qwen/Qwen3-8B"},
 )
 VISION_MODEL = _rule(
