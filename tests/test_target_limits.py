@@ -136,3 +136,36 @@ def test_no_minimum_for_local_trainers():
     no too-few-examples, even for an empty file."""
     for target in ("trl", "axolotl", "unsloth"):
         assert "too-few-examples" not in codes(check("\n", target=target))
+
+
+def _preference_findings(target: str, limit: int, counts: dict, total: int):
+    value = {"prompt": "Q?", "chosen": "A long answer", "rejected": "No"}
+    ctx = FileContext("chosen-rejected", encoding="hf:test", context_limit=limit, provider_name=target,
+                      target=target, training=training_setup(target, limit))
+    tokens = ExampleTokens(total=total, messages=[((key,), count) for key, count in counts.items()])
+    report = LineReport(0, None, json.dumps(value))
+    _too_long(value, "chosen-rejected", ctx, tokens, report)
+    return report.findings
+
+
+def test_dpo_cuts_each_sequence_on_its_own():
+    """TRL DPOTrainer (trl/trainer/dpo_trainer.py collator, DPOConfig max_length 1024,
+    truncation_mode keep_start): prompt + chosen and prompt + rejected are separate
+    sequences, each cut at max_length; the pair's total is not what is cut."""
+    # total 30 is over 20, but prompt + chosen = 15 and prompt + rejected = 12 both fit
+    assert _preference_findings("trl", 20, {"prompt": 5, "chosen": 10, "rejected": 7}, 22) == []
+    (finding,) = _preference_findings("trl", 12, {"prompt": 5, "chosen": 10, "rejected": 7}, 22)
+    assert finding.pointer == "/chosen"
+    assert finding.message.startswith("Prompt + chosen is 15 tokens (prompt + chosen 15, prompt + rejected 12), "
+                                      "over TRL's max_length of 12")
+    assert "keep_start" in finding.message
+
+
+def test_dpo_file_gets_no_pair_total_count():
+    """The file-level count would compare pair totals with a per-sequence limit: none for
+    preference formats (the line findings say which are over)."""
+    stats = _stats(5000, 6000)
+    assert not [f for f in target_file_findings(stats, training_setup("trl"), fmt="chosen-rejected")
+                if f.code == "examples-over-length"]
+    assert [f for f in target_file_findings(stats, training_setup("trl"), fmt="chat")
+            if f.code == "examples-over-length"]

@@ -458,6 +458,11 @@ def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:
 def _too_long(value: dict, fmt: str, ctx: FileContext, tokens: ExampleTokens, report: LineReport) -> None:
     if not tokens.messages:
         tokens = _count(value, fmt, ctx, detail=True)
+    if ctx.target in OPEN_WEIGHT and fmt in (PREFERENCE, CHOSEN_REJECTED):  # two sequences, each cut on its own
+        found = target_rules.preference_too_long(ctx, tokens, ctx.context_limit or 0)
+        if found:
+            report.add(R.EXAMPLE_TOO_LONG, found[0], found[1])
+        return
     total = tokens.total
     limit = ctx.context_limit or 0
     running = total - sum(count for _, count in tokens.messages)  # overhead and tools come first

@@ -96,7 +96,7 @@ def _open_weight_findings(stats: FileStats, fmt: str, target: Target, catalog: M
                           role: str, training: TrainingSetup) -> list[Finding]:
     from finetune_ls.core.target_filechecks import target_file_findings
 
-    findings = target_file_findings(stats, training, role)
+    findings = target_file_findings(stats, training, role, fmt)
     if catalog.provider_name != "OpenAI" and fmt in (CHAT, PREFERENCE, PROMPT_COMPLETION):  # the target's own catalog
         findings.extend(_model_findings(stats, fmt, replace(target, provider=training.target), catalog, today))
     if stats.estimated:

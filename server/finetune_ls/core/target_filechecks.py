@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from finetune_ls.core import rules as R
 from finetune_ls.core.findings import Finding, Severity, file_finding
+from finetune_ls.core.shapes import CHOSEN_REJECTED, PREFERENCE
 from finetune_ls.core.target_rules import TOGETHER_MIN_SAMPLES
 from finetune_ls.core.targets import TrainingSetup, target_info
 
@@ -21,8 +22,11 @@ _PACKING_SETTING = {"together": "packing, on by default", "trl": "packing=True",
                     "unsloth": "packing=True"}
 
 
-def target_file_findings(stats, training: TrainingSetup, role: str = "training") -> list[Finding]:
-    """The target's file findings. `stats`: aggregate.FileStats (examples, example_tokens)."""
+def target_file_findings(stats, training: TrainingSetup, role: str = "training", fmt: str | None = None) -> list[Finding]:
+    """The target's file findings. `stats`: aggregate.FileStats (examples, example_tokens).
+    Preference files get no over-length count: an example's tokens are the pair's, while
+    the trainer cuts prompt + chosen and prompt + rejected each on its own (the line
+    findings say which are over)."""
     info = target_info(training.target)
     findings = []
     if role == "training" and training.target == "together" and stats.examples < TOGETHER_MIN_SAMPLES:
@@ -37,7 +41,7 @@ def target_file_findings(stats, training: TrainingSetup, role: str = "training")
             f"share one sequence of {_length(training)} tokens, so what is trained per step is not one example per "
             "row." + (" Together bills packed tokens; with packing off each example is billed at max_seq_length "
                       "(Together's pricing docs)." if training.target == "together" else "")))
-    over = _over_length(stats, training)
+    over = _over_length(stats, training) if fmt not in (PREFERENCE, CHOSEN_REJECTED) else None
     if over:
         findings.append(over)
     return findings

@@ -300,6 +300,41 @@ def too_long_message(ctx, total: int, limit: int, cut: str) -> str:
     return f"{head}: {info.name} truncates it and trains on the first {limit:,} tokens {how}; the rest is lost." + cut
 
 
+_PROMPT_KEYS, _CHOSEN_KEYS, _REJECTED_KEYS = ("prompt", "input"), ("chosen", "preferred_output"), \
+    ("rejected", "non_preferred_output")
+
+
+def preference_too_long(ctx, tokens, limit: int) -> tuple[str, tuple] | None:
+    """Preference data is trained as two sequences, prompt + chosen and prompt + rejected,
+    each cut at max_length (TRL DPOTrainer's collator, truncation_mode keep_start; TRL
+    trl/trainer/dpo_trainer.py): the example's total (the pair) is not what is cut. The
+    message and the path of the longer answer, or None when both sequences fit."""
+    parts = {"prompt": 0, "chosen": 0, "rejected": 0}
+    for path, count in tokens.messages:
+        key = path[0] if path else None
+        for name, keys in (("prompt", _PROMPT_KEYS), ("chosen", _CHOSEN_KEYS), ("rejected", _REJECTED_KEYS)):
+            if key in keys:
+                parts[name] += count
+    rest = tokens.total - sum(parts.values())  # the template's own tokens outside the messages
+    chosen, rejected = parts["prompt"] + parts["chosen"] + rest, parts["prompt"] + parts["rejected"] + rest
+    longest = max(chosen, rejected)
+    if longest <= limit:
+        return None
+    info = target_info(ctx.target)
+    setting = info.max_seq_length_setting or "max_seq_length"
+    which = "chosen" if chosen >= rejected else "rejected"
+    key = next((path[0] for path, _ in tokens.messages if path and path[0] in
+                (_CHOSEN_KEYS if which == "chosen" else _REJECTED_KEYS)), which)
+    overflow = ctx.training.overflow if ctx.training is not None else info.overflow
+    what = ("axolotl drops the whole example (excess_length_strategy: drop; whether its DPO path applies it is "
+            "unconfirmed)" if overflow == "drop" else
+            f"{info.name} truncates each sequence to its first {limit:,} tokens (keep_start), so the end of the "
+            "answer is not trained")
+    return (f"Prompt + {which} is {longest:,} tokens (prompt + chosen {chosen:,}, prompt + rejected {rejected:,}), "
+            f"over {info.name}'s {setting} of {limit:,}: {what}. Shorten the prompt or the answers, or raise "
+            f"{setting}.", (key,))
+
+
 # ------------------------------------------------------------------ helpers
 def _messages(example: dict):
     """(path, message) for every message of the example, whatever the format."""
@@ -325,4 +360,5 @@ def _count_images(example: dict) -> int:
                if isinstance(part, dict) and part.get("type") in ("image_url", "image"))
 
 
-__all__ = ["TOGETHER_MIN_SAMPLES", "check_line", "not_a_target_format", "plain_for_target", "too_long_message"]
+__all__ = ["TOGETHER_MIN_SAMPLES", "check_line", "not_a_target_format", "plain_for_target", "preference_too_long",
+           "too_long_message"]
