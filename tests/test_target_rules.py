@@ -201,3 +201,15 @@ def test_axolotl_part_boundary_whitespace():
                       "part-boundary-whitespace")
     same = parts("Let me think. ", "It is 4.", off=True)  # no boundary: both trained
     assert not _found(check(_jsonl(same), target="axolotl"), "part-boundary-whitespace")
+
+
+def test_together_prompt_completion_is_text():
+    """TG-PY1 files.py checks prompt and completion as message content (a string or a list
+    of content parts); a list of messages (TRL's conversational prompt-completion) is not
+    that. TG-PY3 no longer checks it on the client: a warning."""
+    row = {"prompt": [U], "completion": [A]}
+    found = _found(check(_jsonl(row), target="together"), "together-unconfirmed")
+    assert found and found[0].pointer == "/prompt" and "unconfirmed" in found[0].message
+    assert not _found(check(_jsonl({"prompt": "2+2 =", "completion": " 4"}), target="together"),
+                      "together-unconfirmed")
+    assert not _found(check(_jsonl(row), target="trl"), "together-unconfirmed")

@@ -112,10 +112,13 @@ def _together(example: dict, fmt: str, report: LineReport) -> int:
     if fmt == PREFERENCE:
         return _together_preference(example, report)
     if fmt == PROMPT_COMPLETION:
+        # The legacy validator checks prompt and completion as a message's content: a string or a list of
+        # content parts. A list of messages (TRL's conversational prompt-completion) is neither.
         for key in ("prompt", "completion"):
-            if key in example and not isinstance(example[key], str):
-                report.add(R.TOGETHER_RULE, f"{key} must be a string for Together ({_SDK} checks prompt and "
-                           "completion as text).", (key,))
+            value = example.get(key)
+            if isinstance(value, list) and any(isinstance(item, dict) and "role" in item for item in value):
+                report.add(R.TOGETHER_UNCONFIRMED, f"{key} is a list of messages; Together reads {key} as text (a "
+                           f"string or a list of content parts). {_LEGACY}.", (key,))
     return 0
 
 
@@ -296,7 +299,7 @@ def too_long_message(ctx, total: int, limit: int, cut: str) -> str:
         return (f"{head} (the job's max_seq_length): Together truncates it and trains on the first {limit:,} "
                 "tokens (its fine_tuning.preview reports such rows as truncated)." + cut)
     how = "(SFTConfig truncation_mode keep_start)" if ctx.target == "trl" else \
-        "(Unsloth hands max_seq_length to TRL's SFTTrainer, truncation_mode keep_start)"
+        "(Unsloth trains with TRL's SFTTrainer, which keeps the start; not checked in Unsloth's own code)"
     return f"{head}: {info.name} truncates it and trains on the first {limit:,} tokens {how}; the rest is lost." + cut
 
 
