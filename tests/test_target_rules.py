@@ -213,3 +213,18 @@ def test_together_prompt_completion_is_text():
     assert not _found(check(_jsonl({"prompt": "2+2 =", "completion": " 4"}), target="together"),
                       "together-unconfirmed")
     assert not _found(check(_jsonl(row), target="trl"), "together-unconfirmed")
+
+
+def test_together_parallel_tool_results_are_unconfirmed():
+    """TG-PY3 constants allow the tool role, TG-PY1 (no tool role) and TG-DOCS require
+    alternating roles; whether consecutive tool results (parallel calls) pass the server is
+    not documented: a warning, not the alternation error."""
+    call = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": f"c{n}", "type": "function", "function": {"name": "f", "arguments": "{}"}} for n in (1, 2)]}
+    row = {"messages": [U, call, {"role": "tool", "tool_call_id": "c1", "content": "1"},
+                        {"role": "tool", "tool_call_id": "c2", "content": "2"}, A],
+           "tools": [{"type": "function", "function": {"name": "f"}}]}
+    report = check(_jsonl(row), target="together")
+    assert not _found(report, "together-rule")
+    found = _found(report, "together-unconfirmed")
+    assert found and found[0].pointer == "/messages/3/role" and "unconfirmed" in found[0].message

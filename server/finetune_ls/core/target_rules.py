@@ -134,7 +134,13 @@ def _together_messages(example: dict, messages: object, base: tuple, report: Lin
         if isinstance(role, str) and role not in TOGETHER_ROLES:
             report.add(R.TOGETHER_RULE, f'Role "{role}" is not one Together takes: {", ".join(TOGETHER_ROLES)} '
                        f"({_SDK}, together 3.1.1 constants POSSIBLE_ROLES_CONVERSATION).", path + ("role",))
-        if role is not None and role == previous:
+        if role == "tool" and previous == "tool":
+            # Parallel tool results: the legacy validator had no tool role, the current SDK's constants allow
+            # it, and nothing says whether the server's alternation rule spares consecutive tool messages.
+            report.add(R.TOGETHER_UNCONFIRMED, f"{_where(example, path)} follows another tool message; {_SDK} "
+                       "needs the roles to alternate, and whether Together's server accepts consecutive tool results "
+                       "(parallel tool calls) is unconfirmed.", path + ("role",))
+        elif role is not None and role == previous:
             report.add(R.TOGETHER_RULE, f'{_where(example, path)} has the same role ("{role}") as the message before '
                        f"it; {_SDK} and Together's data-preparation docs need the roles to alternate. Merge the "
                        "two messages.", path + ("role",))
@@ -160,7 +166,7 @@ def _together_messages(example: dict, messages: object, base: tuple, report: Lin
         report.add(R.TOGETHER_UNCONFIRMED, "Some contents are strings and some are lists of parts: all contents of "
                    f"an example must be one or the other. {_LEGACY}.", base)
     if images > TOGETHER_MAX_IMAGES:
-        report.add(R.TOGETHER_RULE, f"{images} images in one example; Together takes at most {TOGETHER_MAX_IMAGES} "
+        report.add(R.TOGETHER_RULE, f"{images} images in one example; {_SDK} takes at most {TOGETHER_MAX_IMAGES} "
                    "(together 3.1.1 constants MAX_IMAGES_PER_EXAMPLE). Split the example or drop images.", base)
     return images
 
