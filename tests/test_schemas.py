@@ -1,4 +1,7 @@
-"""Tests of the JSON Schemas in schemas/ (OpenAI fine-tuning training formats).
+"""Tests of the JSON Schemas in schemas/ (OpenAI fine-tuning training formats, and the
+formats open-weight trainers read: open-chat, open-prompt-completion, chosen-rejected and
+text, whose shapes follow TRL's dataset formats and Together's validator, see
+../shared/reference/providers.md sections 3.1 and 4).
 
 Every case is validated with both python-jsonschema and jsonschema-rs, and the two
 must agree. Invalid fixture lines are objects
@@ -26,7 +29,8 @@ CASES_DIR = Path(__file__).resolve().parent / "schema_cases"
 ID_BASE = "https://schemas.finetune-ls.dev/v1/"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
-FORMATS = ["chat", "preference", "reinforcement", "prompt-completion"]
+FORMATS = ["chat", "preference", "reinforcement", "prompt-completion",
+           "open-chat", "open-prompt-completion", "chosen-rejected", "text"]
 SCHEMA_FILES = ["common.schema.json"] + [f"{fmt}.schema.json" for fmt in FORMATS]
 
 # Minimum number of fixture lines: (valid, invalid).
@@ -35,6 +39,10 @@ MIN_CASES = {
     "preference": (6, 10),
     "reinforcement": (6, 10),
     "prompt-completion": (6, 10),
+    "open-chat": (8, 9),
+    "open-prompt-completion": (6, 6),
+    "chosen-rejected": (6, 6),
+    "text": (6, 6),
 }
 
 # An invalid line must not produce more errors than this (errors must not cascade).

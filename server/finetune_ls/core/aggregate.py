@@ -222,7 +222,7 @@ class FileAggregator:
         first_text, last_text = run[record.first][1].text or "", run[record.last][1].text or ""
         start = len(first_text) - len(first_text.lstrip())
         span = f"lines {first_line + 1}-{last_line + 1}"
-        is_example = any(shape_format(line_shape(value), self.ctx.format) for value in record.examples)
+        is_example = any(shape_format(line_shape(value, self.ctx.target), self.ctx.format, self.ctx.target) for value in record.examples)
         if record.kind == ARRAY:
             rule, title = R.JSON_ARRAY, "Convert the JSON array to JSONL"
             message = (f"{span.capitalize()} are one JSON array of {len(record.examples)} examples (a .json file), not "
@@ -246,7 +246,7 @@ class FileAggregator:
     def _count_recovered(self, line: int, value: object, width: int, width_utf16: int) -> None:
         """An example inside a recovered record counts (examples, tokens) but is
         checked in full only once it is written as JSONL."""
-        fmt = shape_format(line_shape(value), self.ctx.format)
+        fmt = shape_format(line_shape(value, self.ctx.target), self.ctx.format, self.ctx.target)
         if fmt != self.ctx.format or not isinstance(value, dict):
             return
         tokens = trained = 0

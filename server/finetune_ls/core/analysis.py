@@ -31,17 +31,19 @@ from finetune_ls.core.privacy import line_matches, may_hold_private
 from finetune_ls.core.report import LineReport, make_fix
 from finetune_ls.core.schemas import check_schema
 from finetune_ls.core.shapes import (
-    CHAT, MESSAGE, NOT_OBJECT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, UNKNOWN_OBJECT, Foreign, line_shape,
-    shape_format,
+    CHAT, CHOSEN_REJECTED, MESSAGE, NOT_OBJECT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT, UNKNOWN_OBJECT,
+    Foreign, line_shape, shape_format,
 )
 from finetune_ls.core.syntax import diagnose, out_of_range_message, out_of_range_numbers
 from finetune_ls.core.hf_tokenizer import ResolvedTokenizer
-from finetune_ls.core.targets import TrainingSetup
+from finetune_ls.core.targets import OPEN_WEIGHT, TrainingSetup
+from finetune_ls.core import target_rules
 from finetune_ls.core.tokens import ExampleTokens, TokenCounter
 
 BLANK, EXAMPLE, BROKEN, OTHER = "blank", "example", "broken", "other"
 _FORMAT_NAMES = {CHAT: "chat", PREFERENCE: "preference (DPO)", REINFORCEMENT: "reinforcement (RFT)",
-                 PROMPT_COMPLETION: "prompt/completion"}
+                 PROMPT_COMPLETION: "prompt/completion", CHOSEN_REJECTED: "preference (prompt/chosen/rejected)",
+                 TEXT: "text"}
 _FORMAT_KEYS = ("messages", "prompt", "completion", "input", "preferred_output", "non_preferred_output")
 _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE_CHAR = re.compile("[\ud800-\udfff]")
@@ -176,7 +178,8 @@ class PlainExample(NamedTuple):
 def plain_example(value: object, raw: bytes | str, ctx: FileContext) -> PlainExample | None:
     """The line as a PlainExample, or None when it needs `analyze_line`."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
-            or not plain_conversation(value, ctx.format) or _suspect(raw, ctx) or may_nest_deeper(raw):
+            or not plain_conversation(value, ctx.format) or not target_rules.plain_for_target(value, ctx.target) \
+            or _suspect(raw, ctx) or may_nest_deeper(raw):
         return None
     if _may_exceed(raw, ctx) and not _fits(value["messages"], ctx):
         return None  # the full analysis counts it once, message by message, and says where it is cut
@@ -322,12 +325,12 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
             return
         if depth > SAFE_DEPTH:
             value = cut(value)  # as in _parsed: no check looks this deep, and some cannot
-    fmt = shape_format(line_shape(value), ctx.format)
+    fmt = shape_format(line_shape(value, ctx.target), ctx.format, ctx.target)
     if fmt != ctx.format or not isinstance(value, dict):
         return
     result.shape, result.repaired = fmt, True
     inner = LineReport(line, None, diagnosis.repaired_text)
-    check_schema(value, fmt, inner)
+    check_schema(value, fmt, inner, ctx.target)
     _semantic_checks(value, fmt, inner, ctx)
     for finding in inner.findings:  # positions back to the text as it is; fixes would not fit it
         finding.column = diagnosis.to_original(finding.column)
@@ -374,9 +377,10 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             return _too_deep(text, report or LineReport(line, None, text))
         if depth > SAFE_DEPTH:
             value, deep = cut(value), True  # the schema and checks look nowhere near this deep
-    shape = line_shape(value)
-    fmt = shape_format(shape, ctx.format)
-    if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt):
+    shape = line_shape(value, ctx.target)
+    fmt = shape_format(shape, ctx.format, ctx.target)
+    if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt) \
+            and target_rules.plain_for_target(value, ctx.target):
         result = LineResult(EXAMPLE, [], fmt, digest=_digest(value, raw, deep))  # nothing to report: the fast path
         if _suspect(raw, ctx):  # (plain_example left it to this function for this)
             report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
@@ -386,7 +390,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         if report is None:
             report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
         if fmt is None:
-            _not_an_example(value, shape, report)
+            _not_an_example(value, shape, report, ctx)
             # Possibly a fragment of a record spread over lines (a message of a
             # pretty-printed example, a number): kept for the recovery.
             return LineResult(OTHER, report.findings, text=report.text if len(report.text) <= _MAX_RECOVERY_TEXT
@@ -395,7 +399,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             report.add(R.MIXED_FORMATS, f"This line is a {_FORMAT_NAMES[fmt]} example, but the file is "
                        f"{_FORMAT_NAMES.get(ctx.format, ctx.format)}; a training file holds a single format.")
             return LineResult(OTHER, report.findings, shape=fmt)
-        check_schema(value, fmt, report)
+        check_schema(value, fmt, report, ctx.target)
         images = _semantic_checks(value, fmt, report, ctx)
         if _suspect(raw, ctx):
             _private_data(value, report)
@@ -442,6 +446,8 @@ def _private_data(value: dict, report: LineReport) -> None:
 
 
 def _semantic_checks(value: dict, fmt: str, report: LineReport, ctx: FileContext) -> int:
+    if ctx.target in OPEN_WEIGHT:  # each trainer's own rules (core/target_rules.py), not OpenAI's
+        return target_rules.check_line(value, fmt, report, ctx)
     if fmt in (CHAT, REINFORCEMENT):
         return check_chat(value, report, fmt, ctx.max_images, ctx.provider_name)
     if fmt == PREFERENCE:
@@ -480,6 +486,11 @@ def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:
 def _too_long(value: dict, fmt: str, ctx: FileContext, tokens: ExampleTokens, report: LineReport) -> None:
     if not tokens.messages:
         tokens = _count(value, fmt, ctx, detail=True)
+    if ctx.target in OPEN_WEIGHT and fmt in (PREFERENCE, CHOSEN_REJECTED):  # two sequences, each cut on its own
+        found = target_rules.preference_too_long(ctx, tokens, ctx.context_limit or 0)
+        if found:
+            report.add(R.EXAMPLE_TOO_LONG, found[0], found[1])
+        return
     total = tokens.total
     limit = ctx.context_limit or 0
     running = total - sum(count for _, count in tokens.messages)  # overhead and tools come first
@@ -489,20 +500,27 @@ def _too_long(value: dict, fmt: str, ctx: FileContext, tokens: ExampleTokens, re
             cut_path, kept = path, max(0, limit - running)
             break
         running += count
-    model = ctx.model or "the model"
-    message = f"This example has {total:,} tokens; {model} trains on the first {limit:,}, and OpenAI removes the rest " \
-              "from the end."
+    cut = ""
     if cut_path is not None:
         later = len(tokens.messages) - 1 - [p for p, _ in tokens.messages].index(cut_path)
-        message += f" The cut falls in {describe(value, cut_path)}, which keeps about {kept:,} of its tokens"
-        message += f"; the {later} message(s) after it are dropped." if later else "."
+        cut = f" The cut falls in {describe(value, cut_path)}, which keeps about {kept:,} of its tokens"
+        cut += f"; the {later} message(s) after it are dropped." if later else "."
+    if ctx.target in OPEN_WEIGHT:  # the trainer, its setting, and what it does with the rest
+        report.add(R.EXAMPLE_TOO_LONG, target_rules.too_long_message(ctx, total, limit, cut), cut_path)
+        return
+    model = ctx.model or "the model"
+    message = f"This example has {total:,} tokens; {model} trains on the first {limit:,}, and OpenAI removes the rest " \
+              "from the end." + cut
     report.add(R.EXAMPLE_TOO_LONG, message, cut_path)
 
 
-def _not_an_example(value: object, shape: str, report: LineReport) -> None:
+def _not_an_example(value: object, shape: str, report: LineReport, ctx: FileContext | None = None) -> None:
+    if ctx is not None and ctx.target in OPEN_WEIGHT and target_rules.not_a_target_format(value, shape, report, ctx):
+        return
     if shape == NOT_OBJECT:
         examples = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-        if examples and len(examples) == len(value) and any(line_shape(e) != UNKNOWN_OBJECT for e in examples):
+        target = ctx.target if ctx is not None else "openai"
+        if examples and len(examples) == len(value) and any(line_shape(e, target) != UNKNOWN_OBJECT for e in examples):
             report.add(R.JSON_ARRAY, f"This line is a JSON array of {len(examples)} examples; JSONL needs one example "
                        "per line, not an array.",
                        fix=make_fix("Put each example on its own line",

@@ -31,7 +31,7 @@ from finetune_ls.core.lines import split_lines, split_lines_bytes
 from finetune_ls.core.parallel import analyze_source, default_jobs
 from finetune_ls.core.records import recover
 from finetune_ls.core.regular_files import open_regular, regular_size
-from finetune_ls.core.shapes import CHAT, FORMATS, MIXED, UNKNOWN, method_format, vote_format
+from finetune_ls.core.shapes import CHAT, MIXED, UNKNOWN, method_format, target_formats, vote_format
 from finetune_ls.core.targets import TrainingSetup, target_info, training_setup
 
 BOM_BYTES = b"\xef\xbb\xbf"
@@ -117,11 +117,11 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     if not values:  # nothing parses line by line: maybe pretty-printed objects or a JSON array
         texts = [raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw for raw in sample]
         values = [example for record in recover(texts) for example in record.examples]
-    detected = vote_format(values)
+    detected = vote_format(values, settings.resolved_target)
     fmt = method_format(settings.method, detected)
     catalog = settings.resolved_catalog()
     target = resolve_target(fmt, settings.model, settings.method, settings.provider, catalog)
-    check_format = fmt if fmt in FORMATS else CHAT
+    check_format = fmt if fmt in target_formats(settings.resolved_target) else CHAT
     info = target_info(settings.resolved_target)
     context_limit = target.info.training_context if target.info else None
     training, tokenizer, unavailable = None, None, None
@@ -223,7 +223,8 @@ def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: C
     if bom:
         findings = [_bom_finding()] + [after_bom(f) for f in findings]
     findings += file_findings(stats, checked, target, catalog, today, settings.role,
-                              explicit_method=settings.method is not None, size=size, epochs=settings.epochs)
+                              explicit_method=settings.method is not None, size=size, epochs=settings.epochs,
+                              training=plan.context.training)
     if plan.tokenizer_unavailable:
         findings.append(file_finding(R.TOKENIZER_UNAVAILABLE.code, R.TOKENIZER_UNAVAILABLE.severity,
                                      f"Tokens are not counted: {plan.tokenizer_unavailable}."))

@@ -3,7 +3,7 @@ dates, the method) and the summary with tokens and costs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from finetune_ls.core import rules as R
@@ -12,15 +12,17 @@ from finetune_ls.core.catalog import ModelCatalog, ModelInfo
 from finetune_ls.core.costs import billed_tokens_per_epoch, cost_usd, default_epochs
 from finetune_ls.core.findings import Finding, Severity, file_finding
 from finetune_ls.core.shapes import (
-    CHAT, FORMAT_METHOD, METHOD_FORMATS, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, UNKNOWN,
+    CHAT, CHOSEN_REJECTED, FORMAT_METHOD, METHOD_FORMATS, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT, UNKNOWN,
 )
+from finetune_ls.core.targets import TrainingSetup
 
 MIN_EXAMPLES = 10
 MAX_REINFORCEMENT_EXAMPLES = 50_000
 MAX_IMAGE_EXAMPLES = 50_000
 RETIRING_NOTICE_DAYS = 120
 _FORMAT_WORDS = {CHAT: "chat", PREFERENCE: "preference (DPO)", REINFORCEMENT: "reinforcement (RFT)",
-                 PROMPT_COMPLETION: "prompt/completion", UNKNOWN: "an unknown format"}
+                 PROMPT_COMPLETION: "prompt/completion", UNKNOWN: "an unknown format",
+                 CHOSEN_REJECTED: "preference (prompt/chosen/rejected)", TEXT: "text"}
 _METHOD_DATA = {"supervised": 'chat data ({"messages": [...]})',
                 "dpo": 'preference data ({"input": ..., "preferred_output": [...], "non_preferred_output": [...]})',
                 "reinforcement": 'reinforcement data ({"messages": [...], plus reference fields for the grader})'}
@@ -44,7 +46,12 @@ def resolve_target(fmt: str, model: str | None, method: str | None, provider: st
 
 def file_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
                   role: str = "training", explicit_method: bool = False, size: int | None = None,
-                  epochs: int | None = None) -> list[Finding]:
+                  epochs: int | None = None, training: TrainingSetup | None = None) -> list[Finding]:
+    """`training`: the open-weight target's setup (None for OpenAI and Azure). For those
+    targets OpenAI's own file rules (10 examples, its model dates, its method/format
+    pairs) do not apply: core/target_filechecks.py has theirs."""
+    if training is not None:
+        return _open_weight_findings(stats, fmt, target, catalog, today, role, training)
     findings: list[Finding] = []
     limits, provider = catalog.limits, catalog.provider_name
     if role == "training" and stats.examples < limits.min_examples and provider == "OpenAI":
@@ -82,6 +89,19 @@ def file_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCata
             + (f"{stats.images} image(s), whose size is unknown without downloading them (85 tokens at detail low); "
                if stats.images else "")
             + "tools and functions definitions, where present, are counted as their JSON. See docs/tokens.md."))
+    return findings
+
+
+def _open_weight_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
+                          role: str, training: TrainingSetup) -> list[Finding]:
+    from finetune_ls.core.target_filechecks import target_file_findings
+
+    findings = target_file_findings(stats, training, role, fmt)
+    if catalog.provider_name != "OpenAI" and fmt in (CHAT, PREFERENCE, PROMPT_COMPLETION):  # the target's own catalog
+        findings.extend(_model_findings(stats, fmt, replace(target, provider=training.target), catalog, today))
+    if stats.estimated:
+        findings.append(file_finding(R.TOKENS_ESTIMATED.code, Severity.INFORMATION,
+                                     "Some token counts are estimates; see docs/tokens.md."))
     return findings
 
 

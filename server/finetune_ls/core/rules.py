@@ -577,6 +577,75 @@ LEGACY_FORMAT = _rule(
     marks='<line>',
 )
 
+# ---------------------------------------------------------------- open-weight targets
+# Rules of Together, TRL, axolotl and Unsloth (core/target_rules.py, core/target_filechecks.py);
+# sources: ../shared/reference/providers.md sections 3-4. Their examples need no tokenizer
+# except examples-over-length (a counted file: a tokenizer the target can load).
+_TRL_PAIR = '{"prompt":"Capital of France?","chosen":"Paris.","rejected":"%s"}'
+TARGET_FORMAT = _rule(
+    "target-format", ERROR, "line", "Targets",
+    "A line in a training format the target does not read (for example OpenAI's preference format "
+    "input/preferred_output/non_preferred_output for TRL, whose DPOTrainer reads prompt/chosen/rejected). "
+    "A warning for axolotl, whose dataset config can map other field names.",
+    "Convert the data to a format the target takes (the message lists them), or pick the target it was written for.",
+    '{"input":{"messages":[{"role":"user","content":"Hi"}]},"preferred_output":[{"role":"assistant","content":"Hello!"}],'
+    '"non_preferred_output":[{"role":"assistant","content":"What."}]}\n',
+    _lines(_TRL_PAIR % "Lyon."), settings={"target": "trl"},
+)
+TOGETHER_RULE = _rule(
+    "together-rule", ERROR, "line", "Targets",
+    "A rule of Together's published SDK validator that its current SDK (together 3.1.1) still states as the server's "
+    "contract or that Together's docs state: roles system/user/assistant/tool, no two consecutive messages with the "
+    "same role, only the format's columns (messages and tools for chat), images as base64 data URLs (JPEG, PNG, WEBP) "
+    "of at most 10 MB and at most 10 per example, exactly one assistant message per preference output.",
+    "Follow the message: rename or merge the messages, drop the extra column, embed the image as a data URL.",
+    _lines('{"messages":[{"role":"user","content":"Hi"},{"role":"user","content":"Hello?"},'
+           '{"role":"assistant","content":"Hello!"}]}'),
+    _lines(_OK), settings={"target": "together"},
+)
+TOGETHER_UNCONFIRMED = _rule(
+    "together-unconfirmed", WARNING, "line", "Targets",
+    "A check of Together's legacy SDK validator (together-python 1.5.34) that the current SDK (3.1.1) no longer makes "
+    "on the client, leaving it to the server, whose rule is unconfirmed: weight must be the integer 0 or 1, at least "
+    "one assistant message, images only in user messages and never on a message with non-zero weight, all contents "
+    "of an example strings or all lists, the last input message of a preference example not the assistant's.",
+    "Follow the legacy rule to be safe, or try Together's fine_tuning.preview on the file.",
+    _lines('{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":0.5}]}'),
+    _lines('{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!","weight":1}]}'),
+    settings={"target": "together"},
+)
+WEIGHT_IGNORED = _rule(
+    "weight-ignored", WARNING, "line", "Targets",
+    "A message carries \"weight\", which the trainer does not read: TRL (and Unsloth on top of it) has no "
+    "per-message weight, and axolotl reads it only when the dataset sets message_field_training: weight. A weight "
+    "of 0 meant to leave the message out of the loss is trained anyway. Once per line, at the first weight.",
+    "Remove the message from the example, use the trainer's own masking (assistant_only_loss, roles_to_train), or "
+    "for axolotl set message_field_training: weight.",
+    _lines('{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hm.","weight":0},'
+           '{"role":"user","content":"Hi?"},{"role":"assistant","content":"Hello!"}]}'),
+    _lines(_OK), settings={"target": "trl"},
+)
+PART_BOUNDARY_WHITESPACE = _rule(
+    "part-boundary-whitespace", WARNING, "line", "Targets",
+    "axolotl: a content part ends with a space or tab where per-part training (train or weight) switches on or "
+    "off; the space and the next part's first word become one token across the boundary, which axolotl masks "
+    "(it logs the same warning).",
+    "Move the whitespace to the start of the next part.",
+    _lines('{"messages":[{"role":"user","content":[{"type":"text","text":"2+2?"}]},{"role":"assistant","content":'
+           '[{"type":"text","text":"Let me think. ","train":false},{"type":"text","text":"It is 4.","train":true}]}]}'),
+    _lines('{"messages":[{"role":"user","content":[{"type":"text","text":"2+2?"}]},{"role":"assistant","content":'
+           '[{"type":"text","text":"Let me think.","train":false},{"type":"text","text":" It is 4.","train":true}]}]}'),
+    settings={"target": "axolotl"},
+)
+PACKING_NOTE = _rule(
+    "packing-note", INFORMATION, "file", "Targets",
+    "The trainer packs examples into sequences of the maximum length (Together by default; TRL and axolotl when "
+    "packing is set): several short examples share one sequence, so the per-example limit and the tokens trained "
+    "per step differ from the unpacked count.",
+    "Nothing to fix; set packing off where examples must stay whole and alone.",
+    _lines(_OK), _lines(_OK), settings={"target": "together"}, counter_settings={"target": "together", "packing": False},
+)
+
 # ---------------------------------------------------------------- privacy
 def _said(text: str) -> str:
     return _lines('{"messages":[{"role":"user","content":"' + text + '"},{"role":"assistant","content":"Noted."}]}')
@@ -656,6 +725,16 @@ EXAMPLE_TOO_LONG = _rule(
     lambda: '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"' + "word " * 70_000 + '"}]}\n',
     _OK + "\n",
     settings={"model": "gpt-4o-mini-2024-07-18"},
+)
+EXAMPLES_OVER_LENGTH = _rule(
+    "examples-over-length", WARNING, "file", "Tokens",
+    "Open-weight targets: how many examples are longer than the trainer's maximum length (TRL max_length, axolotl "
+    "sequence_len, Unsloth max_seq_length, Together's max_seq_length) and what the trainer does with them: axolotl "
+    "drops them whole (excess_length_strategy drop), the others truncate them, keeping the start. The example "
+    "needs token counts: the model's tokenizer (here the bundled Qwen3 one).",
+    "Raise the maximum length, shorten or split those examples (each has an example-too-long finding).",
+    _lines(_OK.replace("Hello!", "Hello! " * 40)), _lines(_OK),
+    settings={"target": "axolotl", "model": "Qwen/Qwen3-8B", "max_seq_length": 32},
 )
 VALIDATION_OVERLAP = _rule(
     "validation-overlap", WARNING, "line", "File",

@@ -20,7 +20,8 @@ from finetune_ls.core.conversions import compact_json
 from finetune_ls.core.places import describe
 from finetune_ls.core.report import LineReport, make_fix
 from finetune_ls.core.roles import suggest_role
-from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
+from finetune_ls.core.shapes import CHAT, CHOSEN_REJECTED, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT
+from finetune_ls.core.targets import OPEN_WEIGHT
 
 SCHEMA_FILES = {
     CHAT: "chat.schema.json",
@@ -29,6 +30,24 @@ SCHEMA_FILES = {
     PROMPT_COMPLETION: "prompt-completion.schema.json",
 }
 COMMON_FILE = "common.schema.json"
+# Open-weight targets (Together, TRL, axolotl, Unsloth): the shapes their trainers read.
+# Chat and prompt/completion are looser than OpenAI's (roles are the chat template's
+# business, message lists in prompt/completion, other columns are not read); Together's
+# preference data is OpenAI's own format, so it keeps OpenAI's schema.
+OPEN_SCHEMA_FILES = {
+    CHAT: "open-chat.schema.json",
+    PROMPT_COMPLETION: "open-prompt-completion.schema.json",
+    CHOSEN_REJECTED: "chosen-rejected.schema.json",
+    TEXT: "text.schema.json",
+    PREFERENCE: "preference.schema.json",
+}
+
+
+def schema_file(fmt: str, target: str = "openai") -> str:
+    """The schema a line of format `fmt` is validated against for `target`."""
+    if target in OPEN_WEIGHT:
+        return OPEN_SCHEMA_FILES.get(fmt, SCHEMA_FILES.get(fmt, ""))
+    return SCHEMA_FILES[fmt]
 
 
 def schema_dir():
@@ -43,22 +62,22 @@ def schema_dir():
 def schema_documents() -> dict[str, dict]:
     """Every schema document by file name."""
     folder = schema_dir()
-    names = list(SCHEMA_FILES.values()) + [COMMON_FILE]
+    names = sorted(set(SCHEMA_FILES.values()) | set(OPEN_SCHEMA_FILES.values())) + [COMMON_FILE]
     return {name: json.loads((folder / name).read_text(encoding="utf-8")) for name in names}
 
 
 @lru_cache(maxsize=None)
-def validator(fmt: str):
+def validator(fmt: str, target: str = "openai"):
     documents = schema_documents()
     registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
-    return jsonschema_rs.validator_for(documents[SCHEMA_FILES[fmt]], registry=registry)
+    return jsonschema_rs.validator_for(documents[schema_file(fmt, target)], registry=registry)
 
 
-def _subschema(fmt: str, schema_path: list) -> dict:
+def _subschema(name: str, schema_path: list) -> dict:
     """The schema object at a jsonschema-rs schema path. The path is relative to the
-    document the keyword lives in: the format's own file, or the common file."""
+    document the keyword lives in: the format's own file (`name`), or the common file."""
     documents = schema_documents()
-    for name in (SCHEMA_FILES[fmt], COMMON_FILE):
+    for name in (name, COMMON_FILE):
         node: object = documents[name]
         for step in schema_path:
             if isinstance(node, dict) and step in node:
@@ -100,17 +119,17 @@ def _one_of(options: list) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
-def check_schema(example: object, fmt: str, report: LineReport) -> bool:
-    """Report every schema violation of `example` in format `fmt`. True when valid."""
-    schema_validator = validator(fmt)
+def check_schema(example: object, fmt: str, report: LineReport, target: str = "openai") -> bool:
+    """Report every schema violation of `example` in format `fmt` (for `target`). True when valid."""
+    schema_validator = validator(fmt, target)
     if schema_validator.is_valid(example):
         return True
     for error in schema_validator.iter_errors(example):
-        _report(error, example, fmt, report)
+        _report(error, example, fmt, report, schema_file(fmt, target))
     return False
 
 
-def _report(error, example: object, fmt: str, report: LineReport) -> None:
+def _report(error, example: object, fmt: str, report: LineReport, schema_name: str) -> None:
     kind = error.kind.name
     details = error.kind.as_dict()
     path = tuple(error.instance_path)
@@ -119,7 +138,7 @@ def _report(error, example: object, fmt: str, report: LineReport) -> None:
     last = path[-1] if path else None
 
     if kind == "additionalProperties":
-        allowed = sorted(_subschema(fmt, list(error.schema_path)[:-1]).get("properties", {}))
+        allowed = sorted(_subschema(schema_name, list(error.schema_path)[:-1]).get("properties", {}))
         for key in details.get("unexpected", []):
             _unknown_key(example, path, key, allowed, report)
     elif kind == "required":

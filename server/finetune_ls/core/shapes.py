@@ -29,8 +29,32 @@ MESSAGE = "message"  # one {"role", "content"} message on a line
 NOT_OBJECT = "not-object"
 UNKNOWN_OBJECT = "unknown-object"
 
-METHOD_FORMATS = {"supervised": (CHAT, PROMPT_COMPLETION), "dpo": (PREFERENCE,), "reinforcement": (REINFORCEMENT,)}
-FORMAT_METHOD = {CHAT: "supervised", PROMPT_COMPLETION: "supervised", PREFERENCE: "dpo", REINFORCEMENT: "reinforcement"}
+METHOD_FORMATS = {"supervised": (CHAT, PROMPT_COMPLETION, TEXT), "dpo": (PREFERENCE, CHOSEN_REJECTED),
+                  "reinforcement": (REINFORCEMENT,)}
+FORMAT_METHOD = {CHAT: "supervised", PROMPT_COMPLETION: "supervised", PREFERENCE: "dpo", REINFORCEMENT: "reinforcement",
+                 CHOSEN_REJECTED: "dpo", TEXT: "supervised"}
+
+# The formats each target takes natively (the ones a line is checked as). OpenAI and Azure:
+# FORMATS. Together: its validator's four (providers.md §3.1, TG-PY1 files.py). TRL (and
+# Unsloth, TRL underneath): SFTTrainer's messages, prompt/completion and text, DPOTrainer's
+# prompt/chosen/rejected (providers.md §4, TRL). axolotl: chat_template (messages), the
+# completion type's text, and the chat_template.default DPO strategy (chosen/rejected).
+TARGET_FORMATS = {
+    "together": (CHAT, PROMPT_COMPLETION, TEXT, PREFERENCE),
+    "trl": (CHAT, PROMPT_COMPLETION, TEXT, CHOSEN_REJECTED),
+    "unsloth": (CHAT, PROMPT_COMPLETION, TEXT, CHOSEN_REJECTED),
+    "axolotl": (CHAT, PROMPT_COMPLETION, TEXT, CHOSEN_REJECTED),
+}
+ALL_FORMATS = FORMATS + (CHOSEN_REJECTED, TEXT)
+
+
+def target_formats(target: str = "openai") -> tuple[str, ...]:
+    """The formats `target` trains on (OpenAI's for openai, azure and unknown names)."""
+    return TARGET_FORMATS.get(target, FORMATS)
+
+
+def _open(target: str) -> bool:
+    return target in TARGET_FORMATS
 
 _CHAT_TOP_KEYS = frozenset(("messages", "tools", "functions", "parallel_tool_calls"))
 
@@ -57,16 +81,20 @@ class Foreign:
     }
 
 
-def line_shape(value: object) -> str:
-    """The shape of one parsed line: a format, MESSAGES, or a foreign/other shape."""
+def line_shape(value: object, target: str = "openai") -> str:
+    """The shape of one parsed line: a format, MESSAGES, or a foreign/other shape.
+    For open-weight targets TRL's preference data (explicit or implicit prompt) and
+    plain text are formats of their own; for OpenAI they are other tools' shapes."""
     if not isinstance(value, dict):
         return NOT_OBJECT
     if "messages" in value:
         return MESSAGES
     if "input" in value and ("preferred_output" in value or "non_preferred_output" in value):
         return PREFERENCE
+    if _open(target) and "chosen" in value and "rejected" in value:
+        return CHOSEN_REJECTED
     if "prompt" in value and ("chosen" in value or "rejected" in value):
-        return Foreign.TRL_PREFERENCE
+        return CHOSEN_REJECTED if _open(target) else Foreign.TRL_PREFERENCE
     if "prompt" in value or "completion" in value:
         return PROMPT_COMPLETION
     if "preferred_output" in value or "non_preferred_output" in value:
@@ -79,6 +107,8 @@ def line_shape(value: object) -> str:
         return Foreign.ALPACA
     if "question" in value and "answer" in value:
         return Foreign.QUESTION_ANSWER
+    if _open(target) and "text" in value:
+        return TEXT  # TRL's dataset_text_field, Together's generic text: other columns are not read
     if "text" in value and "label" in value:
         return Foreign.CLASSIFICATION
     if "input" in value and ("output" in value or "response" in value):
@@ -103,27 +133,33 @@ def looks_like_reinforcement(value: dict) -> bool:
     return any(isinstance(m, dict) and m.get("role") == "developer" for m in messages)
 
 
-def shape_format(shape: str, file_format: str) -> str | None:
-    """The training format a line shape belongs to (None for non-format shapes)."""
+def shape_format(shape: str, file_format: str, target: str = "openai") -> str | None:
+    """The training format a line shape belongs to for `target` (None for shapes that
+    are not one of its formats). Open-weight trainers have no reinforcement format: a
+    `messages` line is chat."""
     if shape == MESSAGES:
+        if _open(target):
+            return CHAT
         return file_format if file_format in (CHAT, REINFORCEMENT) else CHAT
-    if shape in FORMATS:
+    if shape in target_formats(target):
         return shape
     return None
 
 
-def vote_format(values: Iterable[object]) -> str:
-    """The format most parsed lines are in (UNKNOWN when none is a format)."""
+def vote_format(values: Iterable[object], target: str = "openai") -> str:
+    """The format most parsed lines are in (UNKNOWN when none is a format of `target`)."""
     votes: Counter[str] = Counter()
+    formats = target_formats(target)
     for value in values:
-        shape = line_shape(value)
+        shape = line_shape(value, target)
         if shape == MESSAGES:
-            votes[REINFORCEMENT if looks_like_reinforcement(value) else CHAT] += 1
-        elif shape in FORMATS:
+            votes[REINFORCEMENT if not _open(target) and looks_like_reinforcement(value) else CHAT] += 1
+        elif shape in formats:
             votes[shape] += 1
     if not votes:
         return UNKNOWN
-    if votes[CHAT] + votes[REINFORCEMENT] >= max(votes[PREFERENCE], votes[PROMPT_COMPLETION]) and (
+    others = max(votes[fmt] for fmt in formats if fmt not in (CHAT, REINFORCEMENT))
+    if votes[CHAT] + votes[REINFORCEMENT] >= others and (
         votes[CHAT] or votes[REINFORCEMENT]
     ):
         # Reinforcement only when most messages lines carry its markers.

@@ -81,8 +81,8 @@ def hover(ls: FinetuneServer, state: OpenDocument, params: types.HoverParams) ->
     except orjson.JSONDecodeError:
         return None
     value = as_checked(value, text)  # deeper than the token counter follows (orjson writes 254 levels)
-    fmt = state.check.plan.context.format
-    if not isinstance(value, dict) or shape_format(line_shape(value), fmt) != fmt:
+    fmt, target = state.check.plan.context.format, state.check.plan.context.target
+    if not isinstance(value, dict) or shape_format(line_shape(value, target), fmt, target) != fmt:
         return None  # not an example of the file's format: its tokens are not counted
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                                     value=breakdown(state, line, value)))
