@@ -239,6 +239,26 @@ EVIDENCE: dict[str, Evidence] = {
     "model-not-trainable": _e(DOCUMENTED, "The deprecation schedule [DEPR]."),
     "model-retiring": _e(DOCUMENTED, "The deprecation schedule [DEPR]."),
     "unknown-model": _e(TOOL, "The model is not in finetune-ls's catalog; nothing is known about OpenAI's answer."),
+    "target-format": _e(DOCUMENTED, "Each trainer reads its own formats: TRL's SFTTrainer messages, prompt/completion "
+                                    "and text, its DPOTrainer prompt/chosen/rejected [TRL]; Together chat, "
+                                    "prompt/completion, text and input/preferred_output/non_preferred_output "
+                                    "[TG-PY3], [TG-DOCS]; axolotl maps fields in its dataset config [AXO]."),
+    "together-rule": _e(DOCUMENTED, "Rules Together's current SDK still states as the server's contract (roles, "
+                                    "columns) or its docs state [TG-PY3], [TG-DOCS], from the validator of "
+                                    "[TG-PY1]."),
+    "together-unconfirmed": _e(NONE, "Checks only Together's legacy SDK made on the client [TG-PY1]; the current "
+                                     "SDK leaves them to the server [TG-PY3], whose rule is not published; the "
+                                     "finding says so."),
+    "weight-ignored": _e(DOCUMENTED, "TRL has no per-message weight (not read in trl/data_utils.py or its "
+                                     "trainers) [TRL]; axolotl reads a message's weight only with "
+                                     "message_field_training: weight [AXO]."),
+    "part-boundary-whitespace": _e(DOCUMENTED, "axolotl logs the same warning where per-part training switches "
+                                               "at a part ending in whitespace (_convert_content_parts) [AXO]."),
+    "packing-note": _e(ADVICE, "Together packs by default (packing true in its job API) [TG-DOCS]; TRL and "
+                               "axolotl when packing is set [TRL], [AXO]. Information only."),
+    "examples-over-length": _e(DOCUMENTED, "TRL truncates to max_length keeping the start [TRL]; axolotl drops "
+                                           "examples over sequence_len (excess_length_strategy drop) [AXO]; "
+                                           "Unsloth's default max_seq_length is 2048 [UNS]."),
     "chat-template-error": _e(DOCUMENTED, "TRL renders every row with apply_chat_template before training "
                                           "(trl/trainer/sft_trainer.py and dpo_trainer.py, _prepare_dataset), so "
                                           "an exception the template raises stops the run at that row [TRL]."),

@@ -606,7 +606,7 @@ TOGETHER_RULE = _rule(
 TOGETHER_UNCONFIRMED = _rule(
     "together-unconfirmed", WARNING, "line", "Targets",
     "A check of Together's legacy SDK validator (together-python 1.5.34) that the current SDK (3.1.1) no longer makes "
-    "on the client, leaving it to the server, whose rule is unconfirmed: weight must be the integer 0 or 1, at least "
+    "on the client, leaving it to the server, whose rule is not documented: weight must be the integer 0 or 1, at least "
     "one assistant message, images only in user messages and never on a message with non-zero weight, all contents "
     "of an example strings or all lists, the last input message of a preference example not the assistant's.",
     "Follow the legacy rule to be safe, or try Together's fine_tuning.preview on the file.",

@@ -42,7 +42,7 @@ from bisect import bisect_left
 
 from finetune_ls.core.chat_template import SPECIAL_TOKEN_NAMES, Rendering, TemplateRefused, compiled_template
 from finetune_ls.core.hf_tokenizer import ResolvedTokenizer, load_tokenizer
-from finetune_ls.core.shapes import CHAT, CHOSEN_REJECTED, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT
+from finetune_ls.core.shapes import CHOSEN_REJECTED, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT
 from finetune_ls.core.targets import TrainingSetup
 from finetune_ls.core.tokens import ExampleTokens
 
