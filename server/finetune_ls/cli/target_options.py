@@ -15,7 +15,7 @@ TARGET_VARIABLE = "FINETUNE_LS_TARGET"
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("open-weight targets (docs/open-weight.md)")
-    group.add_argument("--target", type=_target, default=_env_target(),
+    group.add_argument("--target", type=_target,
                        help="where the file will be trained: " + ", ".join(TARGETS) + " (default: "
                             f"{TARGET_VARIABLE}, else the provider's: openai, or azure)")
     group.add_argument("--tokenizer", metavar="DIR",
@@ -52,18 +52,15 @@ def _target(text: str) -> str:
     return name
 
 
-def _env_target() -> str | None:
-    """FINETUNE_LS_TARGET, checked when the options are parsed (argparse does not check a default)."""
-    value = os.environ.get(TARGET_VARIABLE, "").strip()
-    return value or None
-
-
 def check_env_target(args: argparse.Namespace) -> str | None:
-    """The usage problem with a FINETUNE_LS_TARGET the command line did not override, if any."""
-    if args.target is not None and args.target.lower() not in TARGETS:
-        return f"{TARGET_VARIABLE}={args.target!r} is not a target; targets are: {', '.join(TARGETS)}"
+    """Fill args.target from FINETUNE_LS_TARGET when the command line does not give one;
+    the usage problem (one sentence) when the variable names no target."""
     if args.target is not None:
-        args.target = args.target.lower()
+        return None
+    value = os.environ.get(TARGET_VARIABLE, "").strip().lower()
+    if value and value not in TARGETS:
+        return f"{TARGET_VARIABLE}={value!r} is not a target; targets are: {', '.join(TARGETS)}"
+    args.target = value or None
     return None
 
 
