@@ -140,6 +140,9 @@ def _blank_note(source: Source) -> str:
 
 @_run
 def run_split(args: argparse.Namespace, source: Source):
+    problem = check_env_target(args)  # before anything is written
+    if problem:
+        raise Refused(problem)
     result = split(source.lines, args.valid, args.seed, stratify=not args.no_stratify)
     if not result.valid or not result.train:
         raise Refused("the duplicates are too many to keep them on one side; run finetune-ls dedupe first")
