@@ -58,7 +58,7 @@ async def test_cost_lens_summary_request_and_switching_model(client):
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=_id(uri)))
     titles = [lens.command.title for lens in lenses]
     assert re.fullmatch(r"12 examples · [\d.,k]+ tokens · gpt-4o-mini × 8 epochs ≈ \$\d+\.\d\d", titles[0]), titles
-    assert titles[1] == "Model: gpt-4o-mini" and titles[2] == "Epochs: 8"
+    assert titles[1] == "Model: gpt-4o-mini" and titles[2] == "Target: OpenAI" and titles[3] == "Epochs: 8"
     summary = await client.protocol.send_request_async("finetune/summary", {"uri": uri})
     assert summary.examples == 12 and summary.model == "gpt-4o-mini-2024-07-18"  # the client makes objects of it
     same = await client.protocol.send_request_async("finetune/summary", {"textDocument": {"uri": uri}})

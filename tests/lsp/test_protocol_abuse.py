@@ -162,7 +162,7 @@ NEEDS_A_TARGET = {"finetune.selectModel", "finetune.selectEpochs", "finetune.che
                   "finetune.deleteFile", "finetune.followJob", "finetune.showJob", "finetune.cancelJob",
                   "finetune.pauseJob", "finetune.resumeJob", "finetune.jobEvents", "finetune.deleteModel",
                   "finetune.tryModel", "finetune.splitFile", "finetune.dedupeFile", "finetune.redactFile",
-                  "finetune.stats", "finetune.convertFile"}
+                  "finetune.stats", "finetune.convertFile", "finetune.selectTarget"}
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(
@@ -201,12 +201,13 @@ async def test_the_model_and_epochs_lenses_work_when_clicked(editor):
     await diagnostics(editor, uri)
     lenses = await editor.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
     clickable = {lens.command.command: lens.command for lens in lenses if lens.command.command}
-    assert set(clickable) >= {"finetune.selectModel", "finetune.selectEpochs"}
+    assert set(clickable) >= {"finetune.selectModel", "finetune.selectEpochs", "finetune.selectTarget"}
     for name, command in clickable.items():  # as the editor does when the lens is clicked
         editor.asked.clear()
         answer = await _execute(editor, command.command, command.arguments)
         assert len(editor.asked) == 1, name  # the lens gives the document; the value is asked for
-        assert set(answer) == {"model" if name == "finetune.selectModel" else "epochs"}, (name, answer)
+        assert set(answer) == {{"finetune.selectModel": "model", "finetune.selectTarget": "target"}.get(name, "epochs")}, \
+            (name, answer)
 
 
 @pytest.mark.asyncio(loop_scope="function")
@@ -223,6 +224,8 @@ async def test_every_command_takes_the_arguments_its_callers_send(editor, fake_o
         ("finetune.selectModel", [uri]), ("finetune.selectEpochs", [uri]),
         ("finetune.selectModel", [uri, "gpt-4.1-2025-04-14"]), ("finetune.selectEpochs", [uri, 2]),
         ("finetune.selectModel", [{"uri": uri, "model": "gpt-4.1-mini-2025-04-14"}]),
+        ("finetune.selectTarget", [uri]), ("finetune.selectTarget", [uri, "openai"]),
+        ("finetune.selectTarget", [{"uri": uri, "target": "openai"}]),
         ("finetune.checkFile", [uri]), ("finetune.trainableModels", [{"format": "chat"}]),
         ("finetune.listJobs", []), ("finetune.listModels", []), ("finetune.listFiles", []),
         ("finetune.createJob", [{"trainingFile": file_id, "model": "gpt-4.1-mini-2025-04-14", "method": "supervised",

@@ -15,10 +15,12 @@ from typing import NamedTuple
 from finetune_ls.cli import output
 from finetune_ls.cli.numbers import whole
 from finetune_ls.cli.progress import Progress
+from finetune_ls.cli.target_options import add_target_options, check_env_target, target_settings
 from finetune_ls.core.catalog import CatalogError, bundled_catalog
 from finetune_ls.core.findings import Severity
 from finetune_ls.core.engine import VALIDATION, CheckSettings, FileReport, check_bytes, check_path, mark_overlap
 from finetune_ls.core.regular_files import is_pipe, open_regular
+from finetune_ls.core.targets import target_info
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".finetune"}
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
@@ -58,6 +60,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--jobs", type=whole(1), help="worker processes for big files (default: CPU count)")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)  # for reproducible tests
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    add_target_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -86,12 +89,27 @@ def _collect(paths: list[str]) -> tuple[list[Found], list[OSError]]:
 
 
 def _settings(args: argparse.Namespace) -> CheckSettings:
-    catalog = bundled_catalog(args.provider)
+    problem = check_env_target(args)
+    if problem:
+        raise UsageError(problem)
+    provider = hosted_provider(args.target, args.provider)
+    settings = CheckSettings(model=args.model, method=args.method, epochs=args.epochs, provider=provider,
+                             count_tokens=not args.no_tokens, today=args.today,
+                             privacy=not args.no_privacy, training_type=args.training_type, **target_settings(args))
+    catalog = bundled_catalog(target_info(settings.resolved_target).catalog)
     for extra in args.catalog or ():
         catalog = catalog.with_file(extra)
-    return CheckSettings(model=args.model, method=args.method, epochs=args.epochs, provider=args.provider,
-                         count_tokens=not args.no_tokens, today=args.today, catalog=catalog,
-                         privacy=not args.no_privacy, training_type=args.training_type)
+    settings.catalog = catalog
+    return settings
+
+
+def hosted_provider(target: str | None, provider: str) -> str:
+    """--target openai or azure says the provider too (an OpenAI-compatible service stays one)."""
+    if target == "azure":
+        return "azure"
+    if target == "openai" and provider == "azure":
+        return "openai"
+    return provider
 
 
 def _check_one(path: str, settings: CheckSettings, args: argparse.Namespace, named: bool = True) -> FileReport:

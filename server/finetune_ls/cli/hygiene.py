@@ -15,6 +15,8 @@ from dataclasses import asdict
 
 from finetune_ls.cli.numbers import whole
 from finetune_ls.cli.output import printable
+from finetune_ls.cli.target_options import add_target_options, check_env_target, target_settings
+from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.regular_files import read_regular
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
@@ -39,6 +41,8 @@ def add_parsers(commands) -> None:
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify by label")
     parser.add_argument("--train-output", metavar="FILE", help="default: NAME.train.jsonl")
     parser.add_argument("--valid-output", metavar="FILE", help="default: NAME.valid.jsonl")
+    parser.add_argument("--model", help="with --target: whose tokenizer counts each side's tokens")
+    add_target_options(parser)
 
     parser = _command(commands, "dedupe", run_dedupe, "remove duplicate examples, keeping the first",
                       "Remove exact and near duplicates (same text once case, punctuation and spacing are "
@@ -50,6 +54,7 @@ def add_parsers(commands) -> None:
                       "examples and the system-prompt variants.")
     parser.add_argument("--model", help="whose tokenizer counts (default: per format, as check)")
     parser.add_argument("--plot", metavar="FILE.svg", help="also draw the tokens per example as an SVG histogram")
+    add_target_options(parser)
 
     _command(commands, "redact", run_redact, "replace API keys, e-mail addresses, phone and card numbers",
              "Replace what the privacy rules find with [API_KEY], [EMAIL], [PHONE] and [CARD_NUMBER]; other "
@@ -104,6 +109,15 @@ def _write(outputs: list[tuple[str, bytes]], source: str, force: bool) -> None:
         raise Refused(f"cannot write {where}: {problem.strerror or problem}; nothing written") from None
 
 
+def _count_settings(args: argparse.Namespace) -> CheckSettings:
+    """check's settings for the counting options of stats and split: the same counts as check."""
+    problem = check_env_target(args)
+    if problem:
+        raise Refused(problem)
+    return CheckSettings(model=getattr(args, "model", None), provider="azure" if args.target == "azure" else "openai",
+                         **target_settings(args))
+
+
 def _run(work):
     def run(args: argparse.Namespace) -> int:
         try:
@@ -126,6 +140,9 @@ def _blank_note(source: Source) -> str:
 
 @_run
 def run_split(args: argparse.Namespace, source: Source):
+    problem = check_env_target(args)  # before anything is written
+    if problem:
+        raise Refused(problem)
     result = split(source.lines, args.valid, args.seed, stratify=not args.no_stratify)
     if not result.valid or not result.train:
         raise Refused("the duplicates are too many to keep them on one side; run finetune-ls dedupe first")
@@ -141,6 +158,16 @@ def run_split(args: argparse.Namespace, source: Source):
             "valid": {"path": valid, "examples": len(result.valid)},
             "labels": {label: {"train": t, "valid": v} for label, (t, v) in (result.labels or {}).items()} or None,
             "blank_lines": source.blank}
+    if args.target:  # each side's tokens, counted as check counts them for that target
+        settings = _count_settings(args)
+        sides = []
+        for side, lines in (("train", result.train), ("valid", result.valid)):
+            counted = compute_stats(lines, settings=settings)
+            data[side].update({"tokens": counted.total_tokens if counted.encoding else None,
+                               "over_limit": counted.over_limit})
+            sides.append(f"{side} {counted.total_tokens:,} tokens" if counted.encoding else f"{side}: not counted")
+        data["target"] = args.target
+        text += f"\ntokens ({args.target}): " + ", ".join(sides)
     return text + _blank_note(source), data
 
 
@@ -160,7 +187,7 @@ def run_dedupe(args: argparse.Namespace, source: Source):
 
 @_run
 def run_stats(args: argparse.Namespace, source: Source):
-    stats = compute_stats(source.lines, args.model)
+    stats = compute_stats(source.lines, args.model, _count_settings(args))
     data = stats_json(stats)
     if args.plot:
         svg = histogram_svg(stats.per_example_tokens, f"Tokens per example: {printable(os.path.basename(args.input))}",

@@ -12,6 +12,7 @@ from finetune_ls import __version__
 from finetune_ls.core.engine import FileReport
 from finetune_ls.core.findings import Finding, Severity
 from finetune_ls.core.rules import RULES
+from finetune_ls.core.targets import target_info
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -195,6 +196,20 @@ def _money(value: object) -> str:
     return f"${value:,.2f}" if isinstance(value, (int, float)) else "n/a"
 
 
+def _open_weight_rows(summary: dict) -> list[tuple[str, str]]:
+    """Where an open-weight file is trained and whose tokenizer counted it."""
+    trainer = target_info(summary["target"])
+    length = summary.get("max_seq_length")
+    past = "drops longer examples" if summary.get("overflow") == "drop" else "truncates longer examples"
+    setting = trainer.max_seq_length_setting or "max_seq_length"
+    rows = [("target", f"{trainer.name} ({setting} {_number(length) if length else 'unknown'}, {past}; packing "
+                       f"{'on' if summary.get('packing') else 'off'})")]
+    tokenizer = summary.get("tokenizer")
+    rows.append(("tokenizer", f"{tokenizer['model']}'s own, from {tokenizer['source']} ({printable(tokenizer['where'])})"
+                 if tokenizer else "not loaded: tokens not counted"))
+    return rows
+
+
 def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
     summary = report.summary
     rows = [("file", printable(report.path)), ("format", summary.get("format", report.format)),
@@ -204,9 +219,13 @@ def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
         longest = summary.get("longest_example")
         if longest:
             rows.append(("longest example", f"line {longest['line']}, {_number(longest['tokens'])} tokens"))
-        context = summary.get("training_context")
+        open_weight = "tokenizer" in summary  # an open-weight target: the trainer's sequence length
+        context = summary.get("max_seq_length") if open_weight else summary.get("training_context")
+        limit = "max_seq_length" if open_weight else "training context"
         rows.append(("over the limit", f"{summary.get('over_limit', 0)}"
-                     + (f" (training context {_number(context)})" if context else " (context unknown)")))
+                     + (f" ({limit} {_number(context)})" if context else " (context unknown)")))
+    if "tokenizer" in summary:
+        rows.extend(_open_weight_rows(summary))
     if summary.get("model"):  # none for a binary file, unless --model named one
         method = summary.get("method")
         rows.append(("model", summary["model"] + (f" ({method})" if method else "")))

@@ -74,6 +74,13 @@ class ModelInfo:
     tokenizer_note: str | None = None  # why token counts are approximate for this model
     method_note: str | None = None
     access_note: str | None = None
+    # Open-weight models (data/together.json, data/open.json):
+    parameters_b: float | None = None  # billions of parameters (Together prices by size bracket)
+    price_bracket: str | None = None  # the name of its bracket in the catalog's price_brackets
+    training_context_dpo: int | None = None  # Together: the longest DPO example, where it differs from SFT
+    training_kinds: tuple[str, ...] = ()  # Together: lora, full
+    license: str | None = None  # the model's licence, as its card names it
+    tokenizer_redistributable: bool | None = None  # whether its tokenizer files may be bundled
 
     def training_type(self, name: str | None) -> TrainingType | None:
         """A training type by name in any case (None: the model's default)."""
@@ -146,6 +153,12 @@ def _model(entry: object, where: str) -> ModelInfo:
             tokenizer_note=entry.get("tokenizer_note"),
             method_note=entry.get("method_note"),
             access_note=entry.get("access_note"),
+            parameters_b=entry.get("parameters_b"),
+            price_bracket=entry.get("price_bracket"),
+            training_context_dpo=entry.get("training_context_dpo"),
+            training_kinds=tuple(entry.get("training_kinds") or ()),
+            license=entry.get("license"),
+            tokenizer_redistributable=entry.get("tokenizer_redistributable"),
         )
     except TypeError as exc:
         raise CatalogError(f"{name}: {exc}") from exc
@@ -179,6 +192,30 @@ def _sku(entry: dict, where: str) -> DeploymentSku:
 
 
 @dataclass(frozen=True)
+class PriceBracket:
+    """Together's price per 1M tokens for models of a size range, per method (sft, dpo) and
+    kind (lora, full). A price is None where none could be sourced: the note says why."""
+
+    name: str  # as the price list names it: "Up to 16B"
+    max_parameters_b: float | None  # the bracket's upper bound (None: no bound)
+    prices: dict  # "sft_lora", "sft_full", "dpo_lora", "dpo_full" -> USD per 1M tokens or None
+    price_as_of: str | None = None
+    note: str = ""
+    sources: tuple[str, ...] = ()
+
+    def price(self, method: str, kind: str) -> float | None:
+        return self.prices.get(f"{'dpo' if method == 'dpo' else 'sft'}_{kind}")
+
+
+def _bracket(entry: dict, where: str) -> PriceBracket:
+    try:
+        return PriceBracket(entry["name"], entry.get("max_parameters_b"), dict(entry.get("prices") or {}),
+                            entry.get("price_as_of"), entry.get("note", ""), tuple(entry.get("sources") or ()))
+    except (KeyError, TypeError) as exc:
+        raise CatalogError(f"{where}: price bracket {entry!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
 class ModelCatalog:
     models: dict[str, ModelInfo]
     defaults: dict[str, str] = field(default_factory=dict)
@@ -190,6 +227,19 @@ class ModelCatalog:
     provider_name: str = "OpenAI"  # who trains, as messages name it
     limits: Limits = Limits()
     training_types_note: str = ""
+    price_brackets: tuple[PriceBracket, ...] = ()  # Together: by model size, smallest first
+    cost_note: str = ""  # how the provider bills, where it differs from OpenAI (Together, local trainers)
+
+    def bracket_for(self, info: ModelInfo | None) -> PriceBracket | None:
+        """The price bracket of a model: named in its entry, else by its size."""
+        if info is None:
+            return None
+        if info.price_bracket:
+            return next((b for b in self.price_brackets if b.name == info.price_bracket), None)
+        if info.parameters_b is None:
+            return None
+        return next((b for b in self.price_brackets
+                     if b.max_parameters_b is None or info.parameters_b <= b.max_parameters_b), None)
 
     def deployment_sku(self, name: str) -> DeploymentSku | None:
         """A deployment SKU by its name or API name, in any case."""
@@ -252,6 +302,9 @@ class ModelCatalog:
             document.get("provider_name", self.provider_name),
             _limits(document["limits"], self.limits) if "limits" in document else self.limits,
             document.get("training_types_note", self.training_types_note),
+            tuple(_bracket(entry, where) for entry in document["price_brackets"])
+            if "price_brackets" in document else self.price_brackets,
+            document.get("cost_note", self.cost_note),
         )
 
     def with_file(self, path: str | Path) -> ModelCatalog:
@@ -293,14 +346,17 @@ def _bundled_document(name: str) -> dict:
 
 
 # Each provider's catalog is a file of its own; models not in it are unknown to that provider.
-PROVIDER_CATALOGS = {"azure": "azure.json"}
+# Together fine-tunes its own list of open-weight models; local trainers (TRL, axolotl,
+# Unsloth) train any Hugging Face model: "open" lists the common ones, with no prices.
+PROVIDER_CATALOGS = {"azure": "azure.json", "together": "together.json", "open": "open.json"}
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def bundled_catalog(provider: str = "openai") -> ModelCatalog:
     """The catalog of where the file will be trained: OpenAI's (models.json; also for
-    OpenAI-compatible services), or a provider's own (Azure: azure.json), which shares
-    OpenAI's tokenizer rules for names it does not list."""
+    OpenAI-compatible services), or a provider's own (Azure: azure.json; Together:
+    together.json; local trainers: open.json), which shares OpenAI's tokenizer rules for
+    names it does not list (open-weight targets count with the model's own tokenizer)."""
     openai_catalog = ModelCatalog({}).merged(_bundled_document("models.json"), "bundled models.json")
     own = PROVIDER_CATALOGS.get(provider)
     if own is None:
@@ -310,5 +366,6 @@ def bundled_catalog(provider: str = "openai") -> ModelCatalog:
     return base.merged(_bundled_document(own), f"bundled {own}")
 
 
-__all__ = ["CatalogError", "DeploymentSku", "Limits", "ModelCatalog", "ModelInfo", "TrainingType", "base_model",
+__all__ = ["CatalogError", "DeploymentSku", "Limits", "ModelCatalog", "ModelInfo", "PriceBracket", "TrainingType",
+           "base_model",
            "bundled_catalog", "CHAT", "PREFERENCE", "PROMPT_COMPLETION", "REINFORCEMENT"]

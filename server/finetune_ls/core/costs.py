@@ -43,3 +43,12 @@ def cost_usd(billed_tokens: int, price_per_1m: float | None) -> float | None:
     if price_per_1m is None:
         return None
     return round(billed_tokens / 1_000_000 * price_per_1m, 2)
+
+
+def processed_tokens_per_epoch(example_tokens: Sequence[int], max_seq_length: int | None, packing: bool) -> int:
+    """Tokens Together processes in one epoch: with packing (its default) the examples' own
+    tokens, each cut at max_seq_length; without packing every example fills a whole
+    sequence, so examples x max_seq_length (docs.together.ai fine-tuning pricing)."""
+    if not packing and max_seq_length:
+        return len(example_tokens) * max_seq_length
+    return billed_tokens_per_epoch(example_tokens, max_seq_length)

@@ -120,10 +120,14 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     detected = vote_format(values, settings.resolved_target)
     fmt = method_format(settings.method, detected)
     catalog = settings.resolved_catalog()
-    target = resolve_target(fmt, settings.model, settings.method, settings.provider, catalog)
-    check_format = fmt if fmt in target_formats(settings.resolved_target) else CHAT
     info = target_info(settings.resolved_target)
+    # An open-weight target's findings speak of the trainer (Together, TRL...), not of the provider.
+    target = resolve_target(fmt, settings.model, settings.method,
+                            info.id if info.open_weight else settings.provider, catalog)
+    check_format = fmt if fmt in target_formats(settings.resolved_target) else CHAT
     context_limit = target.info.training_context if target.info else None
+    if info.open_weight and target.info and target.method == "dpo" and target.info.training_context_dpo:
+        context_limit = target.info.training_context_dpo  # Together: DPO examples have a limit of their own
     training, tokenizer, unavailable = None, None, None
     if info.open_weight:
         training = _training(settings, context_limit)
@@ -231,7 +235,7 @@ def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: C
     findings.sort(key=_order)
     fmt = MIXED if stats.mixed_lines else checked
     summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding, settings.role,
-                        settings.training_type)
+                        settings.training_type, plan.context)
     summary["errors"] = sum(1 for f in findings if f.severity == Severity.ERROR)
     summary["warnings"] = sum(1 for f in findings if f.severity == Severity.WARNING)
     return FileReport(path, fmt, findings, summary, aggregator.examples_by_digest, bom)

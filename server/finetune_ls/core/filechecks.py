@@ -9,12 +9,14 @@ from datetime import date
 from finetune_ls.core import rules as R
 from finetune_ls.core.aggregate import FileStats
 from finetune_ls.core.catalog import ModelCatalog, ModelInfo
-from finetune_ls.core.costs import billed_tokens_per_epoch, cost_usd, default_epochs
+from finetune_ls.core.costs import billed_tokens_per_epoch, cost_usd, default_epochs, processed_tokens_per_epoch
 from finetune_ls.core.findings import Finding, Severity, file_finding
 from finetune_ls.core.shapes import (
     CHAT, CHOSEN_REJECTED, FORMAT_METHOD, METHOD_FORMATS, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT, UNKNOWN,
 )
-from finetune_ls.core.targets import TrainingSetup
+from finetune_ls.core.targets import OPEN_WEIGHT, TrainingSetup, target_info
+
+TOGETHER_DEFAULT_EPOCHS = 1  # n_epochs when a job does not give it (Together's OpenAPI spec, TG-OAS)
 
 MIN_EXAMPLES = 10
 MAX_REINFORCEMENT_EXAMPLES = 50_000
@@ -97,8 +99,7 @@ def _open_weight_findings(stats: FileStats, fmt: str, target: Target, catalog: M
     from finetune_ls.core.target_filechecks import target_file_findings
 
     findings = target_file_findings(stats, training, role, fmt)
-    if catalog.provider_name != "OpenAI" and fmt in (CHAT, PREFERENCE, PROMPT_COMPLETION):  # the target's own catalog
-        findings.extend(_model_findings(stats, fmt, replace(target, provider=training.target), catalog, today))
+    findings.extend(_model_findings(stats, fmt, replace(target, provider=training.target), catalog, today))
     if stats.estimated:
         findings.append(file_finding(R.TOKENS_ESTIMATED.code, Severity.INFORMATION,
                                      "Some token counts are estimates; see docs/tokens.md."))
@@ -109,6 +110,8 @@ def _model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCa
     info = target.info
     if fmt == UNKNOWN:
         return []
+    if target.provider in OPEN_WEIGHT:
+        return _open_model_findings(fmt, target, catalog, today)
     if info is None:
         severity = Severity.WARNING if target.provider in ("openai", "azure") else Severity.INFORMATION
         whose = "the model catalog" if catalog.provider_name == "OpenAI" else \
@@ -145,6 +148,30 @@ def _model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCa
             f"{stats.examples_with_images} example(s) hold images, but {info.id} is not documented to accept images "
             "for fine-tuning; gpt-4o-2024-08-06 is."))
     return findings
+
+
+def _open_model_findings(fmt: str, target: Target, catalog: ModelCatalog, today: date) -> list[Finding]:
+    """Open-weight targets: no OpenAI dates or vision wording. Local trainers train any
+    Hugging Face model (an unknown one is information); Together only its own list."""
+    trainer = target_info(target.provider)
+    info = target.info
+    if info is None and trainer.kind == "local":
+        return [file_finding(R.UNKNOWN_MODEL.code, Severity.INFORMATION,
+                             f"\"{target.model}\" is not among the open models finetune-ls lists, so its context "
+                             f"length and licence are not shown; {trainer.name} trains any Hugging Face model, and its "
+                             "tokens are counted with that model's own tokenizer and chat template.")]
+    if info is None:
+        return [file_finding(R.UNKNOWN_MODEL.code, Severity.WARNING,
+                             f"\"{target.model}\" is not in the {trainer.name} catalog (the models it lists as "
+                             "fine-tunable), so its context limit and price are unknown; Together trains other "
+                             "Hugging Face models only as 'bring your own model' (from_hf_model). Check the name, or "
+                             "add the model with --catalog.")]
+    if trainer.kind == "hosted" and (not info.supports(fmt) or target.method not in info.methods):
+        return [file_finding(
+            R.MODEL_NOT_TRAINABLE.code, Severity.ERROR,
+            f"{info.id} cannot be fine-tuned on {_FORMAT_WORDS.get(fmt, fmt)} data with the {target.method} method on "
+            f"{trainer.name} (it takes: {', '.join(info.methods)}). {_alternatives(fmt, catalog, today)}")]
+    return []
 
 
 def _azure_model_findings(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
@@ -233,7 +260,20 @@ def _provider_alternatives(fmt: str, catalog: ModelCatalog, models: list[ModelIn
 
 def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
               epochs: int | None, encoding: str | None, role: str = "training",
-              training_type: str | None = None) -> dict:
+              training_type: str | None = None, context=None) -> dict:
+    """The file's numbers. Every summary names its `target`; an open-weight target's also
+    gives the tokenizer, the sequence length and what the trainer does past it, and its
+    costs (Together's formula; none for local trainers)."""
+    target_id = getattr(context, "target", None) or ("azure" if target.provider == "azure" else "openai")
+    if target_id in OPEN_WEIGHT:
+        summary = _open_summary(stats, fmt, target, catalog, epochs, encoding, role, context)
+    else:
+        summary = _hosted_summary(stats, fmt, target, catalog, today, epochs, encoding, role, training_type)
+    return {"target": target_id, **summary}
+
+
+def _hosted_summary(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, today: date,
+                    epochs: int | None, encoding: str | None, role: str, training_type: str | None) -> dict:
     info = target.info
     epochs_used = epochs or default_epochs(stats.examples)
     context = info.training_context if info else None
@@ -280,6 +320,80 @@ def summarize(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog,
             summary["cost_comparison"] = _azure_comparison(stats, fmt, target, catalog, today, epochs_used, encoding,
                                                            training_type)
     return summary
+
+
+def _counts(stats: FileStats, encoding: str | None) -> dict:
+    """The token numbers every summary shares (None where tokens are not counted)."""
+    return {
+        "tokens": stats.tokens if encoding else None,
+        "trained_tokens": stats.trained if encoding else None,
+        "longest_example": {"line": stats.longest_line + 1, "tokens": stats.longest_tokens}
+        if stats.longest_line is not None and encoding else None,
+    }
+
+
+def _open_summary(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, epochs: int | None,
+                  encoding: str | None, role: str, context) -> dict:
+    trainer = target_info(target.provider)
+    training = getattr(context, "training", None)
+    tokenizer = getattr(context, "tokenizer", None)
+    length = training.max_seq_length if training else None
+    packing = training.packing if training else trainer.packing
+    summary = {
+        "format": fmt, "lines": stats.lines, "examples": stats.examples, **_counts(stats, encoding),
+        "over_limit": stats.over_limit, "images": stats.images, "model": target.model, "method": target.method,
+        "encoding": encoding,
+        "tokenizer": {"model": tokenizer.model, "source": tokenizer.source, "where": tokenizer.where}
+        if tokenizer else None,
+        "max_seq_length": length,
+        "overflow": training.overflow if training else trainer.overflow,
+        "packing": packing,
+        "training_context": target.info.training_context if target.info else None,
+        "token_counts_estimated": stats.estimated,
+        "cost_comparison": [],
+    }
+    if trainer.kind == "local":
+        return {**summary, "epochs": None, "epochs_source": None, "billed_tokens": None, "price_per_1m_tokens": None,
+                "estimated_cost_usd": None,
+                "cost_note": f"{trainer.name} trains on your own GPUs: no price per token; the cost is compute time, "
+                             "which finetune-ls does not estimate"}
+    return {**summary, **_together_cost(stats, fmt, target, catalog, epochs, encoding, role, length, packing)}
+
+
+def _together_cost(stats: FileStats, fmt: str, target: Target, catalog: ModelCatalog, epochs: int | None,
+                   encoding: str | None, role: str, length: int | None, packing: bool) -> dict:
+    """Together bills tokens processed: epochs x training tokens (+ n_evals x validation
+    tokens), at the rate of the model's size bracket, SFT or DPO, LoRA or full (LoRA is
+    its default and is assumed)."""
+    epochs_used = epochs or TOGETHER_DEFAULT_EPOCHS
+    counted = role == "training" and encoding is not None
+    per_epoch = processed_tokens_per_epoch(stats.example_tokens, length, packing) if counted else None
+    bracket = catalog.bracket_for(target.info)
+    method = "dpo" if target.method == "dpo" else "sft"
+    price = bracket.price(method, "lora") if bracket else None
+    assumed = (f"packing on: each example's own tokens, cut at max_seq_length {length:,}" if packing and length
+               else "packing on: each example's own tokens" if packing
+               else f"packing off: every example billed as max_seq_length ({length:,}) tokens" if length
+               else "packing off, but no max_seq_length is known: each example's own tokens")
+    if role != "training":
+        note = ("Together bills a validation file's tokens once per evaluation (n_evals, 0 unless the job sets it); "
+                "the training file's summary has the job's cost")
+    elif bracket is None:
+        note = f"no price: {target.model} has no size bracket in the Together catalog; {assumed}"
+    elif price is None:
+        note = f"no price for the {bracket.name} bracket ({method.upper()}, LoRA): {bracket.note} Tokens: {assumed}"
+    else:
+        published = bracket.price_as_of or "undated"
+        note = (f"USD at Together's {bracket.name} {method.upper()} LoRA rate ({published}; "
+                f"{', '.join(bracket.sources) or 'no source given'}); {assumed}; validation tokens are billed "
+                "n_evals times on top")
+    billed = per_epoch * epochs_used if per_epoch is not None else None
+    return {"epochs": epochs_used if counted else None,
+            "epochs_source": ("given" if epochs else "Together's default (n_epochs 1)") if counted else None,
+            "billed_tokens": billed, "price_per_1m_tokens": price,
+            "estimated_cost_usd": cost_usd(billed, price) if billed is not None else None,
+            "price_bracket": bracket.name if bracket else None,
+            "cost_note": note}
 
 
 def _azure_price(info: ModelInfo | None, wanted: str | None, fmt: str, role: str,

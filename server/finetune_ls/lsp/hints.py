@@ -13,6 +13,7 @@ from finetune_ls.core.depth import as_checked
 from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, line_shape, shape_format
+from finetune_ls.core.targets import OPEN_WEIGHT, TARGETS, target_info
 from finetune_ls.lsp.arguments import Arguments, is_number
 from finetune_ls.lsp.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, command_document, for_document, guarded, server
@@ -21,6 +22,7 @@ from finetune_ls.lsp.state import OpenDocument
 SUMMARY_REQUEST = "finetune/summary"
 SELECT_MODEL = "finetune.selectModel"
 SELECT_EPOCHS = "finetune.selectEpochs"
+SELECT_TARGET = "finetune.selectTarget"
 EPOCH_CHOICES = ["auto", "1", "2", "3", "4", "5", "8", "10"]
 
 
@@ -64,8 +66,17 @@ def inlay_hints(ls: FinetuneServer, state: OpenDocument, params: types.InlayHint
         hints.append(types.InlayHint(
             position=types.Position(line, from_code_points(text, len(text), state.document.encoding)),
             label=label, kind=types.InlayHintKind.Type, padding_left=True,
-            tooltip="Tokens of this example, counted with the model's tokenizer (finetune-ls)."))
+            tooltip=_counted_with(state.check.plan.context, "Tokens of this example, counted")))
     return hints
+
+
+def _counted_with(context, prefix: str) -> str:
+    """How a count was made: tiktoken's encoding, or the model's own template and tokenizer."""
+    tokenizer = context.tokenizer
+    if tokenizer is None:
+        return f"{prefix} with the model's tokenizer (finetune-ls)."
+    return (f"{prefix}: rendered with {tokenizer.model}'s chat template ({tokenizer.source}: {tokenizer.where}) "
+            f"and its tokenizer, as {target_info(context.target).name} sees it (finetune-ls).")
 
 
 # ---------------------------------------------------------------- hover
@@ -98,9 +109,17 @@ def breakdown(state: OpenDocument, line: int, value: dict) -> str:
     lines = [f"**Example on line {line + 1}: {counted.total:,} tokens**, {counted.trained:,} trained", "", *rows, ""]
     rest = counted.total - sum(count for _, count in counted.messages)
     if rest:
-        lines.append(f"Plus {rest:,} tokens of overhead and tools definitions.")
-    lines.append(f"Counted with `{context.encoding}` for `{context.model}`"
-                 + (" (estimated: images or tools)" if counted.estimated else "") + ".")
+        lines.append(f"Plus {rest:,} tokens of the chat template's own (start, system preamble) and tools."
+                     if context.tokenizer is not None else f"Plus {rest:,} tokens of overhead and tools definitions.")
+    if context.tokenizer is not None:
+        if counted.error:
+            lines.append(f"The chat template refused this example: {counted.error}")
+        lines.append(f"Rendered with `{context.tokenizer.model}`'s chat template ({context.tokenizer.source}: "
+                     f"`{context.tokenizer.where}`), as {target_info(context.target).name} sees it"
+                     + (f"; max_seq_length {context.context_limit:,}" if context.context_limit else "") + ".")
+    else:
+        lines.append(f"Counted with `{context.encoding}` for `{context.model}`"
+                     + (" (estimated: images or tools)" if counted.estimated else "") + ".")
     too_long = next((f for f in state.check.line_result(line).findings if f.code == "example-too-long"), None)
     if too_long is not None:
         lines += ["", f"⚠ {too_long.message}"]
@@ -120,6 +139,9 @@ def code_lens(ls: FinetuneServer, state: OpenDocument, params: types.CodeLensPar
     lenses = [types.CodeLens(range=top, command=types.Command(title=summary_line(summary), command=""))]
     lenses.append(types.CodeLens(range=top, command=types.Command(
         title=f"Model: {short_model(model)}", command=SELECT_MODEL, arguments=[state.uri])))
+    target = summary.get("target") or "openai"
+    lenses.append(types.CodeLens(range=top, command=types.Command(
+        title=f"Target: {target_info(target).name}", command=SELECT_TARGET, arguments=[state.uri])))
     if summary.get("epochs") is not None:
         lenses.append(types.CodeLens(range=top, command=types.Command(
             title=f"Epochs: {summary['epochs']}", command=SELECT_EPOCHS, arguments=[state.uri])))
@@ -137,6 +159,8 @@ def short_model(model: str) -> str:
 
 def summary_line(summary: dict) -> str:
     """1,204 examples · 2.31M tokens · gpt-4.1-mini × 3 epochs ≈ $34.60"""
+    if summary.get("target") in OPEN_WEIGHT:
+        return _open_weight_line(summary)
     pieces = [f"{summary.get('examples', 0):,} examples"]
     if summary.get("tokens") is not None:
         pieces.append(f"{short_number(summary['tokens'])} tokens")
@@ -154,6 +178,30 @@ def summary_line(summary: dict) -> str:
                 if "unconfirmed" in (summary.get("cost_note") or "") else f" at ${summary['price_per_1m_tokens']:g}/1M"
     elif summary.get("cost_note"):
         text += f" ({summary['cost_note']})"
+    return text
+
+
+def _open_weight_line(summary: dict) -> str:
+    """1,204 examples · 2.31M tokens · Qwen/Qwen3-8B on TRL · max_length 1024 (· 3 over)"""
+    trainer = target_info(summary["target"])
+    pieces = [f"{summary.get('examples', 0):,} examples"]
+    if summary.get("tokens") is not None:
+        pieces.append(f"{short_number(summary['tokens'])} tokens")
+    elif summary.get("tokenizer") is None:
+        pieces.append("tokens not counted (no tokenizer)")
+    pieces.append(f"{summary.get('model') or 'no model'} on {trainer.name}")
+    length = summary.get("max_seq_length")
+    setting = trainer.max_seq_length_setting or "max_seq_length"
+    pieces.append(f"{setting} {length}" if length else f"{setting} unknown")
+    if summary.get("over_limit"):
+        pieces.append(f"{summary['over_limit']:,} over")
+    if summary.get("epochs") is not None:
+        pieces.append(f"× {summary['epochs']} epochs")
+    text = " · ".join(pieces)
+    if summary.get("estimated_cost_usd") is not None:
+        text += f" ≈ ${summary['estimated_cost_usd']:,.2f}"
+    elif trainer.kind == "hosted":
+        text += " (no price in the catalog)"
     return text
 
 
@@ -197,8 +245,9 @@ async def select_model(ls: FinetuneServer, *args) -> dict | None:
         return state
     if model is None:
         fmt = state.current_report().format
-        choices = [m.id for m in ls.catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
-            ls.catalog).resolved_today())] or sorted(ls.catalog.models)
+        catalog = state.check.settings.resolved_catalog()  # this file's target's (its lens may have changed it)
+        choices = [m.id for m in catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
+            catalog).resolved_today())] or sorted(catalog.models)
         model = await _choose(ls, "Estimate costs for which model?", choices)
         if model is None:
             return None
@@ -206,6 +255,27 @@ async def select_model(ls: FinetuneServer, *args) -> dict | None:
     ls.recheck(state)
     ls.refresh_views()
     return {"model": model}
+
+
+@server.command(SELECT_TARGET)
+async def select_target(ls: FinetuneServer, *args) -> dict | None:
+    """Arguments: uri, target (asked for when not given). Sets this file's target, as the
+    Model lens sets its model; the file is checked again for it."""
+    given = Arguments(SELECT_TARGET, args, ("uri", "target"))
+    uri, target = given.uri(), given.text("target", None, choices=TARGETS)
+    state = command_document(ls, SELECT_TARGET, uri)
+    if isinstance(state, dict):
+        return state
+    if target is None:
+        by_name = {target_info(name).name: name for name in TARGETS}
+        chosen = await _choose(ls, "Where will this file be trained?", list(by_name))
+        if chosen is None:
+            return None
+        target = by_name.get(chosen, chosen)
+    state.overrides["target"] = target
+    ls.recheck(state)
+    ls.refresh_views()
+    return {"target": target}
 
 
 @server.command(SELECT_EPOCHS)

@@ -165,7 +165,9 @@ async def stats(ls: FinetuneServer, *args) -> dict:
     given = Arguments("finetune.stats", args, ("uri", "model"))
     uri, model = given.uri(), given.text("model", None)
     path, _, source, _, _ = await _document(ls, uri)
-    numbers = compute_stats(source.lines, model or ls.settings.model)
+    state = ls.documents.get(uri)  # an open file's own target and model (its lenses), as its check counts
+    settings = ls._check_settings(state.role, state.overrides) if state else ls._check_settings("training")
+    numbers = compute_stats(source.lines, model or settings.model, settings)
     return {**stats_json(numbers), "table": stats_table(numbers, os.path.basename(path)),
             "histogram": histogram_svg(numbers.per_example_tokens, f"Tokens per example: {os.path.basename(path)}",
                                        f"tokens ({numbers.encoding})")}

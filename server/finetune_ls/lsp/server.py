@@ -11,6 +11,7 @@ import functools
 import inspect
 import logging
 import traceback
+from dataclasses import replace
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -74,6 +75,9 @@ class FinetuneServer(LanguageServer):
         settings = self.settings.check_settings(self.catalog, role)
         for key, value in (overrides or {}).items():
             setattr(settings, key, value)
+        if (overrides or {}).get("target"):  # this file's target (its lens): that target's catalog and provider
+            settings.catalog, _ = self.settings.catalog_or_problem(settings.target)
+            settings.provider = replace(self.settings, target=settings.target).hosted_provider
         return settings
 
     # ------------------------------------------------------------ documents

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from finetune_ls.api.connection import Provider
 from finetune_ls.core.catalog import CatalogError, ModelCatalog, bundled_catalog
 from finetune_ls.core.engine import TRAINING, VALIDATION, CheckSettings
+from finetune_ls.core.targets import TARGETS, TRAIN_ON, TRAIN_ON_EOS, target_info
 
 SECTION = "finetune"
 DEFAULT_MAX_FILE_MB = 200.0
@@ -54,6 +55,16 @@ class ServerSettings:
     # Ghost text from a fine-tuned model in assistant slots: "invoked" (on request), "automatic", "off".
     inline_completion: str = "invoked"
     inline_model: str | None = None  # default: the last fine-tuned model in the workspace's ledger
+    # Where files are trained (docs/open-weight.md): a target, and for open-weight targets the
+    # model's tokenizer folder, a chat template, and the trainer's settings that change what is counted.
+    target: str | None = None  # openai | azure | together | trl | axolotl | unsloth; None: the provider's
+    tokenizer: str | None = None
+    chat_template: str | None = None
+    max_seq_length: int | None = None
+    train_on: str | None = None
+    roles_to_train: tuple[str, ...] | None = None
+    train_on_eos: str | None = None
+    packing: bool | None = None
 
     @classmethod
     def from_client(cls, value: object, base: ServerSettings | None = None) -> tuple[ServerSettings, list[str]]:
@@ -82,8 +93,17 @@ class ServerSettings:
                 changes[name] = checked
         return cls(**{**base.__dict__, **changes}), problems
 
-    def catalog_or_problem(self) -> tuple[ModelCatalog, str | None]:
-        catalog = bundled_catalog(self.provider)  # a user's catalog file merges on top of the provider's
+    @property
+    def hosted_provider(self) -> str:
+        """The provider a hosted target names (azure, openai); else the provider setting."""
+        if self.target == "azure":
+            return "azure"
+        return "openai" if self.target == "openai" and self.provider == "azure" else self.provider
+
+    def catalog_or_problem(self, target: str | None = None) -> tuple[ModelCatalog, str | None]:
+        """The catalog of the target (this file's, else the setting's), with the user's file on top."""
+        target = target or self.target or ("azure" if self.hosted_provider == "azure" else "openai")
+        catalog = bundled_catalog(target_info(target).catalog)  # a user's catalog file merges on top
         if not self.catalog:
             return catalog, None
         try:
@@ -92,8 +112,11 @@ class ServerSettings:
             return catalog, str(problem)
 
     def check_settings(self, catalog: ModelCatalog, role: str = TRAINING) -> CheckSettings:
-        return CheckSettings(model=self.model, method=self.method, epochs=self.epochs, provider=self.provider,
-                             catalog=catalog, role=role, privacy=self.privacy, training_type=self.training_type)
+        return CheckSettings(model=self.model, method=self.method, epochs=self.epochs, provider=self.hosted_provider,
+                             catalog=catalog, role=role, privacy=self.privacy, training_type=self.training_type,
+                             target=self.target, tokenizer=self.tokenizer, chat_template=self.chat_template,
+                             max_seq_length=self.max_seq_length, train_on=self.train_on,
+                             roles_to_train=self.roles_to_train, train_on_eos=self.train_on_eos, packing=self.packing)
 
     def provider_config(self) -> Provider:
         return Provider(kind=self.provider, base_url=self.base_url, azure_endpoint=self.azure_endpoint,
@@ -140,6 +163,27 @@ class _Problem:
 _CONNECTION = ("base_url", "azure_endpoint", "api_version", "organization", "project", "key_file", "inline_model",
                "azure_subscription", "azure_resource_group", "azure_account", "azure_management_endpoint")
 TRAINING_TYPES = ("Standard", "GlobalStandard", "Developer")
+_OPEN_WEIGHT = ("target", "tokenizer", "chat_template", "max_seq_length", "train_on", "roles_to_train",
+                "train_on_eos", "packing")
+
+
+def _check_open_weight(name: str, value: object) -> object:
+    """The target and the trainer's settings (null or empty: the trainer's default)."""
+    if name == "target":
+        return value if value in TARGETS else _Problem("must be " + ", ".join(TARGETS))
+    if name in ("tokenizer", "chat_template"):
+        return value if isinstance(value, str) else _Problem("must be a path (a string)")
+    if name == "max_seq_length":
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else \
+            _Problem("must be a positive whole number of tokens")
+    if name == "train_on":
+        return value if value in TRAIN_ON else _Problem("must be " + ", ".join(TRAIN_ON))
+    if name == "train_on_eos":
+        return value if value in TRAIN_ON_EOS else _Problem("must be " + ", ".join(TRAIN_ON_EOS))
+    if name == "roles_to_train":
+        ok = isinstance(value, list) and value and all(isinstance(item, str) and item for item in value)
+        return tuple(value) if ok else _Problem("must be a list of roles, such as [\"assistant\"]")
+    return value if isinstance(value, bool) else _Problem("must be true or false")  # packing
 
 
 def _snake(key: str) -> str:
@@ -148,8 +192,10 @@ def _snake(key: str) -> str:
 
 def _check(name: str, value: object) -> object:
     """The value, converted, or a _Problem saying what is wrong with it."""
-    if name in ("model", "catalog", "method") + _CONNECTION and value in ("", None):
+    if name in ("model", "catalog", "method") + _CONNECTION + _OPEN_WEIGHT and value in ("", None):
         return None
+    if name in _OPEN_WEIGHT:
+        return _check_open_weight(name, value)
     if name in ("model", "catalog", "validation_glob") + _CONNECTION:
         return value if isinstance(value, str) else _Problem("must be a string")
     if name == "method":
