@@ -61,10 +61,16 @@ export async function installedFrom(venv: string): Promise<string | undefined> {
   }
 }
 
+/** Targets whose tokens come from the model's own Hugging Face tokenizer (data/targets.json). */
+const OPEN_WEIGHT_TARGETS = ["together", "trl", "axolotl", "unsloth"];
+
 /** The extras the server needs for these settings: "azure" (azure-identity, for Entra ID
- * sign-in and the management API's deployments) when the provider is Azure. */
-export function serverExtras(provider: string | null | undefined): string[] {
-  return provider === "azure" ? ["azure"] : [];
+ * sign-in and the management API's deployments) when the provider is Azure; "hf"
+ * (huggingface_hub: the Hugging Face cache and downloads of tokenizers) for an open-weight target. */
+export function serverExtras(provider: string | null | undefined, target?: string | null): string[] {
+  const extras = provider === "azure" ? ["azure"] : [];
+  if (target && OPEN_WEIGHT_TARGETS.includes(target)) extras.push("hf");
+  return extras;
 }
 
 /** The wheel's name and extras a marker's first line records ("x.whl[azure]" -> name, ["azure"]). */

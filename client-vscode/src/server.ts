@@ -45,9 +45,10 @@ export class Server implements vscode.Disposable {
   }
 
   /** Whether the settings now need extras the running server was not started with (provider
-   * azure needs azure-identity): then a restart installs them. */
+   * azure needs azure-identity, an open-weight target huggingface_hub): then a restart installs them. */
   needsExtras(): boolean {
-    const wanted = serverExtras(vscode.workspace.getConfiguration("finetune").get<string>("provider"));
+    const config = vscode.workspace.getConfiguration("finetune");
+    const wanted = serverExtras(config.get<string>("provider"), config.get<string | null>("target"));
     return wanted.some((extra) => !this.extras.includes(extra));
   }
 
@@ -105,7 +106,7 @@ export class Server implements vscode.Disposable {
       storage: this.context.globalStorageUri.fsPath,
       wheel: bundledWheel(this.context),
       logLevel: config.get<string>("server.logLevel") ?? "info",
-      extras: (this.extras = serverExtras(config.get<string>("provider"))),
+      extras: (this.extras = serverExtras(config.get<string>("provider"), config.get<string | null>("target"))),
     };
   }
 

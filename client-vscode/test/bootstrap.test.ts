@@ -124,6 +124,9 @@ test("the azure extra is installed for provider azure, once, and kept when it is
   try {
     assert.deepEqual(serverExtras("azure"), ["azure"]);
     assert.deepEqual(serverExtras("openai"), []);
+    assert.deepEqual(serverExtras("openai", "trl"), ["hf"]);
+    assert.deepEqual(serverExtras("azure", "together"), ["azure", "hf"]);
+    assert.deepEqual(serverExtras("openai", "openai"), []);
     const python = script(FAKE_PYTHON);
     const venv = join(folder, "venv");
     const wheel = "/x/finetune_ls-0.1.0-py3-none-any.whl";
