@@ -189,7 +189,7 @@ def test_a_hub_that_cannot_be_reached_falls_through_to_the_bundled_tokenizer(tmp
         endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
     env = hf_env(tmp_path, endpoint, offline=False)
     qwen, done = resolve("Qwen/Qwen3-8B", env)
-    assert (qwen["source"], qwen["where"]) == ("bundled", "bundled (Apache-2.0, Qwen3)")
+    assert (qwen["source"], qwen["where"]) == ("bundled", "Qwen3, Apache-2.0")
     assert "Retrying" not in done.stderr
     llama, _ = resolve("meta-llama/Llama-3.1-8B", env)
     assert f"the Hugging Face Hub ({endpoint}) could not be reached" in llama["error"]
@@ -200,7 +200,7 @@ def test_offline_with_nothing_cached_qwen3_is_bundled_and_llama_is_unavailable(t
     Qwen3 yes, Llama no). With HF_HUB_OFFLINE nothing is asked of the Hub."""
     env = hf_env(tmp_path, hub.endpoint, offline=True)
     qwen, _ = resolve("Qwen/Qwen3-8B", env)
-    assert (qwen["source"], qwen["where"]) == ("bundled", "bundled (Apache-2.0, Qwen3)")
+    assert (qwen["source"], qwen["where"]) == ("bundled", "Qwen3, Apache-2.0")
     llama, _ = resolve("meta-llama/Llama-3.1-8B", env)
     message = llama["error"]
     assert message.startswith("no tokenizer for meta-llama/Llama-3.1-8B: ")

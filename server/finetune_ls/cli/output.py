@@ -13,6 +13,7 @@ from finetune_ls.core.engine import FileReport
 from finetune_ls.core.findings import Finding, Severity
 from finetune_ls.core.rules import RULES
 from finetune_ls.core.targets import target_info
+from finetune_ls.core.hf_tokenizer import source_phrase
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -205,7 +206,8 @@ def _open_weight_rows(summary: dict) -> list[tuple[str, str]]:
     rows = [("target", f"{trainer.name} ({setting} {_number(length) if length else 'unknown'}, {past}; packing "
                        f"{'on' if summary.get('packing') else 'off'})")]
     tokenizer = summary.get("tokenizer")
-    rows.append(("tokenizer", f"{tokenizer['model']}'s own, from {tokenizer['source']} ({printable(tokenizer['where'])})"
+    rows.append(("tokenizer", f"{tokenizer['model']}'s own, from "
+                              f"{printable(source_phrase(tokenizer['source'], tokenizer['where']))}"
                  if tokenizer else "not loaded: tokens not counted"))
     return rows
 
@@ -221,7 +223,8 @@ def write_summary(report: FileReport, out: TextIO, color: bool) -> None:
             rows.append(("longest example", f"line {longest['line']}, {_number(longest['tokens'])} tokens"))
         open_weight = "tokenizer" in summary  # an open-weight target: the trainer's sequence length
         context = summary.get("max_seq_length") if open_weight else summary.get("training_context")
-        limit = "max_seq_length" if open_weight else "training context"
+        limit = (target_info(summary["target"]).max_seq_length_setting or "max_seq_length") if open_weight \
+            else "training context"
         rows.append(("over the limit", f"{summary.get('over_limit', 0)}"
                      + (f" ({limit} {_number(context)})" if context else " (context unknown)")))
     if "tokenizer" in summary:

@@ -42,7 +42,7 @@ class ResolvedTokenizer:
     tokenizer_file: str  # absolute path of tokenizer.json (tokenizer.json.gz for a bundled one)
     config_file: str | None  # absolute path of tokenizer_config.json (the chat template is there)
     source: str  # folder | cache | download | bundled
-    # the folder, the cache snapshot folder, "downloaded from <endpoint>/<repo>", "bundled (Apache-2.0, Qwen3)"
+    # the folder, the cache snapshot folder, "downloaded from <endpoint>/<repo>", "Qwen3, Apache-2.0" (bundled)
     where: str
     digest: str  # of the two files' contents: a new tokenizer is a new cache key
     template_file: str | None = None  # a .jinja that replaces the tokenizer's own chat template
@@ -153,7 +153,7 @@ def _resolve(model: str, folder: str | None, template_file: str | None) -> Resol
     if bundled:
         template = template_file or (str(bundled.template_file) if bundled.template_file else None)
         return _resolved(model, str(bundled.tokenizer_file), str(bundled.config_file) if bundled.config_file else None,
-                         "bundled", f"bundled ({bundled.licence}, {bundled.name})", template)
+                         "bundled", f"{bundled.name}, {bundled.licence}", template)
     if refused:  # gated or private: what to do about it is the whole message
         raise TokenizerUnavailable(f"{refused}, or name its folder with --tokenizer")
     tried.append(f"not among the tokenizers bundled with finetune-ls ({bundled_names()})")
@@ -192,4 +192,14 @@ def load_tokenizer(resolved: ResolvedTokenizer) -> LoadedTokenizer:
     return loaded
 
 
-__all__ = ["LoadedTokenizer", "ResolvedTokenizer", "TokenizerUnavailable", "load_tokenizer", "resolve_tokenizer"]
+_SOURCE_WORDS = {"folder": "the folder {where}", "cache": "the Hugging Face cache ({where})", "download": "{where}",
+                 "bundled": "the copy bundled with finetune-ls ({where})"}
+
+
+def source_phrase(source: str, where: str) -> str:
+    """Where a tokenizer was found, as messages say it: "the folder /m/Qwen3-8B", "the copy
+    bundled with finetune-ls (Qwen3, Apache-2.0)"."""
+    return _SOURCE_WORDS.get(source, source + " ({where})").format(where=where)
+
+
+__all__ = ["source_phrase", "LoadedTokenizer", "ResolvedTokenizer", "TokenizerUnavailable", "load_tokenizer", "resolve_tokenizer"]

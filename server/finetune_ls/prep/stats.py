@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from finetune_ls.core.analysis import FileContext, counter_for
 from finetune_ls.core.engine import CheckSettings, plan_check
+from finetune_ls.core.hf_tokenizer import source_phrase
 from finetune_ls.core.shapes import PREFERENCE, PROMPT_COMPLETION
 from finetune_ls.core.tokens import ExampleTokens
 from finetune_ls.prep.source import Line
@@ -152,7 +153,7 @@ def stats_table(stats: Stats, path: str) -> str:
         rows.append(row("target", stats.target))
     if stats.encoding:
         tokenizer = stats.tokenizer
-        rows += [row("tokenizer", f"{stats.model}'s own, from {tokenizer['source']} ({tokenizer['where']})"
+        rows += [row("tokenizer", f"{stats.model}'s own, from {source_phrase(tokenizer['source'], tokenizer['where'])}"
                      if tokenizer else f"{stats.encoding} ({stats.model})"),
                  row("tokens per example", spread(stats.tokens)),
                  row("tokens", f"{stats.total_tokens:,} (trained {stats.trained_tokens:,})")]
