@@ -12,9 +12,13 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 
+from collections.abc import Sequence
+
 from finetune_ls.core.analysis import (
-    EXAMPLE, UNPARSED, FileContext, LineResult, analyze_line, count_plain, parse, plain_example,
+    EXAMPLE, UNPARSED, FileContext, LineResult, PlainExample, analyze_line, count_plain, counter_for, parse,
+    plain_example,
 )
+from finetune_ls.core.shapes import CHAT
 from finetune_ls.core.codec import decode_result, encode_result
 
 CLEAN_LENGTH = 6
@@ -31,10 +35,48 @@ def line_entry(raw: bytes | str, ctx: FileContext) -> tuple:
                 return count_plain(example, ctx)
         except Exception:  # noqa: BLE001 - the full analysis below never raises and reports it
             pass
+    return _analysed_entry(raw, ctx, value)
+
+
+def _analysed_entry(raw: bytes | str, ctx: FileContext, value: object) -> tuple:
     result = analyze_line(raw, 0, ctx, value)
     if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
         return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
     return encode_result(result)
+
+
+def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
+    """The entries of many lines, as `line_entry` gives them one by one. For an open-weight target
+    the plain examples' tokens are counted together (TemplateCounter.plain_batch): encoding the
+    renderings is most of the check, and one call of the tokenizer costs less than one per line."""
+    counter = counter_for(ctx) if ctx.tokenizer is not None and ctx.encoding is not None else None
+    if counter is None or not hasattr(counter, "plain_batch") or ctx.keep_text:
+        return [line_entry(raw, ctx) for raw in lines]
+    entries: list = [None] * len(lines)
+    plain: list[tuple[int, PlainExample]] = []
+    for index, raw in enumerate(lines):
+        value = parse(raw)
+        example = None
+        if value is not UNPARSED:
+            try:
+                example = plain_example(value, raw, ctx)
+            except Exception:  # noqa: BLE001 - the full analysis never raises and reports it
+                example = None
+        if example is None:
+            entries[index] = _analysed_entry(raw, ctx, value)
+        else:
+            plain.append((index, example))
+    trained_roles = ("assistant",) if ctx.format == CHAT else ()
+    try:
+        counts = counter.plain_batch([example.messages for _, example in plain], trained_roles)
+    except Exception:  # noqa: BLE001 - one by one: the full analysis reports what went wrong
+        counts = [None] * len(plain)
+    for (index, example), counted in zip(plain, counts):
+        if counted is None:
+            entries[index] = line_entry(lines[index], ctx)
+        else:
+            entries[index] = (counted[0], counted[1], example.width, example.width_utf16, example.digest, False)
+    return entries
 
 
 def is_clean(entry: tuple) -> bool:

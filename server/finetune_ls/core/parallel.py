@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 from finetune_ls.core.analysis import FileContext, counter_for
 from finetune_ls.core.cache import LineCache, line_key
-from finetune_ls.core.entries import Chunk, chunk_of, line_entry
+from finetune_ls.core.entries import Chunk, chunk_of, line_entries
 from finetune_ls.core.lines import split_lines_bytes
 from finetune_ls.core.regular_files import open_regular
 from finetune_ls.core.schemas import validator
@@ -87,9 +87,15 @@ def analyze_range(source: bytes | str, start: int, end: int, ctx: FileContext, c
     hashing = cache is not None or cached is not None
     keys = [line_key(raw) for raw in lines] if hashing else None
     entries: list = [None] * len(lines)
-    for number, raw in enumerate(lines):
+    missing = []  # the lines the cache does not hold, checked together (entries.line_entries)
+    for number in range(len(lines)):
         entry = cached.get(keys[number]) if cached is not None else None
-        entries[number] = entry if entry is not None else line_entry(raw, ctx)
+        if entry is None:
+            missing.append(number)
+        else:
+            entries[number] = entry
+    for number, entry in zip(missing, line_entries([lines[number] for number in missing], ctx)):
+        entries[number] = entry
     if cache is not None:
         cache.write_shard(index, dict(zip(keys, entries)))
     return chunk_of(entries)

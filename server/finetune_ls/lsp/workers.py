@@ -18,7 +18,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from finetune_ls.core.analysis import FileContext, token_counter
-from finetune_ls.core.entries import line_entry
+from finetune_ls.core.entries import line_entries
 from finetune_ls.core.parallel import default_jobs
 from finetune_ls.core.schemas import validator
 from finetune_ls.core.shapes import FORMATS
@@ -43,7 +43,7 @@ def _prepare() -> None:
 def entries_of(task: tuple[list[str], FileContext]) -> list[tuple]:
     """The entries of a chunk of lines (findings, and tokens when the context counts them)."""
     lines, ctx = task
-    return [line_entry(line, ctx) for line in lines]
+    return line_entries(lines, ctx)
 
 
 def worker_count() -> int:
