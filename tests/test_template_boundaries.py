@@ -70,7 +70,7 @@ def test_gpt_oss_boundaries_fall_between_its_turns():
 
 def test_a_buffered_loop_falls_back_on_the_contents(tmp_path):
     """A template whose loop writes into a `set` block yields nothing while it runs: every recorded
-    start is 0, which the check against one prefix rejects; the contents' ends give the boundaries."""
+    start is 0, so most contents are outside their recorded spans; the contents' ends give the boundaries."""
     template = tmp_path / "buffered.jinja"
     template.write_text("{% set out %}{% for m in messages %}<{{ m.role }}>{{ m.content }}</s>{% endfor %}"
                         "{% endset %}{{ out }}", encoding="utf-8")
@@ -84,7 +84,7 @@ def test_a_buffered_loop_falls_back_on_the_contents(tmp_path):
 
 @pytest.mark.parametrize("folder, template, target", [("qwen3", "qwen3.jinja", "trl"), ("qwen3", None, "axolotl"),
                                                       ("llama3_1", None, "trl")])
-def test_a_2000_message_conversation_counts_per_message_to_its_total(folder, template, target):
+def test_a_2000_message_conversation_counts_per_message_to_its_total(folder, template, target, monkeypatch):
     """Per-message counts (hover, detail) and axolotl's role spans of a 2,000-message line add up to its
     total (but for a BOS the template writes before the first message, in no message's count, as with
     prefix renderings); a 41-message one (under the limit: prefix renderings) counts the same per message both ways."""
@@ -98,12 +98,8 @@ def test_a_2000_message_conversation_counts_per_message_to_its_total(folder, tem
     assert 0 < tokens.trained <= tokens.total and (target == "trl" or tokens.trained < tokens.total)
     short = {"messages": _conversation(20)}
     by_prefixes = counter.count(short, CHAT, detail=True)
-    import finetune_ls.core.template_tokens as module
-    limit, module._PREFIX_LIMIT = module._PREFIX_LIMIT, 0
-    try:
-        by_one_rendering = counter.count(short, CHAT, detail=True)
-    finally:
-        module._PREFIX_LIMIT = limit
+    monkeypatch.setattr("finetune_ls.core.template_tokens._PREFIX_LIMIT", 0)
+    by_one_rendering = counter.count(short, CHAT, detail=True)
     assert by_one_rendering.messages == by_prefixes.messages
     assert by_prefixes.total - sum(count for _, count in by_prefixes.messages) == outside
     assert (by_one_rendering.total, by_one_rendering.trained) == (by_prefixes.total, by_prefixes.trained)

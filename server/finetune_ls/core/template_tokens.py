@@ -42,11 +42,12 @@ message within its own iteration (Qwen3's think insertion goes into the prefix's
 so it does not matter; Llama 3.1's and gemma3's system message, taken out of the loop, ends
 where the loop's first message starts). It differs where a template writes a message's closing
 in the next message's iteration: Qwen3 opens a run of tool results with the first and closes it
-with the last, so a tool result's separating newline goes to the next one, not to it. The
-recording is checked against the prefix without the last message (one more rendering, the
-difference may only be whitespace); a template whose loop does not yield as it goes (its
-output buffered in a macro or a `set` block) fails that check and falls back on where each
-message's content ends in the rendering.
+with the last, so a tool result's separating newline goes to the next one, not to it;
+DeepSeek-V3 closes a run of tool outputs (`<｜tool▁outputs▁end｜>`) in the next message's
+iteration, so those tokens go to the message after the run. The recording is checked: most
+messages' contents must be within their recorded spans (of those in the rendering at all); a
+template whose loop does not yield as it goes (its output buffered in a macro or a
+`set` block) fails that check and falls back on where each message's content ends.
 """
 
 from __future__ import annotations
@@ -240,14 +241,20 @@ class TemplateCounter:
         ends = list(rendering.starts[1:])
         if rendering.text != text or any(end is None for end in ends):
             return None
-        if any(b < a for a, b in zip([first] + ends, ends + [len(text)])):
+        bounds = [first] + ends + [len(text)]
+        if any(b < a for a, b in zip(bounds, bounds[1:])):
             return None
-        try:
-            checked = _align(text, self._render(messages[:-1], tools).text)
-        except TemplateRefused:
-            return ends
-        low, high = sorted((checked, ends[-1]))
-        return ends if not text[low:high].strip() else None
+        inside = outside = 0
+        for message, start, end in zip(messages, bounds, bounds[1:]):
+            content = message.get("content") if isinstance(message, dict) else None
+            content = content.strip() if isinstance(content, str) else ""
+            if content and text.find(content, start, end) != -1:
+                inside += 1
+            elif content and content in text:
+                outside += 1
+        # A template may move a content (gemma3 writes the system's into the first user turn); one
+        # whose loop did not yield as it went leaves most contents outside their recorded spans.
+        return ends if outside <= inside else None
 
     def _bos_text(self) -> str | None:
         return self._tokenizer.id_to_token(self._bos_ids[0]) if self._bos_ids else None
