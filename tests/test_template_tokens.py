@@ -269,7 +269,8 @@ def test_odd_values_are_findings_or_counts_never_exceptions(families, tmp_path):
     ]
     answers = [qwen.count(example, CHAT, detail=True) for example in odd]
     assert answers[0].error.startswith("Chat messages should be dicts")
-    assert answers[1].error is None and answers[1].total > 0
+    # transformers' tokenizer raises TypeError on a lone surrogate: TRL stops at the row
+    assert answers[1].error.startswith("the text holds an unpaired surrogate (\\ud800)") and answers[1].total == 0
     assert answers[3].error is None and answers[4].error.startswith("tools is a string that is not JSON")
     assert answers[5].error.startswith("Tools should either be a JSON schema")
     assert all(isinstance(a.total, int) for a in answers)

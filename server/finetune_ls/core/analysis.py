@@ -252,6 +252,9 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
 
     lenient = _lenient_parse(text)
     if lenient is not _FAILED:
+        # An open-weight target counts the value as the trainer reads it: its tokenizer refuses a lone
+        # surrogate (chat-template-error), where replacing it would count a row the trainer stops at.
+        as_read = lenient if ctx.tokenizer is not None else None
         lenient = _without_surrogates(lenient)  # jsonschema-rs and tiktoken need valid Unicode
         if message.startswith("number is infinity"):
             for start, end in out_of_range_numbers(text):
@@ -260,7 +263,7 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
             report.add(R.INVALID_UNICODE_ESCAPE, f"{match.group()} is half of a surrogate pair and encodes no "
                        "character; strict JSON parsers reject it. Remove it or write the whole pair.",
                        columns=(match.start(), match.end()))
-        return _parsed(lenient, text, line, ctx, report)
+        return _parsed(lenient, text, line, ctx, report, counted=as_read)
 
     diagnosis = diagnose(text)
     for problem in diagnosis.problems:
@@ -368,7 +371,8 @@ def _digest(value: object, raw: bytes | str, deep: bool) -> bytes:
     return hashlib.sha256(b"deep\0" + text).digest()[:16]
 
 
-def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report: LineReport | None) -> LineResult:
+def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report: LineReport | None,
+            counted: object = None) -> LineResult:
     deep = False
     if may_nest_deeper(raw):
         depth = nesting_depth(value, stop=MAX_DEPTH)
@@ -377,6 +381,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             return _too_deep(text, report or LineReport(line, None, text))
         if depth > SAFE_DEPTH:
             value, deep = cut(value), True  # the schema and checks look nowhere near this deep
+            counted = None if counted is None else cut(counted)
     shape = line_shape(value, ctx.target)
     fmt = shape_format(shape, ctx.format, ctx.target)
     if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt) \
@@ -407,7 +412,8 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
     if ctx.encoding is not None:
         # Per message only for lines that can be over the context (see clean_entry).
         # (open-weight counts render every prefix for detail: _too_long asks for it when over)
-        tokens = _count(value, fmt, ctx, detail=ctx.tokenizer is None and _may_exceed(raw, ctx))
+        tokens = _count(value if counted is None else counted, fmt, ctx,
+                        detail=ctx.tokenizer is None and _may_exceed(raw, ctx))
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
         if tokens.error is not None:
             report = report or LineReport(line, raw if isinstance(raw, bytes) else None,

@@ -9,6 +9,10 @@ and `render_jinja_template`; tokenization_utils_base.py, `apply_chat_template`),
   `dict` and `namespace`;
 - a `{% generation %}...{% endgeneration %}` block: its rendered text is output unchanged, and where
   it starts and ends in the rendering is recorded (the assistant mask of assistant-only loss);
+- (ours, not transformers') with `boundaries`, where the text rendered so far ends when a loop of the
+  template reaches each message: the last such position of message i is where the template starts
+  writing it (templates loop over `messages` or a slice of it, maybe more than once: Qwen3 reads it
+  backwards first, gpt-oss looks ahead), which gives every message's start from one rendering;
 - the variables: the tokenizer's named special tokens (bos_token, eos_token, unk_token, sep_token,
   pad_token, cls_token, mask_token: those set), then `messages`, `tools`, `documents`,
   `add_generation_prompt` and any extra keyword;
@@ -31,6 +35,7 @@ from datetime import datetime
 import jinja2
 import jinja2.ext
 import jinja2.nodes
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 SPECIAL_TOKEN_NAMES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
@@ -46,6 +51,7 @@ class TemplateRefused(Exception):
 class Rendering:
     text: str
     generation: tuple[tuple[int, int], ...] = ()  # character spans of {% generation %} blocks
+    starts: tuple[int | None, ...] = ()  # with `boundaries`: where a loop last reached each message
 
 
 # Where the text rendered so far ends, while a rendering is tracked: the generation block's
@@ -70,6 +76,43 @@ class _GenerationBlocks(jinja2.ext.Extension):
             start = yielded[0]
             spans.append((start, start + len(text)))
         return text
+
+
+# While a rendering records message boundaries: (yielded, {id(message): index}, positions).
+_boundaries: ContextVar[tuple | None] = ContextVar("finetune_ls_message_boundaries", default=None)
+
+
+def _reached(item) -> None:
+    recording = _boundaries.get()
+    if recording is not None:
+        yielded, indexes, positions = recording
+        index = indexes.get(id(item))
+        if index is not None:
+            positions[index] = yielded[0]
+
+
+class _RecordingLoop(LoopContext):
+    """A `{% for %}` that uses `loop`: the item is recorded when its iteration starts (not when
+    `loop.last` peeks at it during the previous one)."""
+
+    def __next__(self):
+        item, loop = super().__next__()
+        _reached(item)
+        return item, loop
+
+
+class _RecordingMessages(list):
+    """`messages` while boundaries are recorded: a plain `{% for %}` over it, or over a slice of it
+    (Llama 3.1 and gemma3 loop over messages[1:]), records each message as it is fetched."""
+
+    def __iter__(self):
+        for item in list.__iter__(self):
+            _reached(item)
+            yield item
+
+    def __getitem__(self, key):
+        value = list.__getitem__(self, key)
+        return _RecordingMessages(value) if isinstance(key, slice) else value
 
 
 def _raise_exception(message):
@@ -169,19 +212,27 @@ class ChatTemplate:
         self.has_generation = bool(_GENERATION_TAG.search(source))
         self._variables = {name: value for name, value in special_tokens.items() if value is not None}
         self._template = _environment().from_string(source)  # TemplateSyntaxError: the caller's to report
+        # The compiled template's module names jinja's LoopContext; ours records boundaries too (it
+        # does nothing while no rendering records them).
+        self._template.root_render_func.__globals__["LoopContext"] = _RecordingLoop
 
     def render(self, messages: list, tools: object = None, add_generation_prompt: bool = False,
-               track: bool = False, **kwargs) -> Rendering:
-        """The text (and with `track`, the generation spans). Raises TemplateRefused."""
+               track: bool = False, boundaries: bool = False, **kwargs) -> Rendering:
+        """The text (with `track`, the generation spans; with `boundaries`, the messages' starts).
+        Raises TemplateRefused."""
         messages = normalized_messages(messages)
         tools = _tool_schemas(tools)
         variables = {**self._variables, **kwargs}
         try:
-            if not track:
+            if not (track or boundaries):
                 return Rendering(self._template.render(messages=messages, tools=tools, documents=None,
                                                        add_generation_prompt=add_generation_prompt, **variables))
-            yielded, spans = [0], []
-            token = _tracking.set((yielded, spans))
+            yielded, spans, positions = [0], [], [None] * len(messages)
+            tracking = _tracking.set((yielded, spans) if track else None)
+            recording = _boundaries.set((yielded, {id(m): i for i, m in enumerate(messages)}, positions)
+                                        if boundaries else None)
+            if boundaries:
+                messages = _RecordingMessages(messages)
             try:
                 pieces = []
                 for piece in self._template.generate(messages=messages, tools=tools, documents=None,
@@ -189,8 +240,9 @@ class ChatTemplate:
                     pieces.append(piece)
                     yielded[0] += len(piece)
             finally:
-                _tracking.reset(token)
-            return Rendering("".join(pieces), tuple(spans))
+                _tracking.reset(tracking)
+                _boundaries.reset(recording)
+            return Rendering("".join(pieces), tuple(spans), tuple(positions))
         except TemplateRefused:
             raise
         except RecursionError:

@@ -33,6 +33,21 @@ and DeepSeek-V3 (a BOS and the system prompt before the first turn) render prefi
 starts of the whole. The text before the first message's boundary (BOS, a preamble the template
 writes) belongs to no message. A prefix the template refuses (Qwen3's newer template raises
 without a user turn) falls back on where the message's content ends in the rendering.
+
+One rendering per prefix costs the square of the conversation's length (a 2,000-message line:
+seconds), so beyond _PREFIX_LIMIT messages the boundaries come from one rendering that records
+where the template's loop over `messages` starts each message (core/chat_template.py,
+`boundaries`). That is the same boundary as the prefix's end wherever a template writes each
+message within its own iteration (Qwen3's think insertion goes into the prefix's rendering only,
+so it does not matter; Llama 3.1's and gemma3's system message, taken out of the loop, ends
+where the loop's first message starts). It differs where a template writes a message's closing
+in the next message's iteration: Qwen3 opens a run of tool results with the first and closes it
+with the last, so a tool result's separating newline goes to the next one, not to it;
+DeepSeek-V3 closes a run of tool outputs (`<｜tool▁outputs▁end｜>`) in the next message's
+iteration, so those tokens go to the message after the run. The recording is checked: most
+messages' contents must be within their recorded spans (of those in the rendering at all); a
+template whose loop does not yield as it goes (its output buffered in a macro or a
+`set` block) fails that check and falls back on where each message's content ends.
 """
 
 from __future__ import annotations
@@ -49,6 +64,7 @@ from finetune_ls.core.tokens import ExampleTokens
 _CACHE_LIMIT = 4096
 _INSERTION_LIMIT = 512  # characters a template may insert into a prefix's last message (Qwen3: 19)
 _EOS_REACH = 3  # axolotl looks for a turn's EOS this many tokens past the turn's end
+_PREFIX_LIMIT = 48  # messages up to which boundaries come from one rendering per prefix (module docstring)
 
 
 class TemplateCounter:
@@ -118,17 +134,19 @@ class TemplateCounter:
 
     # ---------------------------------------------------------------- renderings
     def _render(self, messages: list, tools: object = None, add_generation_prompt: bool = False,
-                track: bool = False) -> Rendering:
+                track: bool = False, boundaries: bool = False) -> Rendering:
         if self.template is None:
             raise TemplateRefused(self._template_error)
-        return self.template.render(messages, tools, add_generation_prompt, track)
+        return self.template.render(messages, tools, add_generation_prompt, track, boundaries)
 
     def _encode(self, text: str, special: bool = False):
         """The tokenizer's encoding (`special`: with the special tokens it adds, such as a BOS)."""
         try:
             return self._tokenizer.encode(text, add_special_tokens=special)
-        except TypeError:  # a lone surrogate (from a \ud800 escape): not encodable as it is
-            return self._tokenizer.encode(text.encode("utf-8", "replace").decode("utf-8"), add_special_tokens=special)
+        except TypeError:
+            # A lone surrogate (a \ud800 escape with no pair): transformers' tokenizer raises TypeError
+            # (TextEncodeInput must be a str it can encode), so TRL's preprocessing stops at this row.
+            raise TemplateRefused(_surrogate_message(text)) from None
 
     def _conversation(self, messages: list, tools: object, path: tuple, tokens: ExampleTokens, detail: bool,
                       train: bool) -> None:
@@ -175,8 +193,10 @@ class TemplateCounter:
         for index, (start, end) in enumerate(spans):
             tokens.messages.append((path + (index,), bisect_left(starts, end) - bisect_left(starts, start)))
 
-    def _message_spans(self, messages: list, tools: object, text: str) -> list[tuple[int, int]]:
-        """Each message's (start, end) in the rendering, its template wrapping included (module docstring)."""
+    def _message_spans(self, messages: list, tools: object, text: str, add_generation_prompt: bool = False,
+                       prefix_limit: int | None = None) -> list[tuple[int, int]]:
+        """Each message's (start, end) in the rendering, its template wrapping included (module docstring).
+        `text` is the rendering of `messages` (with `add_generation_prompt` as given)."""
         try:
             first = _align(text, self._render([], tools).text)
         except TemplateRefused:
@@ -184,13 +204,22 @@ class TemplateCounter:
         bos = self._bos_text()
         if first == 0 and bos and text.startswith(bos):
             first = len(bos)
+        limit = _PREFIX_LIMIT if prefix_limit is None else prefix_limit
+        recorded = None
+        if len(messages) > limit:
+            recorded = self._recorded_ends(messages, tools, text, add_generation_prompt, first)
         ends = []
         start = first
         for j in range(1, len(messages)):
-            try:
-                end = _align(text, self._render(messages[:j], tools).text)
-            except TemplateRefused:
+            if recorded is not None:
+                end = recorded[j - 1]
+            elif len(messages) > limit:
                 end = _content_end(text, messages[j - 1], start)
+            else:
+                try:
+                    end = _align(text, self._render(messages[:j], tools).text)
+                except TemplateRefused:
+                    end = _content_end(text, messages[j - 1], start)
             end = max(end, start)
             ends.append(end)
             start = end
@@ -201,6 +230,31 @@ class TemplateCounter:
             spans.append((start, end))
             start = end
         return spans
+
+    def _recorded_ends(self, messages, tools, text, add_generation_prompt, first) -> list[int] | None:
+        """Where messages 0..n-2 end (= where the next starts) as one rendering's loop records them;
+        None when the recording is incomplete or fails the check (module docstring)."""
+        try:
+            rendering = self._render(messages, tools, add_generation_prompt, boundaries=True)
+        except TemplateRefused:
+            return None
+        ends = list(rendering.starts[1:])
+        if rendering.text != text or any(end is None for end in ends):
+            return None
+        bounds = [first] + ends + [len(text)]
+        if any(b < a for a, b in zip(bounds, bounds[1:])):
+            return None
+        inside = outside = 0
+        for message, start, end in zip(messages, bounds, bounds[1:]):
+            content = message.get("content") if isinstance(message, dict) else None
+            content = content.strip() if isinstance(content, str) else ""
+            if content and text.find(content, start, end) != -1:
+                inside += 1
+            elif content and content in text:
+                outside += 1
+        # A template may move a content (gemma3 writes the system's into the first user turn); one
+        # whose loop did not yield as it went leaves most contents outside their recorded spans.
+        return ends if outside <= inside else None
 
     def _bos_text(self) -> str | None:
         return self._tokenizer.id_to_token(self._bos_ids[0]) if self._bos_ids else None
@@ -247,6 +301,7 @@ class TemplateCounter:
         tokens the two share from the start (`common_prefix_length`, the shortest over the answers),
         each answer the rest. Strings are tokenized with the tokenizer's special tokens (its BOS)."""
         tokens = ExampleTokens()
+        _same_shapes([(_name(prompt_path), prompt)] + [(_name(path), answer) for path, answer in answers])
         conversational = isinstance(prompt, list) or any(isinstance(answer, list) for _, answer in answers)
         if conversational:
             prompt = prompt if isinstance(prompt, list) else []
@@ -262,7 +317,10 @@ class TemplateCounter:
         tokens.total = shared
         if detail:
             if conversational and prompt:
-                counts = self._message_counts(prompt, tools, self._render(prompt, tools, add_generation_prompt=True).text)
+                # Counted among the shared ids only: the prompt's own rendering may go further (its
+                # generation prompt) than what the answers' renderings share with it.
+                counts = self._message_counts(prompt, tools, self._render(prompt, tools, add_generation_prompt=True).text,
+                                              shared)
                 tokens.messages += [(prompt_path + (index,), count) for index, count in enumerate(counts)]
             elif not conversational:
                 tokens.messages.append((prompt_path, shared))
@@ -279,11 +337,12 @@ class TemplateCounter:
         unless the text ends with it."""
         return text if not self._eos or text.endswith(self._eos) else text + self._eos
 
-    def _message_counts(self, messages, tools, text) -> list[int]:
+    def _message_counts(self, messages, tools, text, shared: int) -> list[int]:
+        """Tokens per message of a prompt rendered with the generation prompt, among its first `shared`."""
         encoding = self._encode(text)
-        starts = [start for start, _ in encoding.offsets]
+        starts = [start for start, _ in encoding.offsets][:shared]
         return [bisect_left(starts, end) - bisect_left(starts, start)
-                for start, end in self._message_spans(messages, tools, text)]
+                for start, end in self._message_spans(messages, tools, text, add_generation_prompt=True)]
 
     def _openai_preference(self, example: dict, detail: bool) -> ExampleTokens:
         source = example.get("input") if isinstance(example.get("input"), dict) else {}
@@ -370,6 +429,28 @@ def _tools(example: dict) -> object:
         except ValueError as error:
             raise TemplateRefused(f"tools is a string that is not JSON ({error})") from None
     return tools
+
+
+def _name(path: tuple) -> str:
+    return ".".join(str(part) for part in path if not isinstance(part, int))
+
+
+def _same_shapes(parts: list[tuple[str, object]]) -> None:
+    """TRL takes a row as conversational or as text, all of it (trl/data_utils.py is_conversational
+    looks at one key; apply_chat_template then fails on a string, the tokenizer on a list)."""
+    lists = [name for name, value in parts if isinstance(value, list)]
+    strings = [name for name, value in parts if isinstance(value, str)]
+    if lists and strings:
+        both = "both" if len(lists) + len(strings) == 2 else "all"
+        raise TemplateRefused(f"{lists[0]} is a conversation and {strings[0]} a string: "
+                              f"TRL needs {both} as messages or {both} as text")
+
+
+def _surrogate_message(text: str) -> str:
+    found = next((char for char in text if "\ud800" <= char <= "\udfff"), None)
+    escape = f"\\u{ord(found):04x}" if found else "\\ud800"
+    return (f"the text holds an unpaired surrogate ({escape}), which the tokenizer refuses: "
+            "TRL stops at this row")
 
 
 def _common_ids(a: list[int], b: list[int]) -> int:
