@@ -132,7 +132,7 @@ def test_foreign_wording_names_the_target():
     """An Alpaca line for TRL is foreign-format, but not "not an OpenAI training format"."""
     report = check(_jsonl({"instruction": "Say hi", "output": "Hi!"}), target="trl")
     found = [f for f in report.findings if f.code == "foreign-format"]
-    assert found and "not a TRL training format" in found[0].message and "OpenAI" not in found[0].message
+    assert found and "not among the formats TRL trains on" in found[0].message and "OpenAI" not in found[0].message
 
 
 def test_messages_are_chat_for_open_targets():

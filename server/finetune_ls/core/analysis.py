@@ -226,6 +226,21 @@ def analyze_line(raw: bytes | str, line: int, ctx: FileContext, value: object = 
 
 
 # ------------------------------------------------------------------ broken lines
+def _trainer(ctx: FileContext) -> str:
+    """Who reads the file, as the syntax messages name it: an open-weight target by its
+    name; "OpenAI" for OpenAI and Azure (Azure's messages have always said OpenAI here)."""
+    return ctx.provider_name if ctx.target in OPEN_WEIGHT else "OpenAI"
+
+
+def _rejects(ctx: FileContext) -> str:
+    """What happens to a file with a line that is not JSON. Together's SDK checks that every
+    line is a JSON object (together/lib/utils/files.py _check_jsonl); TRL, axolotl and Unsloth
+    load the file with Hugging Face datasets, whose JSON reader stops at the line."""
+    if ctx.target not in OPEN_WEIGHT or ctx.target == "together":
+        return f"{_trainer(ctx)} rejects the file"
+    return f"{ctx.provider_name} cannot load the file (Hugging Face datasets' JSON reader stops at it)"
+
+
 def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDecodeError) -> LineResult:
     if isinstance(raw, bytes):
         try:
@@ -248,7 +263,7 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
     report = LineReport(line, None, text)
     message = str(error)
     if "depth limit" in message or "recursion" in message:
-        return _too_deep(text, report, fallback=error.pos)
+        return _too_deep(text, report, fallback=error.pos, trainer=_trainer(ctx))
 
     lenient = _lenient_parse(text)
     if lenient is not _FAILED:
@@ -258,14 +273,15 @@ def _broken(raw: bytes | str, line: int, ctx: FileContext, error: orjson.JSONDec
         lenient = _without_surrogates(lenient)  # jsonschema-rs and tiktoken need valid Unicode
         if message.startswith("number is infinity"):
             for start, end in out_of_range_numbers(text):
-                report.add(R.NUMBER_OUT_OF_RANGE, out_of_range_message(text[start:end]), columns=(start, end))
+                report.add(R.NUMBER_OUT_OF_RANGE, out_of_range_message(text[start:end], _trainer(ctx)),
+                           columns=(start, end))
         for match in _LONE_SURROGATE.finditer(text):
             report.add(R.INVALID_UNICODE_ESCAPE, f"{match.group()} is half of a surrogate pair and encodes no "
                        "character; strict JSON parsers reject it. Remove it or write the whole pair.",
                        columns=(match.start(), match.end()))
         return _parsed(lenient, text, line, ctx, report, counted=as_read)
 
-    diagnosis = diagnose(text)
+    diagnosis = diagnose(text, _trainer(ctx), _rejects(ctx))
     for problem in diagnosis.problems:
         if problem.delete_line:
             fix = make_fix(problem.fix_title or "Delete the line", report.delete_line())
@@ -324,7 +340,7 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
             crossing = crossing_column(diagnosis.repaired_text)
             at = diagnosis.to_original(crossing) if crossing is not None else None
             result.findings += _too_deep(text, LineReport(line, None, text), fallback=deepest_bracket(text),
-                                         at=at).findings
+                                         at=at, trainer=_trainer(ctx)).findings
             return
         if depth > SAFE_DEPTH:
             value = cut(value)  # as in _parsed: no check looks this deep, and some cannot
@@ -351,13 +367,14 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
             result.findings += refused.findings
 
 
-def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None = None) -> LineResult:
+def _too_deep(text: str, report: LineReport, fallback: int = 0, at: int | None = None,
+              trainer: str = "OpenAI") -> LineResult:
     """The finding at the bracket that opens level 1,001 (orjson stops later, at 1,025):
     `at`, else where the text shows it, else `fallback`."""
     column = crossing_column(text) if at is None else at
     column = min(fallback, len(text)) if column is None else column
     report.add(R.NESTING_TOO_DEEP, f"Arrays or objects nested more than {MAX_DEPTH:,} levels deep: Python's json "
-               "module stops there and this line is not checked; what OpenAI does with it is not documented. "
+               f"module stops there and this line is not checked; what {trainer} does with it is not documented. "
                "Flatten the data.", columns=(column, min(column + 1, len(text))))
     return LineResult(BROKEN, report.findings)
 
@@ -378,7 +395,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         depth = nesting_depth(value, stop=MAX_DEPTH)
         if depth > MAX_DEPTH:
             text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-            return _too_deep(text, report or LineReport(line, None, text))
+            return _too_deep(text, report or LineReport(line, None, text), trainer=_trainer(ctx))
         if depth > SAFE_DEPTH:
             value, deep = cut(value), True  # the schema and checks look nowhere near this deep
             counted = None if counted is None else cut(counted)

@@ -196,7 +196,9 @@ UNKNOWN_FORMAT = _rule(
 FOREIGN_FORMAT = _rule(
     "foreign-format", ERROR, "line", "Format",
     "The line is in another tool's dataset format (Alpaca instruction/output, ShareGPT conversations, "
-    "TRL prompt/chosen/rejected, text/label classification, question/answer, input/output).",
+    "TRL prompt/chosen/rejected, text/label classification, question/answer, input/output). "
+    "A warning for Alpaca and ShareGPT under axolotl (type: alpaca; type: chat_template with field mappings) "
+    "and Unsloth (to_sharegpt, standardize_sharegpt), which read them once configured.",
     "Convert it to OpenAI's chat or preference format (quick fix converts the line).",
     '{"instruction":"Say hi","output":"Hi!"}\n', _OK + "\n",
     quick_fix=True,
@@ -586,7 +588,8 @@ TARGET_FORMAT = _rule(
     "target-format", ERROR, "line", "Targets",
     "A line in a training format the target does not read (for example OpenAI's preference format "
     "input/preferred_output/non_preferred_output for TRL, whose DPOTrainer reads prompt/chosen/rejected). "
-    "A warning for axolotl, whose dataset config can map other field names.",
+    "A warning for axolotl, whose dataset config can map other field names, except OpenAI's preference "
+    "format, whose nested input.messages no axolotl field mapping reads.",
     "Convert the data to a format the target takes (the message lists them), or pick the target it was written for.",
     '{"input":{"messages":[{"role":"user","content":"Hi"}]},"preferred_output":[{"role":"assistant","content":"Hello!"}],'
     '"non_preferred_output":[{"role":"assistant","content":"What."}]}\n',

@@ -162,9 +162,10 @@ def out_of_range_numbers(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def out_of_range_message(number: str) -> str:
-    """What a number beyond a 64-bit float becomes. No source says what OpenAI's parser
-    does with one, so the message says what common parsers do and that it is not known."""
+def out_of_range_message(number: str, trainer: str = "OpenAI") -> str:
+    """What a number beyond a 64-bit float becomes. No source says what the trainer's
+    parser (`trainer`: OpenAI, or an open-weight target's name) does with one, so the
+    message says what common parsers do and that it is not known."""
     digits = number.lstrip("-")
     is_integer = digits.isdigit()
     if is_integer and len(number) > 24:
@@ -178,16 +179,17 @@ def out_of_range_message(number: str) -> str:
     else:
         python = "reads it as an exact integer"
     return (f"{shown} is valid JSON but beyond a 64-bit float (±1.8e308): Python's json {python}, JavaScript "
-            "reads ±Infinity, orjson and Go's encoding/json refuse it. What OpenAI does with it is not documented: write it as a "
+            f"reads ±Infinity, orjson and Go's encoding/json refuse it. What {trainer} does with it is not documented: write it as a "
             "string, or as a smaller number.")
 
 
-def diagnose(text: str) -> Diagnosis:
-    """Explain why `text` (one line, not valid JSON) fails, as precisely as possible."""
+def diagnose(text: str, trainer: str = "OpenAI", rejects: str = "OpenAI rejects the file") -> Diagnosis:
+    """Explain why `text` (one line, not valid JSON) fails, as precisely as possible.
+    `trainer` and `rejects` name who reads the file and what it does with a broken line."""
     if is_comment(text):
         return Diagnosis((SyntaxProblem(
             R.COMMENT_LINE, 0, len(text),
-            "JSONL has no comments: this line is not an example and OpenAI rejects the file. Delete it.",
+            f"JSONL has no comments: this line is not an example and {rejects}. Delete it.",
             "Delete the comment line", delete_line=True),))
 
     work = _Rounds(text)
@@ -197,7 +199,7 @@ def diagnose(text: str) -> Diagnosis:
             value = orjson.loads(work.current)
         except orjson.JSONDecodeError as error:
             applied_before = len(work.applied)
-            problem = _one_problem(work, error, first=not problems)
+            problem = _one_problem(work, error, not problems, trainer)
             if problem is None:
                 break
             problems.append(problem)
@@ -208,7 +210,8 @@ def diagnose(text: str) -> Diagnosis:
     return Diagnosis(tuple(problems))
 
 
-def _one_problem(work: _Rounds, error: orjson.JSONDecodeError, first: bool) -> SyntaxProblem | None:
+def _one_problem(work: _Rounds, error: orjson.JSONDecodeError, first: bool,
+                 trainer: str = "OpenAI") -> SyntaxProblem | None:
     text = work.current
     pos = min(error.pos, len(text))
     message = str(error)
@@ -312,7 +315,7 @@ def _one_problem(work: _Rounds, error: orjson.JSONDecodeError, first: bool) -> S
             start, end = number.span(1)
             work.apply(start, end, "-1e308" if number.group(1).startswith("-") else "1e308")
             return SyntaxProblem(R.NUMBER_OUT_OF_RANGE, original_pos, original_pos + end - start,
-                                 out_of_range_message(number.group(1)))
+                                 out_of_range_message(number.group(1), trainer))
 
     if text[pos:].startswith(("NaN", "Infinity", "-Infinity")):
         word = "NaN" if text[pos:].startswith("NaN") else "Infinity"

@@ -87,16 +87,45 @@ def not_a_target_format(value: object, shape: str, report: LineReport, ctx) -> b
     name = ctx.provider_name
     takes = ", ".join(_FORMAT_WORDS[f] for f in target_formats(ctx.target))
     if shape in _FORMAT_WORDS:
-        # axolotl maps any field names in its dataset config: the file may still load.
-        severity = Severity.WARNING if ctx.target == "axolotl" else None
+        # axolotl maps top-level field names in its dataset config, so most shapes may still
+        # load; OpenAI's preference format nests its prompt (input.messages) and wraps each
+        # answer in a one-message list, which no field mapping of axolotl's DPO types reads.
+        readable = ctx.target == "axolotl" and shape != PREFERENCE
+        why = _AXOLOTL_PREFERENCE if ctx.target == "axolotl" and shape == PREFERENCE else ""
         report.add(R.TARGET_FORMAT, f"This line is {_FORMAT_WORDS[shape]} data, which {name} does not read as "
-                   f"training data; {name} takes {takes}.", severity=severity)
+                   f"training data{why}; {name} takes {takes}.", severity=Severity.WARNING if readable else None)
         return True
     if shape in Foreign.NAMES:
-        report.add(R.FOREIGN_FORMAT, f"This line is {Foreign.NAMES[shape]}, not a {name} training format; "
-                   f"{name} takes {takes}.")
+        reader = _FOREIGN_READERS.get((ctx.target, shape))
+        if reader:  # the trainer reads it once configured: say how, and that this check skips it
+            report.add(R.FOREIGN_FORMAT, f"This line is {Foreign.NAMES[shape]}: {reader}. finetune-ls does not check "
+                       f"or count such lines; convert them to chat ({{\"messages\": [...]}}) to have them checked.",
+                       severity=Severity.WARNING)
+        else:
+            report.add(R.FOREIGN_FORMAT, f"This line is {Foreign.NAMES[shape]}, which is not among the formats "
+                       f"{name} trains on; {name} takes {takes}.")
         return True
     return False
+
+
+_AXOLOTL_PREFERENCE = (" (axolotl's DPO dataset types read top-level prompt/chosen/rejected fields, renamed with "
+                       "field_prompt/field_chosen/field_rejected; OpenAI's nested input.messages and one-message "
+                       "answer lists map onto none of them: docs.axolotl.ai rlhf)")
+
+# Other tools' shapes a trainer reads with a dataset setting or a conversion function of its
+# own (so a warning, not an error). TRL's SFTTrainer has no reader for them (trl/data_utils.py
+# knows only messages, prompt/completion and text), and Together takes only its own formats.
+_FOREIGN_READERS = {
+    ("axolotl", Foreign.ALPACA): "axolotl reads it with `type: alpaca` in the dataset config "
+                                 "(docs.axolotl.ai dataset-formats/inst_tune)",
+    ("axolotl", Foreign.SHAREGPT): "axolotl reads it with `type: chat_template`, `field_messages: conversations` and "
+                                   "`message_property_mappings: {role: from, content: value}` in the dataset config "
+                                   "(docs.axolotl.ai dataset-formats/conversation)",
+    ("unsloth", Foreign.ALPACA): "Unsloth reads it after `to_sharegpt` merges its columns into a conversation and "
+                                 "`standardize_sharegpt` makes role/content messages (unsloth/chat_templates.py)",
+    ("unsloth", Foreign.SHAREGPT): "Unsloth reads it after `standardize_sharegpt` (or `standardize_data_formats`) "
+                                   "turns from/value into role/content messages (unsloth/chat_templates.py)",
+}
 
 
 # ------------------------------------------------------------------ Together
