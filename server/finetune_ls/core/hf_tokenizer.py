@@ -3,14 +3,16 @@
 Sources, in order (the first that has the files wins, and `source`/`where` say which):
 1. a folder the user names (`--tokenizer PATH`);
 2. the Hugging Face cache, read with huggingface_hub's own lookup (HF_HOME, HF_HUB_CACHE);
-3. a download of just tokenizer.json and tokenizer_config.json through huggingface_hub, unless
+3. a download of just tokenizer.json, tokenizer_config.json (and chat_template.jinja when the model
+   has one) through huggingface_hub, unless
    HF_HUB_OFFLINE is set (core/hub_tokenizer.py: 2 and 3 need the extra `finetune-ls[hf]`);
 4. the tokenizers bundled with the package where the licence allows (core/bundled_tokenizers.py).
 When none has it, TokenizerUnavailable says, in one sentence, what was tried.
 
 `ResolvedTokenizer` is what a check's context carries (paths and a digest: small,
 picklable, and a changed file changes the cache key); `load_tokenizer` turns it into
-a `LoadedTokenizer` once per process.
+a `LoadedTokenizer` once per process; the check plan does that before the first line
+(core/tokenizer_check.py), so a damaged file is one finding, never an error on each line.
 """
 
 from __future__ import annotations
