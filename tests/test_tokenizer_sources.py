@@ -133,9 +133,12 @@ def test_the_download_fetches_just_the_two_files_into_the_hugging_face_cache(tmp
     assert result["where"] == f"downloaded from {hub.endpoint}/{REPO}"
     assert result["ids"] == reference_ids()
     paths = {request.path for request in hub.requests}
-    assert paths == {f"/{REPO}/resolve/main/tokenizer.json", f"/{REPO}/resolve/main/tokenizer_config.json"}
+    # chat_template.jinja is asked for too (transformers prefers it to the config's template); this
+    # repository has none, so that answer is a 404 and nothing is fetched for it.
+    fetched = {f"/{REPO}/resolve/main/tokenizer.json", f"/{REPO}/resolve/main/tokenizer_config.json"}
+    assert paths == fetched | {f"/{REPO}/resolve/main/chat_template.jinja"}
     gets = sorted(request.path for request in hub.requests if request.method == "GET")
-    assert gets == sorted(paths)  # one GET for each file, nothing else fetched (the rest are HEADs)
+    assert gets == sorted(fetched)  # one GET for each file, nothing else fetched (the rest are HEADs)
     assert all(request.authorization == f"Bearer {SENTINEL}" for request in hub.requests)
     snapshot = tmp_path / "hf" / "hub" / "models--example-org--tiny-chat" / "snapshots" / hub.commit
     assert Path(result["tokenizer_file"]) == snapshot / "tokenizer.json"

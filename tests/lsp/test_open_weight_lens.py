@@ -92,6 +92,24 @@ async def test_a_wrong_target_setting_is_named_and_changes_nothing(editor):
     assert "Target: OpenAI" in await _titles(editor, uri)
 
 
+async def test_a_chat_template_setting_naming_no_file_is_named_and_changes_nothing(editor):
+    """Reviewer, defect 4 (part of 8): as the CLI's usage error, a chatTemplate that is no file is a
+    message naming the setting; the setting is left out (the tokenizer's own template is used)."""
+    uri = await open_document(editor, "train.jsonl", TEXT)
+    await diagnostics(editor, uri)
+    missing = str(editor.work_dir / "nope.jinja")
+    _configure(editor, target="trl", chatTemplate=missing)
+    async with asyncio.timeout(20):
+        while not [m for m in editor.messages if "finetune.chatTemplate" in m.message]:
+            await asyncio.sleep(0.05)
+    message = next(m.message for m in editor.messages if "finetune.chatTemplate" in m.message)
+    assert "nope.jinja' is not a file" in message
+    await _titles_until(editor, uri, lambda t: any("TRL" in title for title in t))  # the target applied
+    codes = {diagnostic.code for diagnostic in await diagnostics(editor, uri)}
+    # The missing file is not handed to the check: it would say the tokenizer could not be read.
+    assert "tokenizer-unavailable" not in codes and "chat-template-unusable" not in codes, codes
+
+
 async def test_the_target_lens_clicked_with_its_one_argument_asks_and_sets_this_files_target(editor):
     _configure(editor, model="Qwen/Qwen3-8B")
     uri = await open_document(editor, "train.jsonl", TEXT)

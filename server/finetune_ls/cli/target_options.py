@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from finetune_ls.cli.numbers import whole
 from finetune_ls.core.targets import TARGETS, TRAIN_ON, TRAIN_ON_EOS
@@ -21,7 +22,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--tokenizer", metavar="DIR",
                        help="a folder with the model's tokenizer.json and tokenizer_config.json (open-weight "
                             "targets; default: the Hugging Face cache, a download, or the bundled Qwen3)")
-    group.add_argument("--chat-template", metavar="FILE",
+    group.add_argument("--chat-template", metavar="FILE", type=_template_file,
                        help="a .jinja chat template used instead of the tokenizer's own (axolotl's "
                             "chat_template_jinja, TRL's training templates)")
     group.add_argument("--max-seq-length", type=whole(1), metavar="N",
@@ -62,6 +63,13 @@ def check_env_target(args: argparse.Namespace) -> str | None:
         return f"{TARGET_VARIABLE}={value!r} is not a target; targets are: {', '.join(TARGETS)}"
     args.target = value or None
     return None
+
+
+def _template_file(text: str) -> str:
+    """A template that is not there is a usage error (exit 2), not a check without token counts."""
+    if not Path(text).expanduser().is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file (name a .jinja chat template)")
+    return text
 
 
 def _roles(text: str) -> tuple[str, ...]:

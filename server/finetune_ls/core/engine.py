@@ -26,7 +26,8 @@ from finetune_ls.core.cache import LineCache
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
 from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize
 from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit, file_finding
-from finetune_ls.core.hf_tokenizer import ResolvedTokenizer, TokenizerUnavailable, resolve_tokenizer
+from finetune_ls.core.hf_tokenizer import folder_model
+from finetune_ls.core.tokenizer_check import OpenedTokenizer, needs_template, open_tokenizer
 from finetune_ls.core.lines import split_lines, split_lines_bytes
 from finetune_ls.core.parallel import analyze_source, default_jobs
 from finetune_ls.core.records import recover
@@ -100,6 +101,7 @@ class Plan:
     target: Target
     context: FileContext  # context.format: what lines are checked against
     tokenizer_unavailable: str | None = None  # an open-weight target's tokenizer was not found: why
+    template_unusable: str | None = None  # its chat template cannot render (no template, does not compile): why
 
 
 def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
@@ -124,38 +126,36 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     # An open-weight target's findings speak of the trainer (Together, TRL...), not of the provider.
     target = resolve_target(fmt, settings.model, settings.method,
                             info.id if info.open_weight else settings.provider, catalog)
+    if info.open_weight and settings.tokenizer and not settings.model:
+        # The folder's tokenizer is what counts, so it is the model named in findings and the
+        # summary, not the catalog's default (explicit_model stays False: nobody chose it).
+        model = folder_model(settings.tokenizer)
+        target = replace(target, model=model, info=catalog.resolve(model))
     check_format = fmt if fmt in target_formats(settings.resolved_target) else CHAT
     context_limit = target.info.training_context if target.info else None
     if info.open_weight and target.info and target.method == "dpo" and target.info.training_context_dpo:
         context_limit = target.info.training_context_dpo  # Together: DPO examples have a limit of their own
-    training, tokenizer, unavailable = None, None, None
+    training, opened = None, OpenedTokenizer(None)
     if info.open_weight:
         training = _training(settings, context_limit)
         context_limit = training.max_seq_length
         if settings.count_tokens:
-            tokenizer, unavailable = _open_tokenizer(target.model, settings)
-        encoding = tokenizer.key if tokenizer else None
+            opened = open_tokenizer(target.model, settings.tokenizer, settings.chat_template,
+                                    needs_template(check_format, values))
+        encoding = opened.resolved.key if opened.resolved else None
     else:
         encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
     context = FileContext(check_format, encoding, context_limit, target.model,
                           keep_text=array_document, privacy=settings.privacy,
                           max_images=catalog.limits.max_images_per_example,
                           provider_name=info.name if info.open_weight else catalog.provider_name,
-                          target=info.id, training=training, tokenizer=tokenizer)
-    return Plan(fmt, target, context, unavailable)
+                          target=info.id, training=training, tokenizer=opened.resolved)
+    return Plan(fmt, target, context, opened.unavailable, opened.template_unusable)
 
 
 def _training(settings: CheckSettings, model_context: int | None) -> TrainingSetup:
     return training_setup(settings.resolved_target, settings.max_seq_length, settings.train_on,
                           settings.roles_to_train, settings.train_on_eos, settings.packing, model_context)
-
-
-def _open_tokenizer(model: str, settings: CheckSettings) -> tuple[ResolvedTokenizer | None, str | None]:
-    """The model's tokenizer, or why there is none (the check goes on without token counts)."""
-    try:
-        return resolve_tokenizer(model, settings.tokenizer, settings.chat_template), None
-    except TokenizerUnavailable as error:
-        return None, str(error)
 
 
 def _unparsable(raw: bytes | str) -> bool:
@@ -231,7 +231,11 @@ def finish_report(path: str, plan: Plan, aggregator: FileAggregator, settings: C
                               training=plan.context.training)
     if plan.tokenizer_unavailable:
         findings.append(file_finding(R.TOKENIZER_UNAVAILABLE.code, R.TOKENIZER_UNAVAILABLE.severity,
-                                     f"Tokens are not counted: {plan.tokenizer_unavailable}."))
+                                     f"Tokens are not counted: {plan.tokenizer_unavailable.rstrip('.')}."))
+    if plan.template_unusable:
+        findings.append(file_finding(R.CHAT_TEMPLATE_UNUSABLE.code, R.CHAT_TEMPLATE_UNUSABLE.severity,
+                                     f"No example can be rendered, so tokens are not counted: "
+                                     f"{plan.template_unusable.rstrip('.')}."))
     findings.sort(key=_order)
     fmt = MIXED if stats.mixed_lines else checked
     summary = summarize(stats, fmt, target, catalog, today, settings.epochs, plan.context.encoding, settings.role,

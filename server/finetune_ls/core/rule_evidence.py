@@ -262,6 +262,10 @@ EVIDENCE: dict[str, Evidence] = {
     "chat-template-error": _e(DOCUMENTED, "TRL renders every row with apply_chat_template before training "
                                           "(trl/trainer/sft_trainer.py and dpo_trainer.py, _prepare_dataset), so "
                                           "an exception the template raises stops the run at that row [TRL]."),
+    "chat-template-unusable": _e(DOCUMENTED, "Without a chat template (or with one that does not compile) "
+                                             "transformers' apply_chat_template raises, and TRL calls it for "
+                                             "every conversational row (trl/trainer/sft_trainer.py and "
+                                             "dpo_trainer.py, _prepare_dataset): no row can be prepared [TRL]."),
     "tokenizer-unavailable": _e(TOOL, "finetune-ls could not load the model's tokenizer, so it counts nothing."),
     "vision-model": _e(NONE, "Image fine-tuning is documented for some models only [VISION-DOC]; for the "
                              "others OpenAI's behaviour is not documented either way."),

@@ -786,6 +786,20 @@ TOKENIZER_UNAVAILABLE = _rule(
     _TEN, _TEN, settings={"target": "trl", "model": "example-org/no-such-model"},
     counter_settings={"target": "trl", "model": "Qwen/Qwen3-8B"},
 )
+CHAT_TEMPLATE_UNUSABLE = _rule(
+    "chat-template-unusable", ERROR, "file", "Tokens",
+    "An open-weight target whose chat template cannot render any example: the tokenizer has none (neither "
+    "chat_template.jinja nor a chat_template in tokenizer_config.json), or the template does not compile. "
+    "transformers' apply_chat_template then raises for every row (\"Cannot use chat template functions because "
+    "tokenizer.chat_template is not set\", tokenization_utils_base.py get_chat_template; a TemplateSyntaxError "
+    "when compiling), and TRL calls it for every conversational row in _prepare_dataset, so the run stops at the "
+    "first row. Nothing is counted.",
+    "Name a chat template that compiles with --chat-template (the `chatTemplate` setting; TRL's training "
+    "templates, axolotl's chat_template_jinja), or fix the model's chat_template.jinja.",
+    _TEN, _TEN, settings={"target": "trl", "model": "Qwen/Qwen3-8B",
+                          "chat_template": "examples/unclosed-chat-template.jinja"},
+    counter_settings={"target": "trl", "model": "Qwen/Qwen3-8B"},
+)
 CHAT_TEMPLATE_ERROR = _rule(
     "chat-template-error", ERROR, "line", "Tokens",
     "The model's chat template raises on this example (open-weight targets): transformers' apply_chat_template "

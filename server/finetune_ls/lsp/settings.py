@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from finetune_ls.api.connection import Provider
 from finetune_ls.core.catalog import CatalogError, ModelCatalog, bundled_catalog
@@ -172,7 +173,13 @@ def _check_open_weight(name: str, value: object) -> object:
     if name == "target":
         return value if value in TARGETS else _Problem("must be " + ", ".join(TARGETS))
     if name in ("tokenizer", "chat_template"):
-        return value if isinstance(value, str) else _Problem("must be a path (a string)")
+        if not isinstance(value, str):
+            return _Problem("must be a path (a string)")
+        if name == "chat_template" and not Path(value).expanduser().is_file():
+            # Said here, once, like the CLI's usage error: a template that is not there would
+            # otherwise leave every open-weight file without token counts.
+            return _Problem(f"{value!r} is not a file (a .jinja chat template); the tokenizer's own template is used")
+        return value
     if name == "max_seq_length":
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else \
             _Problem("must be a positive whole number of tokens")
