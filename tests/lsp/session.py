@@ -119,6 +119,24 @@ async def initialize_against(client: LanguageClient, workspace: Path, fake_opena
     return result
 
 
+async def start_in_workspace(client: LanguageClient, workspace: Path) -> None:
+    """Start a session as VS Code would, in the folder `workspace`, with empty settings; the
+    refresh requests and the questions the server sends are answered (answer_questions)."""
+    client.set_configuration({}, section="finetune")
+    answer_refreshes(client)
+    answer_questions(client)
+    client.initialize_result = await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities_of("visual-studio-code"), root_uri=workspace.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="work")]))
+    client.work_dir = workspace
+
+
+def configure(client: LanguageClient, **settings) -> None:
+    """The client's `finetune` settings, as a configuration change pushes them."""
+    client.set_configuration(settings, section="finetune")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"finetune": settings}))
+
+
 def said_to(client: LanguageClient, *more: object) -> str:
     """Everything the server showed and logged to the client, and `more`, as one text: to
     look for a key that must appear nowhere."""

@@ -21,7 +21,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from helpers import ROOT
 from lsp.conftest import SENTINEL_CACHE
-from lsp.session import answer_questions, answer_refreshes, capabilities_of, command, diagnostics, open_document
+from lsp.session import command, configure, diagnostics, open_document, start_in_workspace
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 TOKENIZERS = Path(os.environ.get("FINETUNE_LS_TOKENIZERS", ROOT.parent / "shared" / "tokenizers"))
@@ -34,20 +34,9 @@ TEXT = "".join(CHAT % (i, i) for i in range(12))
     # Offline and with an empty Hugging Face cache: the tokenizer comes only from what a test names.
     server_env={**os.environ, **SENTINEL_CACHE, "HF_HUB_OFFLINE": "1", "HF_HOME": "/tmp/finetune-ls-test-no-hf-home"}))
 async def editor(lsp_client: LanguageClient, tmp_path):
-    lsp_client.set_configuration({}, section="finetune")
-    answer_refreshes(lsp_client)
-    answer_questions(lsp_client)
-    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="work")]))
-    lsp_client.work_dir = tmp_path
+    await start_in_workspace(lsp_client, tmp_path)
     yield
     await lsp_client.shutdown_session()
-
-
-def _configure(client: LanguageClient, **settings) -> None:
-    client.set_configuration(settings, section="finetune")
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"finetune": settings}))
 
 
 async def _titles(client: LanguageClient, uri: str) -> list[str]:
@@ -70,12 +59,12 @@ async def test_setting_the_target_rechecks_and_the_lens_names_model_and_trainer(
     await diagnostics(editor, uri)
     titles = await _titles_until(editor, uri, lambda t: "Target: OpenAI" in t)
     assert "Model: gpt-4.1-mini" in titles
-    _configure(editor, target="trl", model="Qwen/Qwen3-8B")
+    configure(editor, target="trl", model="Qwen/Qwen3-8B")
     titles = await _titles_until(editor, uri, lambda t: "Target: TRL" in t)
     # TRL's SFTConfig max_length defaults to 1024 (trl/trainer/sft_config.py).
     assert titles[0].startswith("12 examples · ") and " · Qwen/Qwen3-8B on TRL · max_length 1024" in titles[0], titles
     assert "Model: Qwen/Qwen3-8B" in titles
-    _configure(editor, target="axolotl", model="Qwen/Qwen3-8B", maxSeqLength=2048)
+    configure(editor, target="axolotl", model="Qwen/Qwen3-8B", maxSeqLength=2048)
     titles = await _titles_until(editor, uri, lambda t: "Target: axolotl" in t)
     assert " · Qwen/Qwen3-8B on axolotl · sequence_len 2048" in titles[0], titles
     summary = await editor.protocol.send_request_async("finetune/summary", {"uri": uri})
@@ -85,7 +74,7 @@ async def test_setting_the_target_rechecks_and_the_lens_names_model_and_trainer(
 async def test_a_wrong_target_setting_is_named_and_changes_nothing(editor):
     uri = await open_document(editor, "train.jsonl", TEXT)
     await diagnostics(editor, uri)
-    _configure(editor, target="llamafactory", trainOn="everything")
+    configure(editor, target="llamafactory", trainOn="everything")
     async with asyncio.timeout(20):
         while len([m for m in editor.messages if "finetune.target" in m.message or "finetune.trainOn" in m.message]) < 2:
             await asyncio.sleep(0.05)
@@ -98,7 +87,7 @@ async def test_a_chat_template_setting_naming_no_file_is_named_and_changes_nothi
     uri = await open_document(editor, "train.jsonl", TEXT)
     await diagnostics(editor, uri)
     missing = str(editor.work_dir / "nope.jinja")
-    _configure(editor, target="trl", chatTemplate=missing)
+    configure(editor, target="trl", chatTemplate=missing)
     async with asyncio.timeout(20):
         while not [m for m in editor.messages if "finetune.chatTemplate" in m.message]:
             await asyncio.sleep(0.05)
@@ -111,7 +100,7 @@ async def test_a_chat_template_setting_naming_no_file_is_named_and_changes_nothi
 
 
 async def test_the_target_lens_clicked_with_its_one_argument_asks_and_sets_this_files_target(editor):
-    _configure(editor, model="Qwen/Qwen3-8B")
+    configure(editor, model="Qwen/Qwen3-8B")
     uri = await open_document(editor, "train.jsonl", TEXT)
     other = await open_document(editor, "other.jsonl", TEXT)
     await diagnostics(editor, uri)
@@ -135,7 +124,7 @@ async def test_hover_and_hints_say_which_chat_template_rendered_the_example(edit
     shutil.copytree(TOKENIZERS / "qwen3", folder)
     uri = await open_document(editor, "train.jsonl", TEXT)
     await diagnostics(editor, uri)
-    _configure(editor, target="trl", model="Qwen/Qwen3-8B", tokenizer=str(folder))
+    configure(editor, target="trl", model="Qwen/Qwen3-8B", tokenizer=str(folder))
     titles = await _titles_until(editor, uri, lambda t: "Target: TRL" in t and " tokens · " in t[0])
     assert " · Qwen/Qwen3-8B on TRL · max_length 1024" in titles[0], titles
     hover = await editor.text_document_hover_async(types.HoverParams(

@@ -20,7 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from helpers import ROOT
 from lsp.conftest import SENTINEL_CACHE
-from lsp.session import answer_questions, answer_refreshes, capabilities_of, diagnostics, open_document
+from lsp.session import configure, diagnostics, open_document, start_in_workspace
 from readme_blocks import editor_settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -36,13 +36,7 @@ TEXT = "".join(CHAT % (i, i) for i in range(12))
     server_env={**os.environ, **SENTINEL_CACHE, "HOME": str(HOME), "HF_HUB_OFFLINE": "1",
                 "HF_HOME": str(HOME / "hf")}))
 async def editor(lsp_client: LanguageClient, tmp_path):
-    lsp_client.set_configuration({}, section="finetune")
-    answer_refreshes(lsp_client)
-    answer_questions(lsp_client)
-    lsp_client.initialize_result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities_of("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="work")]))
-    lsp_client.work_dir = tmp_path
+    await start_in_workspace(lsp_client, tmp_path)
     yield
     await lsp_client.shutdown_session()
 
@@ -64,8 +58,7 @@ async def test_the_readme_editor_settings_work_as_written(editor):
     await diagnostics(editor, uri)
     for settings, wanted in ((trl, "Qwen/Qwen3-8B on TRL · max_length 2048"),
                              (axolotl, "meta-llama/Llama-3.1-8B-Instruct on axolotl · sequence_len 4096")):
-        editor.set_configuration(settings, section="finetune")
-        editor.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"finetune": settings}))
+        configure(editor, **settings)
         await _summary_lens(editor, uri, wanted)
         found = {d.code for d in await diagnostics(editor, uri)}
         assert "tokenizer-unavailable" not in found and "internal-error" not in found, found
