@@ -50,7 +50,7 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
     the plain examples' tokens are counted together (TemplateCounter.plain_batch): encoding the
     renderings is most of the check, and one call of the tokenizer costs less than one per line."""
     counter = counter_for(ctx) if ctx.tokenizer is not None and ctx.encoding is not None else None
-    if counter is None or not hasattr(counter, "plain_batch") or ctx.keep_text:
+    if counter is None or ctx.keep_text:
         return [line_entry(raw, ctx) for raw in lines]
     entries: list = [None] * len(lines)
     plain: list[tuple[int, PlainExample]] = []
