@@ -45,3 +45,20 @@ def test_lines_counted_together_equal_lines_counted_one_by_one(target, family):
         compared += len(lines)
         batched_lines += sum(1 for entry in together if len(entry) == 6)
     assert compared > 500 and batched_lines > 200, (compared, batched_lines)
+
+
+def test_lines_over_the_trainers_length_are_left_to_the_full_analysis_when_counted_together():
+    """A plain line that may be over max_seq_length is counted in the batch first and, if it is over,
+    checked in full (which says where the trainer cuts it): the same entries as one by one."""
+    settings = CheckSettings(target="trl", model="Qwen/Qwen3-8B", tokenizer=str(TOKENIZERS / "qwen3"),
+                             max_seq_length=64)
+    path = ROOT / "examples" / "train.jsonl"
+    lines = [line for line in split_lines_bytes(path.read_bytes()) if line]
+    context = plan_check(format_sample(lines), settings).context
+    one_by_one = [line_entry(line, context) for line in lines]
+    analysis._template_counters.clear()
+    together = line_entries(lines, context)
+    assert together == one_by_one
+    over = [entry for entry in together if len(entry) != 6 and "example-too-long" in repr(entry)]
+    fits = [entry for entry in together if len(entry) == 6]
+    assert over and fits, (len(over), len(fits))

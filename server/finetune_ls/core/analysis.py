@@ -173,18 +173,24 @@ class PlainExample(NamedTuple):
     width: int
     width_utf16: int
     digest: bytes
+    may_exceed: bool = False  # set only when the caller said it checks the fit itself
 
 
-def plain_example(value: object, raw: bytes | str, ctx: FileContext) -> PlainExample | None:
-    """The line as a PlainExample, or None when it needs `analyze_line`."""
+def plain_example(value: object, raw: bytes | str, ctx: FileContext, fit_checked_later: bool = False) \
+        -> PlainExample | None:
+    """The line as a PlainExample, or None when it needs `analyze_line`. With `fit_checked_later` a
+    line that may be over the context is still returned, marked `may_exceed`: the caller counts it
+    (entries.line_entries, many lines in one call of the tokenizer) and leaves it to the full
+    analysis if it is over."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
             or not plain_conversation(value, ctx.format) or not target_rules.plain_for_target(value, ctx.target) \
             or _suspect(raw, ctx) or may_nest_deeper(raw):
         return None
-    if _may_exceed(raw, ctx) and not _fits(value["messages"], ctx):
+    may_exceed = _may_exceed(raw, ctx)
+    if may_exceed and not fit_checked_later and not _fits(value["messages"], ctx):
         return None  # the full analysis counts it once, message by message, and says where it is cut
     width, width_utf16 = _widths(raw)
-    return PlainExample(value["messages"], width, width_utf16, example_digest(value))
+    return PlainExample(value["messages"], width, width_utf16, example_digest(value), may_exceed)
 
 
 def _fits(messages: list, ctx: FileContext) -> bool:

@@ -59,7 +59,7 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
         example = None
         if value is not UNPARSED:
             try:
-                example = plain_example(value, raw, ctx)
+                example = plain_example(value, raw, ctx, fit_checked_later=True)
             except Exception:  # noqa: BLE001 - the full analysis never raises and reports it
                 example = None
         if example is None:
@@ -72,7 +72,8 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
     except Exception:  # noqa: BLE001 - one by one: the full analysis reports what went wrong
         counts = [None] * len(plain)
     for (index, example), counted in zip(plain, counts):
-        if counted is None:
+        if counted is None or (example.may_exceed and counted[0] > ctx.context_limit):
+            # refused by the template, or over the context: the full analysis says where it is cut
             entries[index] = line_entry(lines[index], ctx)
         else:
             entries[index] = (counted[0], counted[1], example.width, example.width_utf16, example.digest, False)
