@@ -18,10 +18,11 @@ from finetune_ls.core.analysis import (
     EXAMPLE, UNPARSED, FileContext, LineResult, PlainExample, analyze_line, count_plain, counter_for, parse,
     plain_example,
 )
-from finetune_ls.core.shapes import CHAT
+from finetune_ls.core.shapes import CHAT, REINFORCEMENT
 from finetune_ls.core.codec import decode_result, encode_result
 
 CLEAN_LENGTH = 6
+CONVERSATIONS = (CHAT, REINFORCEMENT)  # formats whose lines TemplateCounter renders as `messages`
 
 
 def line_entry(raw: bytes | str, ctx: FileContext) -> tuple:
@@ -54,6 +55,7 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
         return [line_entry(raw, ctx) for raw in lines]
     entries: list = [None] * len(lines)
     plain: list[tuple[int, PlainExample]] = []
+    analysed: list[tuple[int, object]] = []  # (index, parsed value) of the lines the full analysis checks
     for index, raw in enumerate(lines):
         value = parse(raw)
         example = None
@@ -63,9 +65,14 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
             except Exception:  # noqa: BLE001 - the full analysis never raises and reports it
                 example = None
         if example is None:
-            entries[index] = _analysed_entry(raw, ctx, value)
+            analysed.append((index, value))
         else:
             plain.append((index, example))
+    conversations = [value for _, value in analysed
+                     if ctx.format in CONVERSATIONS and value.__class__ is dict and value.get("messages").__class__ is list]
+    with counter.counted_ahead(conversations):
+        for index, value in analysed:
+            entries[index] = _analysed_entry(lines[index], ctx, value)
     trained_roles = ("assistant",) if ctx.format == CHAT else ()
     try:
         counts = counter.plain_batch([example.messages for _, example in plain], trained_roles)

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
+from contextlib import contextmanager
 
 from finetune_ls.core.chat_template import SPECIAL_TOKEN_NAMES, Rendering, TemplateRefused, compiled_template
 from finetune_ls.core.hf_tokenizer import ResolvedTokenizer, load_tokenizer
@@ -95,6 +96,7 @@ class TemplateCounter:
             self._template_error = (f"the tokenizer of {resolved.model} has no chat template (name one with "
                                     "--chat-template)")
         self._plain_cache: dict[tuple, tuple[int, int]] = {}
+        self._known_lengths: dict[str, int] = {}  # renderings counted ahead (`counted_ahead`)
 
     # ------------------------------------------------------------ the interface
     def count(self, example: dict, fmt: str, detail: bool = False) -> ExampleTokens:
@@ -157,6 +159,12 @@ class TemplateCounter:
             not self.template.has_generation if self.template else True)) or weighted)
         track = train and setup.train_on == "assistant" and self.template is not None and self.template.has_generation
         rendering = self._render(messages, tools, track=track)
+        known = self._known_lengths.get(rendering.text)
+        if known is not None and not (detail or (train and (by_spans or track))):  # no offsets needed
+            tokens.total += known
+            if train and setup.train_on == "all":
+                tokens.trained += known
+            return
         encoding = self._encode(rendering.text)
         count = len(encoding.ids)
         tokens.total += count
@@ -416,6 +424,29 @@ class TemplateCounter:
                 self._plain_cache[key] = found
                 results[index] = found
         return results
+
+
+    @contextmanager
+    def counted_ahead(self, examples: list[dict]):
+        """While the block runs, the renderings of these examples' conversations (`messages` with the
+        line's tools) are counted already, in one call of the tokenizer: the lines that need the full
+        analysis (tools, findings) then render but do not encode one by one. Examples the template
+        refuses are left to that analysis, which reports them."""
+        texts = []
+        for example in examples:
+            try:
+                texts.append(self._render(example["messages"], _tools(example)).text)
+            except (TemplateRefused, KeyError):
+                continue
+        try:
+            lengths = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False) if texts else []
+        except TypeError:  # a lone surrogate: one by one in the analysis, which reports it
+            lengths = []
+        self._known_lengths = {text: len(encoding.ids) for text, encoding in zip(texts, lengths)}
+        try:
+            yield
+        finally:
+            self._known_lengths = {}
 
 
 # ------------------------------------------------------------------- helpers
