@@ -439,10 +439,10 @@ class TemplateCounter:
             except (TemplateRefused, KeyError):
                 continue
         try:
-            lengths = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False) if texts else []
-        except TypeError:  # a lone surrogate: one by one in the analysis, which reports it
-            lengths = []
-        self._known_lengths = {text: len(encoding.ids) for text, encoding in zip(texts, lengths)}
+            encodings = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False) if texts else []
+        except Exception:  # noqa: BLE001 - (a lone surrogate: TypeError) one by one in the analysis, which reports it
+            encodings = []
+        self._known_lengths = {text: len(encoding.ids) for text, encoding in zip(texts, encodings)}
         try:
             yield
         finally:
