@@ -39,9 +39,11 @@ def _findings(cli_path: str, tmp_path: Path, rows: list[dict]) -> list[list[dict
     return [[f for f in findings if f.get("line") == number] for number in range(1, len(rows) + 1)]
 
 
-def _template_errors(findings: list[dict]) -> list[str]:
-    """The reasons of the line's chat-template-error findings (core/analysis.py _template_refused's wording)."""
-    lead, tail = "The chat template of Qwen/Qwen3-8B refuses this example: ", ". TRL renders every row with it"
+def _template_errors(findings: list[dict], by: str = "template") -> list[str]:
+    """The reasons of the line's chat-template-error findings (core/analysis.py _template_refused's wording):
+    refused `by` the template, or by the trainer's own preparation."""
+    lead, tail = {"template": ("The chat template of Qwen/Qwen3-8B refuses this example: ", ". TRL renders every row with it"),
+                  "trainer": ("TRL cannot prepare this example: ", ". It prepares every row before training")}[by]
     messages = [f["message"] for f in findings if f["code"] == "chat-template-error"]
     assert all(m.startswith(lead) and tail in m for m in messages), messages
     return [m[len(lead):m.index(tail)] for m in messages]
@@ -49,21 +51,21 @@ def _template_errors(findings: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("row, says", [
     ({"prompt": USER, "completion": "4"},
-     "prompt is a conversation and completion a string: TRL needs both as messages or both as text"),
+     "prompt is a conversation and completion a string: a row is read as both messages or both text"),
     ({"prompt": "What is 2+2?", "completion": ANSWER},
-     "completion is a conversation and prompt a string: TRL needs both as messages or both as text"),
+     "completion is a conversation and prompt a string: a row is read as both messages or both text"),
     ({"chosen": USER + ANSWER, "rejected": "5"},
-     "chosen is a conversation and rejected a string: TRL needs both as messages or both as text"),
+     "chosen is a conversation and rejected a string: a row is read as both messages or both text"),
     ({"prompt": USER, "chosen": ANSWER, "rejected": "5"},
-     "prompt is a conversation and rejected a string: TRL needs all as messages or all as text"),
+     "prompt is a conversation and rejected a string: a row is read as all messages or all text"),
 ])
 def test_a_prompt_and_answers_of_different_shapes_are_refused_in_one_sentence(cli_path, tmp_path, row, says):
     # the same row with every part a conversation (a string rejected becomes the chosen one's turns)
     same = {key: value if isinstance(value, list) else USER if key == "prompt" else
             (USER if "prompt" not in row and key == "rejected" else []) + ANSWER for key, value in row.items()}
     mixed, consistent = _findings(cli_path, tmp_path, [row, same])
-    assert _template_errors(mixed) == [says]
-    assert _template_errors(consistent) == []
+    assert _template_errors(mixed, by="trainer") == [says]
+    assert _template_errors(consistent) == [] and _template_errors(consistent, by="trainer") == []
 
 
 def test_a_lone_surrogate_is_refused_as_the_tokenizer_refuses_it(cli_path, tmp_path):
@@ -72,9 +74,9 @@ def test_a_lone_surrogate_is_refused_as_the_tokenizer_refuses_it(cli_path, tmp_p
     path_rows = [{"messages": [{"role": "user", "content": "lone \ud800 surrogate"}, ANSWER[0]]},
                  {"messages": USER + ANSWER}]
     lone, fine = _findings(cli_path, tmp_path, path_rows)
-    assert _template_errors(lone) == ["the text holds an unpaired surrogate (\\ud800), which the tokenizer refuses: "
-                                      "TRL stops at this row"]
-    assert _template_errors(fine) == []
+    assert _template_errors(lone, by="trainer") == ["the text holds an unpaired surrogate (\\ud800), which the "
+                                                   "tokenizer refuses"]
+    assert _template_errors(fine) == [] and _template_errors(fine, by="trainer") == []
 
 
 def test_per_message_counts_of_identical_answers_without_a_prompt_stay_within_the_total():

@@ -369,7 +369,7 @@ def _check_repaired(diagnosis, text: str, line: int, ctx: FileContext, result: L
         result.tokens, result.trained, result.estimated = tokens.total, tokens.trained, tokens.estimated
         if tokens.error is not None:
             refused = LineReport(line, None, text)
-            _template_refused(tokens.error, ctx, refused)
+            _template_refused(tokens, ctx, refused)
             result.findings += refused.findings
 
 
@@ -441,7 +441,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
         if tokens.error is not None:
             report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
                                           raw if isinstance(raw, str) else None)
-            _template_refused(tokens.error, ctx, report)
+            _template_refused(tokens, ctx, report)
             result.findings = report.findings
         if ctx.context_limit and tokens.total > ctx.context_limit:
             report = report or LineReport(line, raw if isinstance(raw, bytes) else None,
@@ -496,11 +496,15 @@ def _count(value: dict, fmt: str, ctx: FileContext, detail: bool = False) -> Exa
     return counter_for(ctx).count(value, fmt, detail)
 
 
-def _template_refused(error: str, ctx: FileContext, report: LineReport) -> None:
-    """The chat template raised on the example (open-weight targets): the trainer stops at this row."""
-    model = ctx.tokenizer.model if ctx.tokenizer else ctx.model
-    report.add(R.CHAT_TEMPLATE_ERROR, f"The chat template of {model} refuses this example: {error}. "
-               f"{ctx.provider_name} renders every row with it before training and stops at this one.")
+def _template_refused(tokens: ExampleTokens, ctx: FileContext, report: LineReport) -> None:
+    """The example was refused (open-weight targets): the trainer stops at this row."""
+    if tokens.refused_by_template:
+        model = ctx.tokenizer.model if ctx.tokenizer else ctx.model
+        report.add(R.CHAT_TEMPLATE_ERROR, f"The chat template of {model} refuses this example: {tokens.error}. "
+                   f"{ctx.provider_name} renders every row with it before training and stops at this one.")
+    else:
+        report.add(R.CHAT_TEMPLATE_ERROR, f"{ctx.provider_name} cannot prepare this example: {tokens.error}. "
+                   "It prepares every row before training and stops at this one.")
 
 
 def _may_exceed(raw: bytes | str, ctx: FileContext) -> bool:

@@ -47,6 +47,11 @@ class TemplateRefused(Exception):
     """The template raised while rendering an example; str() is its message."""
 
 
+class RowRefused(TemplateRefused):
+    """The trainer's own preparation refuses the example before or after the template: a row of
+    mixed shapes, tools that are a string but not JSON, a text the tokenizer cannot encode."""
+
+
 @dataclass(frozen=True)
 class Rendering:
     text: str

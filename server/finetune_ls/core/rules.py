@@ -806,7 +806,10 @@ CHAT_TEMPLATE_ERROR = _rule(
     "fails, so the trainer stops at this row while it prepares the data (TRL's SFTTrainer and DPOTrainer call "
     "apply_chat_template for every row in _prepare_dataset, trl/trainer/sft_trainer.py and dpo_trainer.py). The "
     "finding quotes the template's message. Qwen3's template, for one, adds the system message's content to a "
-    "string, so a system content given as a list of parts stops it.",
+    "string, so a system content given as a list of parts stops it. The same rule holds what the trainer's own "
+    "preparation refuses around the template, named as the trainer's: a row whose prompt and answers are of "
+    "different shapes (trl/data_utils.py is_conversational looks at one key), tools given as a string that is "
+    "not JSON (json.loads in tokenize_fn), a text with an unpaired surrogate (the tokenizer raises).",
     "Write the example the way the template expects (string contents, the roles it knows), or name another chat "
     "template (--chat-template).",
     _lines('{"messages":[{"role":"system","content":[{"type":"text","text":"Be brief."}]},'

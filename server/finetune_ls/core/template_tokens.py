@@ -56,7 +56,9 @@ import json
 from bisect import bisect_left
 from contextlib import contextmanager
 
-from finetune_ls.core.chat_template import SPECIAL_TOKEN_NAMES, Rendering, TemplateRefused, compiled_template
+from finetune_ls.core.chat_template import (
+    SPECIAL_TOKEN_NAMES, Rendering, RowRefused, TemplateRefused, compiled_template,
+)
 from finetune_ls.core.hf_tokenizer import ResolvedTokenizer, load_tokenizer
 from finetune_ls.core.shapes import CHOSEN_REJECTED, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT, TEXT
 from finetune_ls.core.targets import TrainingSetup
@@ -117,7 +119,7 @@ class TemplateCounter:
                                    train=fmt != REINFORCEMENT)
             return tokens
         except TemplateRefused as error:
-            return ExampleTokens(error=str(error))
+            return ExampleTokens(error=str(error), refused_by_template=not isinstance(error, RowRefused))
 
     def plain(self, messages: list, trained_roles: tuple[str, ...] = ("assistant",)) -> tuple[int, int]:
         """(total, trained) of a plain conversation ({"role", "content": str} messages), cached
@@ -148,7 +150,7 @@ class TemplateCounter:
         except TypeError:
             # A lone surrogate (a \ud800 escape with no pair): transformers' tokenizer raises TypeError
             # (TextEncodeInput must be a str it can encode), so TRL's preprocessing stops at this row.
-            raise TemplateRefused(_surrogate_message(text)) from None
+            raise RowRefused(_surrogate_message(text)) from None
 
     def _conversation(self, messages: list, tools: object, path: tuple, tokens: ExampleTokens, detail: bool,
                       train: bool) -> None:
@@ -458,7 +460,7 @@ def _tools(example: dict) -> object:
         try:
             return json.loads(tools)
         except ValueError as error:
-            raise TemplateRefused(f"tools is a string that is not JSON ({error})") from None
+            raise RowRefused(f"tools is a string that is not JSON ({error})") from None
     return tools
 
 
@@ -473,15 +475,14 @@ def _same_shapes(parts: list[tuple[str, object]]) -> None:
     strings = [name for name, value in parts if isinstance(value, str)]
     if lists and strings:
         both = "both" if len(lists) + len(strings) == 2 else "all"
-        raise TemplateRefused(f"{lists[0]} is a conversation and {strings[0]} a string: "
-                              f"TRL needs {both} as messages or {both} as text")
+        raise RowRefused(f"{lists[0]} is a conversation and {strings[0]} a string: "
+                         f"a row is read as {both} messages or {both} text")
 
 
 def _surrogate_message(text: str) -> str:
     found = next((char for char in text if "\ud800" <= char <= "\udfff"), None)
     escape = f"\\u{ord(found):04x}" if found else "\\ud800"
-    return (f"the text holds an unpaired surrogate ({escape}), which the tokenizer refuses: "
-            "TRL stops at this row")
+    return f"the text holds an unpaired surrogate ({escape}), which the tokenizer refuses"
 
 
 def _common_ids(a: list[int], b: list[int]) -> int:

@@ -34,7 +34,8 @@ class ExampleTokens:
     estimated: bool = False
     # (path of the message, its tokens) in order; filled when asked for
     messages: list[tuple[tuple, int]] = field(default_factory=list)
-    error: str | None = None  # open-weight targets: the chat template refused the example (its message)
+    error: str | None = None  # open-weight targets: the example was refused (the message)
+    refused_by_template: bool = True  # False: by the trainer's preparation or its tokenizer, not the template
 
 
 def role_is_trained(message: object) -> bool:
