@@ -125,3 +125,12 @@ def test_many_training_files_share_one_validation_check(paired):
     result = pre_commit(paired, "run", HOOK, "--verbose", "--files", *shards, "valid.jsonl")
     assert result.returncode == 0, result.stdout + result.stderr
     assert reports(result.stdout) == shards + ["valid.jsonl"]
+
+
+def test_any_case_and_utf16_are_checked(paired):
+    """The hook selects by name: identify tags a UTF-16 export binary, and `check` must say so."""
+    text = (EXAMPLES / "clean.jsonl").read_text(encoding="utf-8")
+    (paired / "EXPORT.JSONL").write_bytes(text.encode("utf-16"))
+    result = pre_commit(paired, "run", HOOK, "--files", "EXPORT.JSONL")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "EXPORT.JSONL: error[binary-file]" in result.stdout
