@@ -148,10 +148,14 @@ def run(args: argparse.Namespace) -> int:
     for problem in unlisted:  # a folder that cannot be listed: its files are not checked
         print(f"finetune-ls: cannot read folder {output.printable(problem.filename)}: {problem.strerror or problem}; "
               "its files were skipped", file=sys.stderr)
+    only_validation = False
     if args.validation_file:  # checked once, as the validation file, even inside a checked folder
         validation = os.path.realpath(args.validation_file)
-        files = [f for f in files if f.path == "-" or os.path.realpath(f.path) != validation]
-    if not files:
+        kept = [f for f in files if f.path == "-" or os.path.realpath(f.path) != validation]
+        # Only the validation file named (pre-commit passing just the changed file of a pair): check it alone.
+        only_validation = bool(files) and not kept
+        files = kept
+    if not files and not only_validation:
         print("finetune-ls: no .jsonl files found in " + ", ".join(paths), file=sys.stderr)
         return 2
 

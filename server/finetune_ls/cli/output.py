@@ -39,7 +39,7 @@ def write(reports: list[FileReport], fmt: str, out: TextIO, color: bool = False,
     elif fmt == "github":
         for report in reports:
             for finding in report.findings:
-                out.write(github_annotation(report.path, finding) + "\n")
+                out.write(github_annotation(_workspace_path(report.path, base), finding) + "\n")
     else:
         write_text(reports, out, color)
 
@@ -160,6 +160,17 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _workspace_path(path: str, base: Path | None) -> str:
+    """GitHub puts an annotation on a file by its path from the workspace: `check .` names
+    ./data/a.jsonl, and the annotation says data/a.jsonl (a file outside keeps its path)."""
+    if path == "-" or base is None:
+        return path
+    try:
+        return Path(os.path.abspath(path)).relative_to(base.absolute()).as_posix()
+    except ValueError:
+        return path
 
 
 def github_annotation(path: str, finding: Finding) -> str:
