@@ -6,8 +6,7 @@
 // "failure" screenshot.
 // Env: E2E_URL, E2E_ARTIFACTS, E2E_CHROMIUM, E2E_MODEL (the base model to pick),
 // E2E_TRAINING_TYPE, E2E_SKU. Run by tests/vscode/test_vscode_azure_e2e.py.
-import { join } from "node:path";
-import { openBrowser, workbench } from "./workbench.mjs";
+import { failed, openBrowser, workbench } from "./workbench.mjs";
 
 const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_CHROMIUM: browserPath, E2E_MODEL: baseModel,
         E2E_TRAINING_TYPE: trainingType, E2E_SKU: sku } = process.env;
@@ -152,9 +151,6 @@ try {
   await until("the deployment gone from the view", async () => !(await viewText("Deployments")).includes(deploymentName), 30_000);
   await shot("deployment-deleted", { deployment: deploymentName });
 } catch (error) {
-  await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => undefined);
-  console.log(`FAILED: ${error.stack ?? error}`);
-  await browser.close();
-  process.exit(1);
+  await failed(browser, page, artifacts, error);
 }
 await browser.close();

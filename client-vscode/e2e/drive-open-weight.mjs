@@ -9,8 +9,7 @@
 // per target, the summary lens the CLI's summary gives and the CLI's findings as
 // [line, code, message]), E2E_HOVER_LINE (an over-long example's line) and E2E_HOVER (what its
 // hover must say). Run by tests/vscode/test_vscode_open_weight_e2e.py.
-import { join } from "node:path";
-import { openBrowser, workbench } from "./workbench.mjs";
+import { failed, openBrowser, workbench } from "./workbench.mjs";
 
 const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_CHROMIUM: browserPath, E2E_FILE: file } = process.env;
 const expected = JSON.parse(process.env.E2E_EXPECTED);
@@ -136,9 +135,6 @@ try {
   await editorTop();
   await shot("target-axolotl", { lenses: after, squiggles: axolotlSquiggles, rows: axolotlRows });
 } catch (error) {
-  await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => undefined);
-  console.log(`FAILED: ${error.stack ?? error}`);
-  await browser.close();
-  process.exit(1);
+  await failed(browser, page, artifacts, error);
 }
 await browser.close();

@@ -5,7 +5,7 @@
 // type), E2E_CHROMIUM (the browser), E2E_BIG_LAST_LINE (big.jsonl's broken last line). Run by tests/vscode/test_vscode_e2e.py.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openBrowser, workbench } from "./workbench.mjs";
+import { failed, openBrowser, workbench } from "./workbench.mjs";
 
 const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_KEY: key, E2E_CHROMIUM: browserPath, E2E_BIG_LAST_LINE: bigLastLine } =
   process.env;
@@ -214,12 +214,9 @@ try {
   });
   await shot("chart-light", { textColor: lightText.css });
 } catch (error) {
-  await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => undefined);
-  const html = await page.evaluate(() => document.querySelector(".monaco-editor .view-lines")?.outerHTML ?? "")
-    .catch(() => "");
-  writeFileSync(join(artifacts, "failure-editor.html"), html.slice(0, 200_000));
-  console.log(`FAILED: ${error.stack ?? error}`);
-  await browser.close();
-  process.exit(1);
+  await failed(browser, page, artifacts, error, async () => {  // the editor's lines as drawn, to read
+    const html = await page.evaluate(() => document.querySelector(".monaco-editor .view-lines")?.outerHTML ?? "");
+    writeFileSync(join(artifacts, "failure-editor.html"), html.slice(0, 200_000));
+  });
 }
 await browser.close();

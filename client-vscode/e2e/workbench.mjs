@@ -14,6 +14,15 @@ export async function openBrowser(browserPath) {
   return { browser, page };
 }
 
+// A drive's end after a failed step: the screen as it was (and what `keep` saves), the error, exit 1.
+export async function failed(browser, page, artifacts, error, keep = async () => {}) {
+  await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => undefined);
+  await keep().catch(() => undefined);
+  console.log(`FAILED: ${error.stack ?? error}`);
+  await browser.close();
+  process.exit(1);
+}
+
 export function workbench(page, artifacts) {
   const started = Date.now();
   let count = 0;

@@ -154,6 +154,14 @@ class CodeServer:
         return found
 
 
+def fresh_artifacts(name: str) -> Path:
+    """client-vscode/e2e/artifacts/NAME, emptied: one test's screenshots and logs, apart from the others'."""
+    folder = CLIENT / "e2e" / "artifacts" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def keep_logs(code: CodeServer, artifacts: Path) -> None:
     """The extension's output channel (with the server's log) and code-server's, beside the screenshots."""
     for name, text in code.texts().items():

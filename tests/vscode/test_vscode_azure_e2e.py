@@ -20,7 +20,7 @@ from fake_azure import FakeManagement
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import FakeOpenAI
 from finetune_ls.api.entra import DATA_SCOPE
-from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_logs, private_env
+from vscode.harness import REPO, CodeServer, build_vsix, drive, fresh_artifacts, keep_logs, private_env
 
 BASE_MODEL = "gpt-4.1-mini-2025-04-14"
 TRAINING_TYPE = "GlobalStandard"
@@ -31,10 +31,7 @@ EXPECTED_STEPS = ["workbench", "entra-no-key", "training-type", "job-confirm", "
 
 @pytest.fixture
 def artifacts():
-    folder = CLIENT / "e2e" / "artifacts" / "azure"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return folder
+    return fresh_artifacts("azure")
 
 
 def test_vscode_azure_loop_with_entra_end_to_end(tmp_path, artifacts, fake_entra):

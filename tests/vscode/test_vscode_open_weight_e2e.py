@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_logs, private_env
+from vscode.harness import REPO, CodeServer, build_vsix, drive, fresh_artifacts, keep_logs, private_env
 
 MODEL = "Qwen/Qwen3-8B"
 MAX_SEQ_LENGTH = 64
@@ -30,10 +30,7 @@ EXPECTED_STEPS = ["workbench", "lenses", "problems", "hover", "target-question",
 
 @pytest.fixture
 def artifacts():
-    folder = CLIENT / "e2e" / "artifacts" / "open-weight"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return folder
+    return fresh_artifacts("open-weight")
 
 
 def cli_check(path, target: str, env: dict[str, str]) -> dict:
