@@ -78,6 +78,7 @@ def _run_nvim(nvim: Path, config: dict[str, str], tmp_path: Path) -> dict:
     assert seen["attached"], (seen, result.stderr)
     _seen_as_the_cli(seen, expected)
     assert any(title.startswith("Model:") for title in seen["lenses"]), seen["lenses"]
+    assert any(title.startswith("14 examples") for title in seen["lenses_after_edit"]), seen["lenses_after_edit"]
     return seen
 
 
