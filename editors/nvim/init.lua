@@ -1,5 +1,5 @@
 -- finetune-ls for Neovim 0.7 to 0.10, in init.lua (0.11+: editors/nvim/lsp/finetune_ls.lua).
--- Started by file name: Neovim before 0.10 has no "jsonl" filetype.
+-- Started by file name: older Neovims (0.7 among them) have no "jsonl" filetype.
 local servers = {} -- 0.7 has no vim.lsp.start: one server per folder, kept here
 vim.api.nvim_create_autocmd({ "BufReadPost", "BufNewFile" }, {
   pattern = "*.jsonl",
