@@ -34,3 +34,9 @@ def editor_settings(title: str) -> list[dict]:
         settings = json.loads(block)
         found.append({key.removeprefix("finetune."): value for key, value in settings.items()})
     return found
+
+
+def file_blocks(title: str) -> dict[str, str]:
+    """The section's blocks that stand for a shipped file, each after `<!-- PATH -->`:
+    {PATH: the block's text}."""
+    return dict(re.findall(r"<!-- (\S+) -->\n```\w*\n(.*?)```", section(title), re.S))

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from editor_tools import BROKEN, DEBIAN_NVIM, require  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
-BROKEN = "".join(OK % (i, i) + "\n" for i in range(12)) + '{"messages":[{"role":"model","content":"x"}],"id":1}\n'
 
-pytestmark = pytest.mark.skipif(shutil.which("nvim") is None,
-                                reason="Neovim is not installed (.ci/run installs Debian's neovim)")
 
 
 def test_neovim_sees_and_follows_the_diagnostics(tmp_path):
@@ -29,7 +25,8 @@ def test_neovim_sees_and_follows_the_diagnostics(tmp_path):
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home), "XDG_DATA_HOME": str(home),
            "XDG_STATE_HOME": str(home), "XDG_CACHE_HOME": str(home),
            "FTLS_SERVER": f"{sys.executable} -m finetune_ls serve", "FTLS_FILE": str(train), "FTLS_OUT": str(out)}
-    result = subprocess.run(["nvim", "--headless", "--clean", "-c", f"luafile {HERE / 'neovim_check.lua'}"],
+    nvim = require(DEBIAN_NVIM, "apt-get install neovim")
+    result = subprocess.run([str(nvim), "--headless", "--clean", "-c", f"luafile {HERE / 'neovim_check.lua'}"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert out.is_file(), result.stderr
     seen = json.loads(out.read_text())
