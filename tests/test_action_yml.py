@@ -216,3 +216,17 @@ def test_the_readmes_workflow_uses_this_action_with_its_own_inputs():
     result = subprocess.run(["node", "-e", LINT, package], input=yaml.safe_dump(workflow, sort_keys=False),
                             capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout) == []
+
+
+def test_paths_one_a_line_may_hold_spaces(workspace):
+    """`paths` with a line break: one path a line, so a folder named with a space is one path (white
+    space alone still separates paths given on one line)."""
+    work, context = workspace
+    (work / "my data").mkdir()
+    (work / "data" / "train.jsonl").rename(work / "my data" / "train.jsonl")
+    result = run_step("Check", {"paths": "my data\ndata/clean.jsonl\n"}, work, context)
+    assert result.returncode == 1, result.stdout + result.stderr
+    named = {a.split(",")[0].split("file=")[1] for a in annotations(result.stdout)}
+    assert "my data/train.jsonl" in named, named
+    one_line = run_step("Check", {"paths": "my data"}, work, context)
+    assert one_line.returncode == 2, one_line.stdout + one_line.stderr  # "my" and "data": the old meaning

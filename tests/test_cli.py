@@ -86,6 +86,28 @@ def test_github_annotations(cli_path, files):
     assert ",line=13," in annotation and "title=finetune-ls unknown-role::" in annotation
 
 
+def test_github_annotations_name_files_from_the_working_directory_as_sarif_does(cli_path, files):
+    """GitHub places an annotation by the file's path from the workspace: `./data/a.jsonl`, the file's
+    absolute path, and its absolute path through a symbolic link to the workspace all name it
+    data/broken.jsonl, as SARIF's uri does; a file outside keeps the path it was given."""
+    (files / "data").mkdir()
+    (files / "broken.jsonl").rename(files / "data" / "broken.jsonl")
+    link = files.parent / (files.name + "-link")
+    link.symlink_to(files, target_is_directory=True)
+    for named in ("./data/broken.jsonl", str(files / "data" / "broken.jsonl"), str(link / "data" / "broken.jsonl")):
+        for fmt in ("github", "sarif"):
+            result = run(cli_path, "--format", fmt, named, cwd=files)
+            if fmt == "github":
+                files_named = {line.split(",")[0].split("file=")[1] for line in result.stdout.splitlines()}
+                assert files_named == {"data/broken.jsonl"} and "::error file=data/broken.jsonl,line=13," in \
+                    result.stdout, (named, result.stdout)
+            else:
+                uri = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+                assert uri["artifactLocation"]["uri"] == "data/broken.jsonl", (named, uri)
+    outside = run(cli_path, "--format", "github", str(files / "data" / "broken.jsonl"), cwd=files.parent)
+    assert f"::error file={files.name}/data/broken.jsonl,line=13," in outside.stdout, outside.stdout
+
+
 def test_github_escapes_newlines_and_commas():
     from finetune_ls.cli.output import github_annotation
     from finetune_ls.core.findings import Finding, Severity

@@ -134,3 +134,28 @@ async def test_hover_and_hints_say_which_chat_template_rendered_the_example(edit
     hints = await editor.text_document_inlay_hint_async(types.InlayHintParams(
         types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(12, 0))))
     assert len(hints) == 12 and all("Qwen/Qwen3-8B's chat template (folder" in hint.tooltip for hint in hints)
+
+
+async def test_hover_names_who_refuses_an_example_as_the_diagnostic_does(editor, tmp_path):
+    """A row whose `tools` is a string that is not JSON: TRL's tokenize_fn (json.loads) refuses it
+    before the template runs, so the hover says TRL cannot prepare it, as the diagnostic does; a row
+    the template itself refuses (Qwen3: a system content given as parts) still names the template."""
+    folder = tmp_path / "Qwen3-8B"
+    shutil.copytree(TOKENIZERS / "qwen3", folder)
+    trainer_refuses = ('{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}],'
+                       '"tools":"not json"}\n')
+    template_refuses = ('{"messages":[{"role":"system","content":[{"type":"text","text":"Be brief."}]},'
+                        '{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}\n')
+    uri = await open_document(editor, "train.jsonl", trainer_refuses + template_refuses + TEXT)
+    await diagnostics(editor, uri)
+    configure(editor, target="trl", model="Qwen/Qwen3-8B", tokenizer=str(folder))
+    await _titles_until(editor, uri, lambda t: "Target: TRL" in t and " tokens · " in t[0])
+    hovers = []
+    for line in (0, 1):
+        hover = await editor.text_document_hover_async(types.HoverParams(
+            types.TextDocumentIdentifier(uri), types.Position(line, 5)))
+        assert hover is not None, f"no hover on line {line + 1}"
+        hovers.append(hover.contents.value)
+    assert "TRL cannot prepare this example: tools is a string that is not JSON" in hovers[0], hovers[0]
+    assert "The chat template refused this example" not in hovers[0], hovers[0]
+    assert "The chat template refused this example: " in hovers[1], hovers[1]

@@ -167,10 +167,12 @@ def _workspace_path(path: str, base: Path | None) -> str:
     ./data/a.jsonl, and the annotation says data/a.jsonl (a file outside keeps its path)."""
     if path == "-" or base is None:
         return path
-    try:
-        return Path(os.path.abspath(path)).relative_to(base.absolute()).as_posix()
-    except ValueError:
-        return path
+    for plain, root in ((Path(os.path.abspath(path)), base.absolute()), (Path(path).resolve(), base.resolve())):
+        try:  # as named first; then with symbolic links resolved (the working directory's own are)
+            return plain.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path
 
 
 def github_annotation(path: str, finding: Finding) -> str:

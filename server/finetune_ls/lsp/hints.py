@@ -112,8 +112,9 @@ def breakdown(state: OpenDocument, line: int, value: dict) -> str:
         lines.append(f"Plus {rest:,} tokens of the chat template's own (start, system preamble) and tools."
                      if context.tokenizer is not None else f"Plus {rest:,} tokens of overhead and tools definitions.")
     if context.tokenizer is not None:
-        if counted.error:
-            lines.append(f"The chat template refused this example: {counted.error}")
+        if counted.error:  # as the diagnostic says it (analysis._template_refused)
+            lines.append(f"The chat template refused this example: {counted.error}" if counted.refused_by_template
+                         else f"{target_info(context.target).name} cannot prepare this example: {counted.error}")
         lines.append(f"Rendered with `{context.tokenizer.model}`'s chat template ({context.tokenizer.source}: "
                      f"`{context.tokenizer.where}`), as {target_info(context.target).name} sees it"
                      + (f"; max_seq_length {context.context_limit:,}" if context.context_limit else "") + ".")
