@@ -9,7 +9,6 @@ Nothing is written to the home folder: pre-commit's, pip's and finetune-ls's cac
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
