@@ -26,9 +26,12 @@ class BytesReader:
         return piece
 
 
-def read(body: bytes, piece: int, monkeypatch) -> dict:
+def read(body: bytes, piece: int, monkeypatch, reader: messages.MessageReader | None = None) -> dict:
     monkeypatch.setattr(messages, "PIECE", piece)
-    return asyncio.run(messages.read_big_body(BytesReader(body), len(body)))
+    return asyncio.run((reader or READER).read_big_body(BytesReader(body), len(body)))
+
+
+READER = messages.MessageReader()  # the tests' reader: what a didOpen left in it is taken by the same test
 
 
 def did_open(text: str, params_first: bool = True, text_last: bool = True) -> dict:
@@ -49,7 +52,7 @@ def test_a_did_open_gives_its_lines(pieces, piece, ascii_only, params_first, tex
     body = json.dumps(did_open(text, params_first, text_last), ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
     with pytest.MonkeyPatch.context() as monkeypatch:
         raw = read(body, piece, monkeypatch)
-        lines, breaks = messages.take_lines("file:///d.jsonl")
+        lines, breaks = READER.take_lines("file:///d.jsonl")
     assert raw == did_open("", params_first, text_last)
     assert lines == split_lines(text)
     assert (breaks is None) == ("\r" not in text)
@@ -66,7 +69,7 @@ def test_other_messages_get_their_text_back_whole(pieces, piece):
     body = json.dumps(change).encode()
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert read(body, piece, monkeypatch) == change
-        assert messages.take_lines("file:///d.jsonl") is None
+        assert READER.take_lines("file:///d.jsonl") is None
 
 
 def test_a_message_without_a_text_is_parsed_as_it_is(monkeypatch):
@@ -80,7 +83,7 @@ def test_a_broken_message_is_an_error_and_read_to_its_end(body, monkeypatch):
     monkeypatch.setattr(messages, "PIECE", 4)
     reader = BytesReader(body + b"Content-Length: 2\r\n")
     with pytest.raises(ValueError):
-        asyncio.run(messages.read_big_body(reader, len(body)))
+        asyncio.run(messages.MessageReader().read_big_body(reader, len(body)))
     assert reader.position == len(body)  # the next message is read from its start
 
 
@@ -91,12 +94,13 @@ def test_the_first_lines_of_an_opened_document_are_handed_over_before_the_rest_i
     reader = BytesReader(body)
     seen = []
     monkeypatch.setattr(messages, "PIECE", 1024)
-    monkeypatch.setattr(messages, "early_listener", lambda *args: seen.append((args, reader.position)))
-    asyncio.run(messages.read_big_body(reader, len(body)))
+    listening = messages.MessageReader()
+    listening.early_listener = lambda *args: seen.append((args, reader.position))
+    asyncio.run(listening.read_big_body(reader, len(body)))
     [((uri, language, head), position)] = seen
     assert (uri, language, head) == ("file:///d.jsonl", "jsonl", split_lines(text)[:messages.EARLY_LINES])
     assert position < len(body) // 2
-    messages.take_lines(uri)
+    assert listening.take_lines(uri) is not None and listening.take_lines(uri) is None  # taken once
 
 
 def test_other_messages_hand_nothing_over_early(monkeypatch):
@@ -104,6 +108,21 @@ def test_other_messages_hand_nothing_over_early(monkeypatch):
     change = {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
         "textDocument": {"uri": "file:///d.jsonl", "version": 2}, "contentChanges": [{"text": text}]}}
     seen = []
-    monkeypatch.setattr(messages, "early_listener", lambda *args: seen.append(args))
-    assert read(json.dumps(change).encode(), 1024, monkeypatch) == change
+    listening = messages.MessageReader()
+    listening.early_listener = lambda *args: seen.append(args)
+    assert read(json.dumps(change).encode(), 1024, monkeypatch, listening) == change
     assert seen == []
+
+
+def test_the_reader_is_the_servers_and_pygls_is_left_as_it_is():
+    """The server starts its own reader (FinetuneServer.start_io/start_tcp): nothing is
+    assigned into pygls's modules, and the reading state is the reader's, not the module's."""
+    import pygls.io_
+    import pygls.server
+
+    from finetune_ls.cli import serve  # noqa: F401  (what `finetune-ls serve` imports)
+    from finetune_ls.lsp.server import server
+
+    assert pygls.server.run_async is pygls.io_.run_async
+    assert isinstance(server.reader, messages.MessageReader)
+    assert not {"early_listener", "batch_listener", "reading_big", "_opened", "take_lines"} & set(vars(messages))

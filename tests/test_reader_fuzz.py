@@ -161,7 +161,7 @@ def test_in_process_every_valid_message_after_garbage_is_read(rounds, piece, big
         for start in range(0, len(data), piece):
             reader.feed_data(data[start:start + piece])
         reader.feed_eof()
-        await asyncio.wait_for(messages.run_messages(threading.Event(), reader, recorder), 20)
+        await asyncio.wait_for(messages.MessageReader().run(threading.Event(), reader, recorder), 20)
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         if big_in_pieces:

@@ -21,11 +21,10 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from finetune_ls.lsp import memory, messages
+    from finetune_ls.lsp import memory
     from finetune_ls.lsp.logs import configure_logging
     from finetune_ls.lsp.server import server
 
-    messages.install(None if args.tcp else sys.stdin)  # big documents are read as lines, in pieces
     memory.limit_arenas()  # before any thread starts
 
     configure_logging(server, args.log_level.upper(), args.log_file)

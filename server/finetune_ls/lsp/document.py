@@ -12,7 +12,7 @@ swaps in a LineWorkspace right there (server.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lsprotocol import types
 from pygls.workspace import Workspace
@@ -20,7 +20,6 @@ from pygls.workspace.text_document import TextDocument
 
 from finetune_ls.core.lines import column_from_utf16, utf16_column
 from finetune_ls.lsp.compact_lines import CompactLines
-from finetune_ls.lsp.messages import take_lines
 
 _BREAKS = re.compile(r"\r\n|\r|\n")
 _BREAK_CHARS = "\r\n"
@@ -162,15 +161,20 @@ class LineDocument(TextDocument):
 
 
 class LineWorkspace(Workspace):
-    """pygls's Workspace, holding LineDocuments."""
+    """pygls's Workspace, holding LineDocuments. A big didOpen's text was read as lines by the
+    server's reader, and comes with an empty text: `take_lines` gives them."""
+
+    take_lines: Callable[[str], tuple | None] = staticmethod(lambda uri: None)
 
     @classmethod
-    def replacing(cls, workspace: Workspace) -> LineWorkspace:
-        return cls(workspace.root_uri, workspace._sync_kind, list(workspace.folders.values()),
-                   workspace.position_encoding)
+    def replacing(cls, workspace: Workspace, take_lines: Callable[[str], tuple | None]) -> LineWorkspace:
+        replaced = cls(workspace.root_uri, workspace._sync_kind, list(workspace.folders.values()),
+                       workspace.position_encoding)
+        replaced.take_lines = take_lines
+        return replaced
 
     def _create_text_document(self, doc_uri, source=None, version=None, language_id=None) -> TextDocument:
-        lines = take_lines(doc_uri) if not source else None
+        lines = self.take_lines(doc_uri) if not source else None
         if lines is not None:
             return LineDocument.from_lines(doc_uri, *lines, version=version, language_id=language_id,
                                            sync_kind=self._sync_kind, position_codec=self._position_codec)

@@ -10,10 +10,14 @@ import asyncio
 import functools
 import inspect
 import logging
+import sys
+import threading
 import traceback
 from dataclasses import replace
+from typing import BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from finetune_ls import __version__
@@ -21,6 +25,7 @@ from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
 from finetune_ls.lsp.arguments import InvalidArgument
 from finetune_ls.lsp.document import LineDocument, LineWorkspace
+from finetune_ls.lsp.messages import MessageReader, widen_pipe
 from finetune_ls.lsp.protocol import FinetuneProtocol
 from finetune_ls.lsp.settings import SECTION, ServerSettings
 from finetune_ls.lsp.state import BACKGROUND_LINES, OpenDocument
@@ -46,6 +51,46 @@ class FinetuneServer(LanguageServer):
         self.api_key: str | None = None  # handed over by the editor (finetune.setApiKey); never logged
         # Azure: (account, model) -> (when, the deployment or {"error": ...}), for ghost text.
         self.deployment_lookups: dict[tuple, tuple[float, object]] = {}
+        self.reader = MessageReader()
+
+    # ------------------------------------------------------------ the message reader
+    # pygls 2.1 (pinned in pyproject.toml) starts its own reader, io_.run_async, inside
+    # start_io and start_tcp, with no way to pass another. These two are its bodies with
+    # that reader replaced by the server's own (messages.py: big texts read as lines while
+    # they come, broken frames answered). Compare with pygls's when upgrading it.
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        stdin = stdin or sys.stdin.buffer
+        widen_pipe(stdin)
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(self.reader.run(self._stop_event, StdinAsyncReader(stdin, self.thread_pool), self.protocol,
+                                        error_handler=self.report_server_error))
+        except BrokenPipeError:
+            log.error("Connection to the client is lost! Shutting down the server.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def start_tcp(self, host: str, port: int) -> None:
+        log.info("Starting TCP server on %s:%s", host, port)
+        self._stop_event = stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await self.reader.run(stop_event, reader, self.protocol, error_handler=self.report_server_error)
+            self.shutdown()
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        try:
+            asyncio.run(serve())
+        except asyncio.CancelledError:
+            log.debug("Server was cancelled")
 
     # ------------------------------------------------------------ settings
     def apply_settings(self, value: object) -> None:
@@ -287,9 +332,9 @@ server = FinetuneServer()
 @server.feature(types.INITIALIZE)
 def initialize(ls: FinetuneServer, params: types.InitializeParams) -> None:
     # pygls has just made its Workspace: hold documents as lines instead (document.py).
-    ls.protocol._workspace = LineWorkspace.replacing(ls.protocol.workspace)
-    messages.early_listener = functools.partial(load.publish_early, ls)
-    messages.batch_listener = functools.partial(streaming.lines_arrived, ls)
+    ls.protocol._workspace = LineWorkspace.replacing(ls.protocol.workspace, ls.reader.take_lines)
+    ls.reader.early_listener = functools.partial(load.publish_early, ls)
+    ls.reader.batch_listener = functools.partial(streaming.lines_arrived, ls)
     if not ls.can_pull_diagnostics(params.capabilities):
         # Not announced, so the client takes pushed diagnostics (a client that pulls and is
         # also pushed to would show both). The capabilities are built after this handler.
@@ -302,7 +347,7 @@ def load_encoding_unless_busy(ls: FinetuneServer, encoding: str | None = None) -
     """The encoding for the server's own counting, once the start or a big document's load is
     over. Building it holds the interpreter for ~0.2 s, which reading a big document needs:
     a document being read or checked then asks for it again when it is done (load.py)."""
-    if not messages.reading_big and not any(state.loading for state in ls.documents.values()):
+    if not ls.reader.reading_big and not any(state.loading for state in ls.documents.values()):
         workers.load_encoding_in_background(encoding or workers.PRELOADED_ENCODING)
 
 
@@ -427,4 +472,4 @@ from finetune_ls.lsp import actions, editing, hints, hygiene_commands, inline, l
 from finetune_ls.lsp import prep_commands  # noqa: E402,F401  (data preparation commands)
 from finetune_ls.lsp import deployment_commands  # noqa: E402,F401  (Azure deployments)
 from finetune_ls.lsp import catalog_commands  # noqa: E402,F401  (what the catalog says: training types)
-from finetune_ls.lsp import memory, messages, streaming, workers  # noqa: E402
+from finetune_ls.lsp import memory, streaming, workers  # noqa: E402
