@@ -6,8 +6,8 @@ import sys
 from hypothesis import given, strategies as st
 
 from finetune_ls.core.encodings import get_encoding
-from finetune_ls.lsp.compact_lines import CompactLines, compact
-from finetune_ls.lsp.document import LineDocument
+from finetune_ls.lsp.documents.compact_lines import CompactLines, compact
+from finetune_ls.lsp.documents.document import LineDocument
 
 ASTRAL = '{"messages":[{"role":"user","content":"ok 😀 ' + "x" * 200 + '"}]}'
 KOREAN = '{"messages":[{"role":"user","content":"선택적 ' + "y" * 200 + '"}]}'

@@ -10,7 +10,7 @@ from pygls.workspace.position_codec import PositionCodec
 from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.findings import TextEdit
 from finetune_ls.core.lines import column_from_utf16, split_lines
-from finetune_ls.lsp.document import LineDocument
+from finetune_ls.lsp.documents.document import LineDocument
 
 ALPHABET = st.sampled_from(["a", "b", "é", "😀", "\n", "\r", "\r\n", "\u2028", "\x85", " ", "{", '"'])
 

@@ -1,4 +1,4 @@
-"""Big messages read in pieces (lsp/messages.py): the same message as json.loads makes,
+"""Big messages read in pieces (lsp/wire/messages.py): the same message as json.loads makes,
 the text of a didOpen split into lines by LSP's rules."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finetune_ls.core.lines import split_lines
-from finetune_ls.lsp import messages
+from finetune_ls.lsp.wire import messages
 
 
 class BytesReader:

@@ -16,9 +16,9 @@ from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import check_text
 from finetune_ls.core.lines import split_lines
 from finetune_ls.core.rules import RULES
-from finetune_ls.lsp.convert import to_diagnostics
-from finetune_ls.lsp.document import LineDocument
-from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.lsp.documents.convert import to_diagnostics
+from finetune_ls.lsp.documents.document import LineDocument
+from finetune_ls.lsp.documents.state import OpenDocument
 
 OK = '{"messages":[{"role":"user","content":"q%d"},{"role":"assistant","content":"a%d"}]}'
 PIECES = [OK % (1, 1), OK % (2, 2), '{"messages":[{"role":"usr","content":"x"}]}', '{"prompt":"p","completion":"c"}',

@@ -150,7 +150,7 @@ class _Recorder:
 def test_in_process_every_valid_message_after_garbage_is_read(rounds, piece, big_in_pieces):
     """The same, many more times, with the reader in this process (fed `piece` bytes at a
     time): no valid message that follows garbage is lost."""
-    from finetune_ls.lsp import messages
+    from finetune_ls.lsp.wire import messages
 
     probes = [request(f"probe-{n}", "textDocument/hover", HOVER) for n in range(len(rounds))]
     data = b"".join(b"".join(garbage) + frame(probe) for garbage, probe in zip(rounds, probes))

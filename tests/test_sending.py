@@ -7,8 +7,8 @@ from lsprotocol import types
 from lsprotocol.converters import get_converter
 
 from finetune_ls.core.engine import check_text
-from finetune_ls.lsp.convert import to_diagnostics
-from finetune_ls.lsp.sending import unstructure_diagnostic
+from finetune_ls.lsp.documents.convert import to_diagnostics
+from finetune_ls.lsp.wire.sending import unstructure_diagnostic
 
 BROKEN = "\n".join([
     '{"messages":[{"role":"model","content":"hi"}]}',

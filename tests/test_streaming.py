@@ -4,8 +4,8 @@ document's lines, for the same check."""
 import asyncio
 
 from finetune_ls.core.analysis import FileContext
-from finetune_ls.lsp import streaming
-from finetune_ls.lsp.workers import CHUNK_LINES
+from finetune_ls.lsp.documents import streaming
+from finetune_ls.lsp.documents.workers import CHUNK_LINES
 
 
 def _stream(items, context):

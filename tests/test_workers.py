@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from finetune_ls.lsp import workers
+from finetune_ls.lsp.documents import workers
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -38,7 +38,7 @@ async def test_a_file_that_changes_while_it_is_checked_from_disk_is_checked_agai
     file written meanwhile would be read across line ends. It is checked again, and the report
     is of the file as it is now, as `check` reports it."""
     from finetune_ls.core.engine import CheckSettings, check_path
-    from finetune_ls.lsp import disk_check
+    from finetune_ls.lsp.documents import disk_check
 
     if workers.pool() is None:
         pytest.fail("no worker pool could be started on this machine")

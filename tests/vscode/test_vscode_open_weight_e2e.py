@@ -44,7 +44,7 @@ def cli_check(path, target: str, env: dict[str, str]) -> dict:
 
 def expectations(report: dict, target: str) -> dict:
     """What the editor must show for a target: the summary lens's text from the CLI's summary
-    (lsp/hints.py _open_weight_line, written out here) and the CLI's findings."""
+    (lsp/features/hints.py _open_weight_line, written out here) and the CLI's findings."""
     summary = report["summary"]
     name, setting = TARGETS[target]
     assert summary["target"] == target and summary["max_seq_length"] == MAX_SEQ_LENGTH, summary

@@ -21,7 +21,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from finetune_ls.lsp import memory
+    from finetune_ls.lsp.documents import memory
     from finetune_ls.lsp.logs import configure_logging
     from finetune_ls.lsp.server import server
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        from finetune_ls.lsp.sending import WholeMessages
+        from finetune_ls.lsp.wire.sending import WholeMessages
         server.start_io(stdout=WholeMessages(sys.stdout.fileno()))
     return _ended(server)
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 def _ended(server) -> int:
     """The exit code, once the server loop has ended: exit's (0 after shutdown, else 1, as
     LSP says), or 1 with a line on stderr when the client went away without exit."""
-    from finetune_ls.lsp import workers
+    from finetune_ls.lsp.documents import workers
 
     workers.shutdown()  # waits for a pool still starting: killed half-made, its forkserver printed tracebacks
     protocol = server.protocol

@@ -1,7 +1,8 @@
 """The language server: the engine's findings, tokens and costs for every open JSONL file.
 
 Handlers only wire LSP messages to the modules that do the work (diagnostics here;
-hints.py, actions.py, editing.py); the checking itself is the same core the CLI uses.
+features/, commands/, documents/); the checking itself is the same core the CLI uses.
+The server owns its message reader (wire/messages.py) and starts it itself.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pygls.lsp.server import LanguageServer
 from finetune_ls import __version__
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.engine import TRAINING, VALIDATION
-from finetune_ls.lsp.arguments import InvalidArgument
-from finetune_ls.lsp.document import LineDocument, LineWorkspace
-from finetune_ls.lsp.messages import MessageReader, widen_pipe
-from finetune_ls.lsp.protocol import FinetuneProtocol
+from finetune_ls.lsp.documents.document import LineDocument, LineWorkspace
+from finetune_ls.lsp.documents.state import BACKGROUND_LINES, OpenDocument
 from finetune_ls.lsp.settings import SECTION, ServerSettings
-from finetune_ls.lsp.state import BACKGROUND_LINES, OpenDocument
+from finetune_ls.lsp.wire.arguments import InvalidArgument
+from finetune_ls.lsp.wire.messages import MessageReader, widen_pipe
+from finetune_ls.lsp.wire.protocol import FinetuneProtocol
 
 log = logging.getLogger("finetune_ls.lsp")
 LANGUAGES = ("jsonl", "finetune")
@@ -467,9 +468,14 @@ def shutdown(ls: FinetuneServer, *args) -> None:
     workers.shutdown()
 
 
-# Imported for their features and commands.
-from finetune_ls.lsp import actions, editing, hints, hygiene_commands, inline, load, operations  # noqa: E402,F401
-from finetune_ls.lsp import prep_commands  # noqa: E402,F401  (data preparation commands)
-from finetune_ls.lsp import deployment_commands  # noqa: E402,F401  (Azure deployments)
-from finetune_ls.lsp import catalog_commands  # noqa: E402,F401  (what the catalog says: training types)
-from finetune_ls.lsp import memory, streaming, workers  # noqa: E402
+# Imported for the handlers they register on the server.
+import finetune_ls.lsp.commands.catalog  # noqa: E402,F401
+import finetune_ls.lsp.commands.deployments  # noqa: E402,F401
+import finetune_ls.lsp.commands.hygiene  # noqa: E402,F401
+import finetune_ls.lsp.commands.operations  # noqa: E402,F401
+import finetune_ls.lsp.commands.prep  # noqa: E402,F401
+import finetune_ls.lsp.features.actions  # noqa: E402,F401
+import finetune_ls.lsp.features.editing  # noqa: E402,F401
+import finetune_ls.lsp.features.hints  # noqa: E402,F401
+import finetune_ls.lsp.features.inline  # noqa: E402,F401
+from finetune_ls.lsp.documents import load, memory, streaming, workers  # noqa: E402

@@ -19,7 +19,7 @@ from pygls.workspace import Workspace
 from pygls.workspace.text_document import TextDocument
 
 from finetune_ls.core.lines import column_from_utf16, utf16_column
-from finetune_ls.lsp.compact_lines import CompactLines
+from finetune_ls.lsp.documents.compact_lines import CompactLines
 
 _BREAKS = re.compile(r"\r\n|\r|\n")
 _BREAK_CHARS = "\r\n"

@@ -16,9 +16,9 @@ from lsprotocol import types
 from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import LedgerError
 from finetune_ls.core.catalog import bundled_catalog
-from finetune_ls.lsp.arguments import Arguments
-from finetune_ls.lsp.operations import _confirm, ledger_for, show_ledger_notes
-from finetune_ls.lsp.progress import Progress
+from finetune_ls.lsp.wire.arguments import Arguments
+from finetune_ls.lsp.commands.operations import _confirm, ledger_for, show_ledger_notes
+from finetune_ls.lsp.wire.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, server
 
 LIST, CREATE, DELETE, SKUS = ("finetune.deployments.list", "finetune.deployments.create",

@@ -9,10 +9,10 @@ from lsprotocol import types
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.edits import apply_edits
 from finetune_ls.core.lines import split_lines
-from finetune_ls.lsp.convert import edit_range, fix_from_data
-from finetune_ls.lsp.document import from_code_points
+from finetune_ls.lsp.documents.convert import edit_range, fix_from_data
+from finetune_ls.lsp.documents.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, for_document, guarded, server
-from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.lsp.documents.state import OpenDocument
 
 FIX_ALL = types.CodeActionKind.SourceFixAll + ".finetune"
 MAX_FIX_ROUNDS = 10

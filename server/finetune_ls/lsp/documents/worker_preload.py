@@ -1,6 +1,6 @@
 """Imported by the workers' forkserver before it forks: the encodings and schemas are
 loaded once there, and every worker shares them."""
 
-from finetune_ls.lsp.workers import _prepare
+from finetune_ls.lsp.documents.workers import _prepare
 
 _prepare()

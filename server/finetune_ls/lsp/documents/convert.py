@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from lsprotocol import types
 
 from finetune_ls.core.findings import Finding, Fix, Severity, TextEdit
-from finetune_ls.lsp.document import from_code_points
+from finetune_ls.lsp.documents.document import from_code_points
 
 SOURCE = "finetune-ls"
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,

@@ -4,7 +4,7 @@ where one is known and the regions that offer it."""
 
 from __future__ import annotations
 
-from finetune_ls.lsp.arguments import Arguments
+from finetune_ls.lsp.wire.arguments import Arguments
 from finetune_ls.lsp.server import FinetuneServer, server
 
 TRAINING_TYPES = "finetune.trainingTypes"

@@ -59,7 +59,7 @@ def pool():
                 methods = multiprocessing.get_all_start_methods()
                 context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
                 if "forkserver" in methods:
-                    context.set_forkserver_preload(["finetune_ls.lsp.worker_preload"])
+                    context.set_forkserver_preload(["finetune_ls.lsp.documents.worker_preload"])
                 _pool = context.Pool(worker_count(), initializer=_prepare)
             except (OSError, ValueError, RuntimeError):
                 _pool_failed = True

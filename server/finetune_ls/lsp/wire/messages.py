@@ -28,8 +28,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from finetune_ls.core.lines import split_lines
-from finetune_ls.lsp.compact_lines import CompactLines
-from finetune_ls.lsp.frames import BAD, Frames
+from finetune_ls.lsp.documents.compact_lines import CompactLines
+from finetune_ls.lsp.wire.frames import BAD, Frames
 
 try:
     import fcntl

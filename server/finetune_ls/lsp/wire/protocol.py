@@ -21,7 +21,7 @@ from lsprotocol import types
 from pygls.protocol import lsp_method
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, RPCRequest
 
-from finetune_ls.lsp.sending import FastSendingProtocol
+from finetune_ls.lsp.wire.sending import FastSendingProtocol
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class FinetuneProtocol(FastSendingProtocol):
         processes now, while the event loop still takes their callbacks. Once it is closed,
         a result arriving made their thread die with a traceback, and the pool then could
         not be stopped at all."""
-        from finetune_ls.lsp import workers  # here: the protocol is made before the server's modules load
+        from finetune_ls.lsp.documents import workers  # here: the protocol is made before the server's modules load
 
         workers.shutdown()
 

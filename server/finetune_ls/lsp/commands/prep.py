@@ -17,8 +17,8 @@ import os
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from finetune_ls.lsp.arguments import Arguments, InvalidArgument
-from finetune_ls.lsp.new_files import creates_files, misplaced, new_file_changes
+from finetune_ls.lsp.wire.arguments import Arguments, InvalidArgument
+from finetune_ls.lsp.commands.new_files import creates_files, misplaced, new_file_changes
 from finetune_ls.lsp.server import FinetuneServer, server
 from finetune_ls.prep.convert import (
     SHAPES, TARGETS, Options, Outcome, UsageProblem, convert_table,

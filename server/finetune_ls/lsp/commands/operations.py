@@ -23,8 +23,8 @@ from finetune_ls.api.ledger import Ledger, LedgerError
 from finetune_ls.core.depth import recursion_room
 from finetune_ls.core.engine import CheckSettings
 from finetune_ls.core.regular_files import open_regular
-from finetune_ls.lsp.progress import Progress
-from finetune_ls.lsp.arguments import Arguments, is_number
+from finetune_ls.lsp.wire.progress import Progress
+from finetune_ls.lsp.wire.arguments import Arguments, is_number
 from finetune_ls.lsp.server import FinetuneServer, server
 
 SET_API_KEY = "finetune.setApiKey"
@@ -369,7 +369,7 @@ async def try_model(ls: FinetuneServer, *args) -> dict:
     model = model or ls.settings.model
     if not model:
         return {"error": "Which model? Give `model` (a fine-tuned model id)."}
-    from finetune_ls.lsp.deployment_commands import deployment_to_call  # (it imports this module)
+    from finetune_ls.lsp.commands.deployments import deployment_to_call  # (it imports this module)
 
     deployment = await deployment_to_call(ls, model)
     if failed(deployment):

@@ -16,8 +16,8 @@ from finetune_ls.core.engine import BOM, FileReport, after_bom, mark_overlap
 from finetune_ls.core.findings import Finding
 from finetune_ls.core.entries import entry_result, is_clean
 from finetune_ls.core.rules import RULES
-from finetune_ls.lsp.convert import to_diagnostic, to_diagnostics
-from finetune_ls.lsp.document import LineDocument
+from finetune_ls.lsp.documents.convert import to_diagnostic, to_diagnostics
+from finetune_ls.lsp.documents.document import LineDocument
 
 
 _RESULT_IDS = itertools.count(1)  # server-wide, so an id never means two documents' reports

@@ -14,10 +14,10 @@ from finetune_ls.core.entries import entry_tokens, is_clean
 from finetune_ls.core.places import describe
 from finetune_ls.core.shapes import CHAT, line_shape, shape_format
 from finetune_ls.core.targets import OPEN_WEIGHT, TARGETS, target_info
-from finetune_ls.lsp.arguments import Arguments, is_number
-from finetune_ls.lsp.document import from_code_points
+from finetune_ls.lsp.wire.arguments import Arguments, is_number
+from finetune_ls.lsp.documents.document import from_code_points
 from finetune_ls.lsp.server import FinetuneServer, command_document, for_document, guarded, server
-from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.lsp.documents.state import OpenDocument
 
 SUMMARY_REQUEST = "finetune/summary"
 SELECT_MODEL = "finetune.selectModel"

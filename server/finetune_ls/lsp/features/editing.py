@@ -15,9 +15,9 @@ from finetune_ls.core.depth import recursion_room
 from finetune_ls.core.roles import CHAT_ROLES, REINFORCEMENT_ROLES
 from finetune_ls.core.schemas import schema_documents
 from finetune_ls.core.shapes import CHAT, PREFERENCE, PROMPT_COMPLETION, REINFORCEMENT
-from finetune_ls.lsp.document import from_code_points, to_code_points
+from finetune_ls.lsp.documents.document import from_code_points, to_code_points
 from finetune_ls.lsp.server import FinetuneServer, for_document, server
-from finetune_ls.lsp.state import OpenDocument
+from finetune_ls.lsp.documents.state import OpenDocument
 
 MAX_SYMBOLS = 5000  # an outline of more is not read by anyone, and costs seconds to make and send
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],:]|[^\s{}\[\],:"]+')

@@ -16,14 +16,14 @@ from finetune_ls.core.analysis import has_token_counter
 from finetune_ls.core.document import DocumentCheck
 from finetune_ls.core.lines import split_lines
 from finetune_ls.core.regular_files import read_regular
-from finetune_ls.lsp.arguments import Arguments
-from finetune_ls.lsp.convert import to_diagnostics
-from finetune_ls.lsp.document import LineDocument
-from finetune_ls.lsp.progress import Progress
+from finetune_ls.lsp.wire.arguments import Arguments
+from finetune_ls.lsp.documents.convert import to_diagnostics
+from finetune_ls.lsp.documents.document import LineDocument
+from finetune_ls.lsp.wire.progress import Progress
 from finetune_ls.lsp.server import FinetuneServer, guarded, load_encoding_unless_busy, server
-from finetune_ls.lsp.state import OpenDocument, line_diagnostics
-from finetune_ls.lsp import disk_check, memory, streaming
-from finetune_ls.lsp.workers import entries_of, map_chunks
+from finetune_ls.lsp.documents.state import OpenDocument, line_diagnostics
+from finetune_ls.lsp.documents import disk_check, memory, streaming
+from finetune_ls.lsp.documents.workers import entries_of, map_chunks
 
 CHECK_FILE = "finetune.checkFile"
 SHOW_FINDINGS_EVERY = 1.0  # seconds between the findings shown while a big document is checked

@@ -17,7 +17,7 @@ from finetune_ls.core.cache import LineCache
 from finetune_ls.core.engine import CheckSettings, FileReport, check_path, finish_report, plan_source
 from finetune_ls.core.parallel import analyze_file_range, chunk_ranges
 from finetune_ls.core.regular_files import regular_size
-from finetune_ls.lsp import workers
+from finetune_ls.lsp.documents import workers
 
 ATTEMPTS = 3  # checks of a file that keeps changing while it is checked; the last one is shown
 

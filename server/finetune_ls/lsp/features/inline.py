@@ -14,9 +14,9 @@ from lsprotocol import types
 
 from finetune_ls.core.catalog import base_model
 from finetune_ls.core.depth import recursion_room
-from finetune_ls.lsp.deployment_commands import deployment_to_call
-from finetune_ls.lsp.document import from_code_points, to_code_points
-from finetune_ls.lsp.operations import api_modules, failed, ledger_for, run_call
+from finetune_ls.lsp.commands.deployments import deployment_to_call
+from finetune_ls.lsp.documents.document import from_code_points, to_code_points
+from finetune_ls.lsp.commands.operations import api_modules, failed, ledger_for, run_call
 from finetune_ls.lsp.server import FinetuneServer, for_document, server
 
 log = logging.getLogger("finetune_ls.lsp")

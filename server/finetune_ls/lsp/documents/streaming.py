@@ -17,8 +17,8 @@ from pygls.uris import to_fs_path
 
 from finetune_ls.core.analysis import FileContext
 from finetune_ls.core.document import DocumentCheck
-from finetune_ls.lsp.compact_lines import CompactLines
-from finetune_ls.lsp.workers import CHUNK_LINES, entries_of, pool, submit
+from finetune_ls.lsp.documents.compact_lines import CompactLines
+from finetune_ls.lsp.documents.workers import CHUNK_LINES, entries_of, pool, submit
 
 
 @dataclass

@@ -15,13 +15,13 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from finetune_ls.core.lines import split_lines
 from finetune_ls.core.regular_files import NotRegularFile, read_regular
-from finetune_ls.lsp.document import from_code_points, split_keeping_breaks
-from finetune_ls.lsp.arguments import Arguments
+from finetune_ls.lsp.documents.document import from_code_points, split_keeping_breaks
+from finetune_ls.lsp.wire.arguments import Arguments
 from finetune_ls.lsp.server import FinetuneServer, server
 from finetune_ls.prep.dedupe import dedupe
 from finetune_ls.prep.plot import histogram_svg
 from finetune_ls.prep.redact import line_replacements
-from finetune_ls.lsp.new_files import misplaced, new_file_changes
+from finetune_ls.lsp.commands.new_files import misplaced, new_file_changes
 from finetune_ls.prep.outputs import default_output, refusal
 from finetune_ls.prep.source import NotAnExample, Source, join, read_source
 from finetune_ls.prep.split import check_validation_share, split
