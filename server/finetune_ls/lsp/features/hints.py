@@ -249,13 +249,22 @@ async def select_model(ls: FinetuneServer, *args) -> dict | None:
         catalog = state.check.settings.resolved_catalog()  # this file's target's (its lens may have changed it)
         choices = [m.id for m in catalog.trainable(fmt if fmt != "mixed" else CHAT, ls.settings.check_settings(
             catalog).resolved_today())] or sorted(catalog.models)
-        model = await _choose(ls, "Estimate costs for which model?", choices)
-        if model is None:
+        # Buttons clip long ids ("gpt-4.1-mini-2…"): each model by its short name unless two share it.
+        by_label = _short_labels(choices)
+        chosen = await _choose(ls, "Estimate costs for which model?", list(by_label))
+        if chosen is None:
             return None
+        model = by_label.get(chosen, chosen)
     state.overrides["model"] = model
     ls.recheck(state)
     ls.refresh_views()
     return {"model": model}
+
+
+def _short_labels(models: list[str]) -> dict[str, str]:
+    """{label: model id}: gpt-4.1-mini for gpt-4.1-mini-2025-04-14, the full id where two would read the same."""
+    shorts = [short_model(model) for model in models]
+    return {short if shorts.count(short) == 1 else model: model for short, model in zip(shorts, models)}
 
 
 @server.command(SELECT_TARGET)
