@@ -143,12 +143,16 @@ def test_a_file_never_uploaded_is_read_once_for_its_upload(client, fake_openai, 
     assert fake_openai.file_content(done.file.id) == training.read_bytes()
 
 
-def test_a_retried_upload_hashes_what_was_sent_last(client, fake_openai, training, ledger):
+def test_a_retried_upload_hashes_what_was_sent_last(client, fake_openai, training, ledger, monkeypatch):
+    hashed = []
+    monkeypatch.setattr(files, "content_sha256", lambda path: hashed.append(path) or "read again")
     fake_openai.fail_next("POST /v1/files", 500)
     retrying = client.with_options(max_retries=1)
-    done = files.upload(retrying, str(training), ledger)
+    done = files.upload(retrying, str(training), ledger, force=True)
     assert len(fake_openai.requests_to("POST /v1/files")) == 2 and not done.reused
-    assert ledger.latest("file")["sha256"] == hashlib.sha256(training.read_bytes()).hexdigest()
+    assert fake_openai.file_content(done.file.id) == training.read_bytes()
+    # Hashed as it was sent, the second time from the start again: not read again for it.
+    assert hashed == [] and ledger.latest("file")["sha256"] == hashlib.sha256(training.read_bytes()).hexdigest()
 
 
 def test_a_job_on_a_local_path_trains_on_the_uploaded_copy(client, fake_openai, training, ledger):
