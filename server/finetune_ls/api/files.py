@@ -65,13 +65,13 @@ def upload(client: openai.OpenAI, path: str, ledger: Ledger, *, purpose: str = "
     report = None
     if not force:
         report = check_before_upload(path, settings)
+    ledger.ensure_writable()  # before the paid call, not after it (and before it is read for a copy)
     sha256 = None
     if reuse:
         copy, sha256 = _copy_and_hash(client, ledger, path, purpose)
         if copy is not None:
             copy.report = report
             return copy
-    ledger.ensure_writable()  # before the paid call, not after it
     size = regular_size(path)  # a device or a pipe is refused before any paid call
     name = os.path.basename(path)
     if size <= FILES_API_LIMIT:
