@@ -192,3 +192,28 @@ def test_azure_openai_with_a_deployment_for_inference(cli, fake_openai, workspac
     assert fake_openai.requests_to("POST /v1/chat/completions")[-1].json["model"] == "ft-deployment-1"
     missing = cli("files", "list", *azure, key_variable="OPENAI_API_KEY")  # Azure reads its own variable
     assert missing.returncode == 1 and "AZURE_OPENAI_API_KEY" in missing.stderr
+
+
+def test_an_upload_of_the_same_content_reuses_the_file_and_says_so(cli, fake_openai, workspace):
+    first = cli.json("files", "upload", "train.jsonl")
+    assert first["reused"] is False
+    again = cli("files", "upload", "train.jsonl")
+    assert again.returncode == 0, again.stderr
+    day = Ledger(str(workspace)).latest("file")["time"][:10]
+    assert again.stdout.startswith(f"{first['file']['id']}  train.jsonl  ")
+    assert f"(already uploaded on {day}, same content; --new uploads again)" in again.stdout
+    reused = cli.json("files", "upload", "train.jsonl")
+    assert reused["reused"] is True and reused["file"]["id"] == first["file"]["id"] and reused["uploaded_at"]
+    assert len(fake_openai.requests_to("POST /v1/files")) == 1
+    anew = cli.json("files", "upload", "train.jsonl", "--new")
+    assert anew["reused"] is False and anew["file"]["id"] != first["file"]["id"]
+    assert len(fake_openai.requests_to("POST /v1/files")) == 2
+    # A job on the local path trains on the newest upload of it, and says so; --new uploads again.
+    job = cli("jobs", "create", "train.jsonl", "--model", "gpt-4.1-mini-2025-04-14", "--yes", "--json")
+    assert job.returncode == 0, job.stderr
+    assert json.loads(job.stdout)["training_file"] == anew["file"]["id"]
+    assert f"training on {anew['file']['id']} (train.jsonl): already uploaded on {day}" in job.stderr
+    assert len(fake_openai.requests_to("POST /v1/files")) == 2
+    fresh = cli.json("jobs", "create", "train.jsonl", "--model", "gpt-4.1-mini-2025-04-14", "--yes", "--new")
+    assert fresh["training_file"] not in (first["file"]["id"], anew["file"]["id"])
+    assert len(fake_openai.requests_to("POST /v1/files")) == 3

@@ -113,20 +113,37 @@ try {
   const fileId = /file-[\w-]+/.exec(await uploaded.innerText())?.[0];
   await shot("upload", { fileId });
   await clearNotifications();
+  // The same content again: the file uploaded is named, and a new upload is a button away (not taken).
+  await palette("Fine-tune: Upload File");
+  const reused = await notification(`support.jsonl is already uploaded as ${fileId} (same content`);
+  const again = reused.locator(".monaco-button", { hasText: "Upload again" });
+  if (!(await again.count())) fail("the reused upload's message offers no Upload again");
+  await shot("upload-reused", { message: (await reused.innerText()).replace(/\s+/g, " ").slice(0, 160) });
+  await clearNotifications();
 
+  // support.jsonl was just uploaded: the first step offers that file before a new upload.
   await palette("Fine-tune: Start Job");
-  let input = await quickInput("(1/5)");
+  let input = await quickInput("(1/6): training file");
+  const fileRows = await until("the uploaded file, then a new upload", async () => {
+    const rows = (await page.locator(".quick-input-list .monaco-list-row").allInnerTexts()).map((row) => row.replace(/\s+/g, " "));
+    return rows.length === 2 ? rows : undefined;
+  });
+  if (!fileRows[0].includes(fileId) || !fileRows[0].includes("same content as support.jsonl")
+      || !fileRows[1].includes("Upload support.jsonl again")) fail(`the training file's rows: ${fileRows}`);
+  await shot("job-file", { rows: fileRows });
+  await pickRow(fileId);
+  input = await quickInput("(2/6)");
   await input.fill("gpt-4o-mini");
   await pickRow("gpt-4o-mini-2024-07-18");
-  input = await quickInput("(2/5)");
+  input = await quickInput("(3/6)");
   await pickRow("supervised");
-  input = await quickInput("(3/5)");
+  input = await quickInput("(4/6)");
   await input.fill("3");
   await page.keyboard.press("Enter");
-  input = await quickInput("(4/5)");
+  input = await quickInput("(5/6)");
   await input.fill("e2e");
   await page.keyboard.press("Enter");
-  input = await quickInput("(5/5)");
+  input = await quickInput("(6/6)");
   await pickRow("(no validation file)");
   const confirm = await notification("Start a supervised fine-tuning job on gpt-4o-mini-2024-07-18");
   const question = (await confirm.innerText()).replace(/\s+/g, " ");

@@ -7,7 +7,7 @@ import type { Job, JobTracker } from "./jobs";
 import { deleteDeployment, deploy, modelOf, pickDeployment } from "./deployments";
 import { currentSettings, SECRET_KEY, Server } from "./server";
 import { usesEntra } from "./settings";
-import { askJobOptions } from "./startJob";
+import { askJobOptions, uploadedWhen } from "./startJob";
 import type { Views } from "./views";
 
 type Item = { id?: string; [field: string]: unknown } | undefined;
@@ -48,12 +48,25 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     if (!target) return;
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === target.toString());
     if (open?.isDirty) await open.save();
-    const result = await server.execute<{ file?: { id: string; filename?: string }; error?: string }>("finetune.upload", target.toString());
-    if (result?.file) {
-      void vscode.window.showInformationMessage(`finetune-ls: uploaded ${result.file.filename ?? target.path} as ${result.file.id}.`);
-      views.files.refresh();
-    }
+    await upload(target, false);
   });
+  /** Uploads the file; when the server reuses the upload of the same content, says so and
+   * offers to upload it again. */
+  async function upload(target: vscode.Uri, anew: boolean): Promise<void> {
+    type Uploaded = { file?: { id: string; filename?: string }; reused?: boolean; uploadedAt?: string; error?: string };
+    const result = await server.execute<Uploaded>("finetune.upload", { uri: target.toString(), new: anew });
+    if (!result?.file) return;
+    const name = result.file.filename ?? target.path;
+    views.files.refresh();
+    if (!result.reused) {
+      void vscode.window.showInformationMessage(`finetune-ls: uploaded ${name} as ${result.file.id}.`);
+      return;
+    }
+    const again = "Upload again";
+    const choice = await vscode.window.showInformationMessage(
+      `finetune-ls: ${name} is already uploaded as ${result.file.id} (same content, ${uploadedWhen(result.uploadedAt)}).`, again);
+    if (choice === again) await upload(target, true);
+  }
   add("finetune-ls.startJob", async (uri?: vscode.Uri) => {
     const training = uri ?? (await activeJsonl());
     if (!training) return;

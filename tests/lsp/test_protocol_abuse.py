@@ -162,7 +162,7 @@ NEEDS_A_TARGET = {"finetune.selectModel", "finetune.selectEpochs", "finetune.che
                   "finetune.deleteFile", "finetune.followJob", "finetune.showJob", "finetune.cancelJob",
                   "finetune.pauseJob", "finetune.resumeJob", "finetune.jobEvents", "finetune.deleteModel",
                   "finetune.tryModel", "finetune.splitFile", "finetune.dedupeFile", "finetune.redactFile",
-                  "finetune.stats", "finetune.convertFile", "finetune.selectTarget"}
+                  "finetune.stats", "finetune.convertFile", "finetune.selectTarget", "finetune.uploadedCopy"}
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(
@@ -227,6 +227,7 @@ async def test_every_command_takes_the_arguments_its_callers_send(editor, fake_o
         ("finetune.selectTarget", [uri]), ("finetune.selectTarget", [uri, "openai"]),
         ("finetune.selectTarget", [{"uri": uri, "target": "openai"}]),
         ("finetune.checkFile", [uri]), ("finetune.trainableModels", [{"format": "chat"}]),
+        ("finetune.uploadedCopy", [{"uri": uri}]),
         ("finetune.listJobs", []), ("finetune.listModels", []), ("finetune.listFiles", []),
         ("finetune.createJob", [{"trainingFile": file_id, "model": "gpt-4.1-mini-2025-04-14", "method": "supervised",
                                  "hyperparameters": {}}]),
@@ -258,6 +259,7 @@ async def test_every_command_takes_the_arguments_its_callers_send(editor, fake_o
     assert {command for command, _ in calls} == registered  # every command is called here
     assert answers["finetune.selectEpochs"] == {"epochs": 2}
     assert answers["finetune.checkFile"]["examples"] == 12
+    assert answers["finetune.uploadedCopy"]["id"] == file_id
     assert answers["finetune.showJob"]["id"] == job_id
     assert answers["finetune.setApiKey"]["hasKey"] is False
     assert answers["finetune.trainingTypes"]["trainingTypes"] == [] and answers["finetune.deployments.skus"]["skus"]

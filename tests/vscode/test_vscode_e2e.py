@@ -16,7 +16,7 @@ from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_log
 KEY = "sk-test-VSCODE-E2E-SENTINEL-5f3a9c"  # the only key the fake accepts: a call without it fails
 EXPECTED_STEPS = ["workbench", "squiggles", "problems", "inlay-hint", "cost-lens", "quick-fix", "undo", "big-file",
                   "api-key",
-                  "upload", "job-confirm", "job-started", "chart-live", "job-succeeded", "try-model",
+                  "upload", "upload-reused", "job-file", "job-confirm", "job-started", "chart-live", "job-succeeded", "try-model",
                   "ghost-text", "delete-confirm", "model-deleted", "chart-light"]
 
 
@@ -77,6 +77,10 @@ def test_vscode_extension_end_to_end(tmp_path, artifacts):
         assert all(request.status != 401 for request in fake.requests), "a call went without the key"
         jobs = list(fake.state.jobs.values())
         assert len(jobs) == 1 and jobs[0]["status"] == "succeeded", jobs
+        # Upload, then Start Job on the uploaded file: one upload, and the job trains on it.
+        uploaded = [f["id"] for f in fake.state.files.values() if f["purpose"] == "fine-tune"]  # not the results
+        assert routes.count("POST /v1/files") == 1 and len(uploaded) == 1, (uploaded, routes)
+        assert jobs[0]["training_file"] == uploaded[0], (uploaded, jobs[0]["training_file"])
         assert jobs[0]["model"] == "gpt-4o-mini-2024-07-18"
         assert jobs[0]["fine_tuned_model"] not in fake.state.models, "the model was not deleted"
         assert any(route.startswith("DELETE /v1/models/") for route in routes), routes

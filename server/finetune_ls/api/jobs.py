@@ -117,25 +117,34 @@ def refusal(request: JobRequest, catalog: ModelCatalog, today: date, file_format
 class PlannedJob:
     request: JobRequest  # with file ids only
     summary: dict | None  # the engine's summary of the local training file, for the estimate
+    reused: list = field(default_factory=list)  # files.Uploaded: local files the ledger held uploaded already
 
 
-def file_id_of(client: openai.OpenAI, ledger: Ledger, value: str, settings: CheckSettings) -> tuple[str, str | None]:
-    """(file id, local path): a local path is checked and uploaded first; for a file id,
-    the path it was uploaded from, when the ledger knows it."""
+def file_id_of(client: openai.OpenAI, ledger: Ledger, value: str, settings: CheckSettings,
+               reuse: bool = True, reused: list | None = None) -> tuple[str, str | None]:
+    """(file id, local path): a local path is checked and uploaded first (or, with `reuse`,
+    the file uploaded before with the same content is taken, and added to `reused`); for a
+    file id, the path it was uploaded from, when the ledger knows it."""
     if os.path.isfile(value):
-        return files.upload(client, value, ledger, settings=settings).file.id, value
+        done = files.upload(client, value, ledger, settings=settings, reuse=reuse)
+        if done.reused and reused is not None:
+            reused.append(done)
+        return done.file.id, value
     return value, ledger.path_of(value)
 
 
 def plan(client: openai.OpenAI, ledger: Ledger, catalog: ModelCatalog, settings: CheckSettings,
-         request: JobRequest) -> PlannedJob:
-    """The job as it will be made: local files uploaded (checked first), the training
-    file's summary for the cost estimate, and JobRefused for a job that would fail."""
+         request: JobRequest, reuse: bool = True) -> PlannedJob:
+    """The job as it will be made: local files uploaded (checked first; with `reuse`, an
+    upload of the same content the ledger holds is taken instead), the training file's
+    summary for the cost estimate, and JobRefused for a job that would fail."""
     problem = training_type_refusal(request, settings.provider)
     if problem:  # before any upload
         raise JobRefused(problem)
-    training, local = file_id_of(client, ledger, request.training_file, settings)
-    validation = file_id_of(client, ledger, request.validation_file, settings)[0] if request.validation_file else None
+    reused: list = []
+    training, local = file_id_of(client, ledger, request.training_file, settings, reuse, reused)
+    validation = (file_id_of(client, ledger, request.validation_file, settings, reuse, reused)[0]
+                  if request.validation_file else None)
     if getattr(request, "training_type", None) and settings.training_type is None:
         settings = replace(settings, training_type=request.training_type)  # the estimate prices that type
     report = check_path(local, settings) if local else None
@@ -143,7 +152,7 @@ def plan(client: openai.OpenAI, ledger: Ledger, catalog: ModelCatalog, settings:
     problem = refusal(request, catalog, settings.resolved_today(), report.format if report else None)
     if problem:
         raise JobRefused(problem)
-    return PlannedJob(request, report.summary if report else None)
+    return PlannedJob(request, report.summary if report else None, reused)
 
 
 def estimate(summary: dict | None) -> str:

@@ -126,3 +126,14 @@ class Ledger:
         for last in self.entries(kind):
             pass
         return last
+
+    def live_files(self) -> list[dict]:
+        """The file entries, newest first, without the files a `file-deleted` entry names
+        (deleted through this tool). One read of the ledger."""
+        uploaded, deleted = [], set()
+        for entry in self.entries():
+            if entry.get("kind") == "file":
+                uploaded.append(entry)
+            elif entry.get("kind") == "file-deleted":
+                deleted.add(entry["id"])
+        return [entry for entry in reversed(uploaded) if entry["id"] not in deleted]

@@ -20,14 +20,16 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("files", help="upload, list and delete training files",
                                  description="Training files on OpenAI (or the configured provider).")
     actions = connect.subcommands(parser)
-    upload = connect.action(actions, "upload", "check a file, then upload it (the Uploads API above 512 MB)",
-                            run_upload)
+    upload = connect.action(actions, "upload", "check a file, then upload it (the Uploads API above 512 MB); "
+                            "a file this workspace uploaded before with the same content is reused", run_upload)
     upload.add_argument("path", metavar="PATH")
     upload.add_argument("--purpose", default="fine-tune")
     upload.add_argument("--model", help="target model for the check (default: per format)")
     upload.add_argument("--method", choices=("supervised", "dpo", "reinforcement"))
     upload.add_argument("--force", action="store_true", help="upload even if the check finds errors")
     upload.add_argument("--no-wait", action="store_true", help="do not wait until the file is processed")
+    upload.add_argument("--new", action="store_true",
+                        help="upload again even when the ledger holds an upload of the same content")
     listing = connect.action(actions, "list", "list uploaded files", run_list)
     listing.add_argument("--purpose", help="only files of this purpose (e.g. fine-tune)")
     listing.add_argument("--limit", type=whole(1, 10_000), default=100)
@@ -50,7 +52,7 @@ def run_upload(args: argparse.Namespace) -> int:
         try:
             done = files.upload(client, args.path, ledger, purpose=args.purpose, force=args.force,
                                 settings=CheckSettings(model=args.model, method=args.method),
-                                progress=bar, wait=not args.no_wait)
+                                progress=bar, wait=not args.no_wait, reuse=not args.new)
         except files.CheckFailed as refused:
             connect.fail(str(refused))
             return 1
@@ -59,7 +61,10 @@ def run_upload(args: argparse.Namespace) -> int:
                 bar.done()
         uploaded = done.file
         via = f" (upload {done.upload_id})" if done.upload_id else ""
-        connect.emit(args, {"file": uploaded, "upload_id": done.upload_id},
+        if done.reused:
+            via += f" ({reused_note(done)}; --new uploads again)"
+        connect.emit(args, {"file": uploaded, "upload_id": done.upload_id, "reused": done.reused,
+                            **({"uploaded_at": done.uploaded_at} if done.reused else {})},
                      f"{uploaded.id}  {uploaded.filename}  {uploaded.bytes:,} bytes  {uploaded.status}{via}")
         return 0 if uploaded.status != "error" else 1
 
@@ -87,6 +92,12 @@ def run_delete(args: argparse.Namespace) -> int:
                                            lambda: files.delete_file(client, found.id, ledger))
 
     return connect.run_api(args, action)
+
+
+def reused_note(done) -> str:
+    """How a reused upload is described: when it was uploaded (the ledger's day, UTC)."""
+    day = (done.uploaded_at or "")[:10]
+    return f"already uploaded{' on ' + day if day else ''}, same content"
 
 
 def _when(timestamp: int) -> str:

@@ -11,6 +11,7 @@ import time
 
 from finetune_ls.api import plain
 from finetune_ls.cli import connect
+from finetune_ls.cli.files import reused_note
 from finetune_ls.cli.numbers import real, whole
 from finetune_ls.core.catalog import bundled_catalog
 from finetune_ls.core.engine import CheckSettings
@@ -33,6 +34,8 @@ def add_parser(commands) -> None:
     create.add_argument("--seed", type=whole(0, 2_147_483_647))
     create.add_argument("--validation", metavar="FILE", help="a validation file id or a local path to upload")
     create.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE")
+    create.add_argument("--new", action="store_true",
+                        help="upload local files again even when the ledger holds an upload of the same content")
     create.add_argument("--training-type", type=_training_type, metavar="TYPE",
                         help="Azure only: Standard (in-region), GlobalStandard or Developer (default: Azure's)")
     listing = connect.action(actions, "list", "list jobs (with --offline, the ones in the ledger)", run_list)
@@ -83,7 +86,10 @@ def run_create(args: argparse.Namespace) -> int:
     def action(client, ledger) -> int:
         settings = CheckSettings(model=args.model, method=args.method, epochs=args.n_epochs, provider=args.provider,
                                  training_type=args.training_type)
-        planned = jobs.plan(client, ledger, bundled_catalog(args.provider), settings, request)
+        planned = jobs.plan(client, ledger, bundled_catalog(args.provider), settings, request, reuse=not args.new)
+        for done in planned.reused:
+            connect.fail(f"training on {done.file.id} ({done.file.filename}): {reused_note(done)}; "
+                         "--new uploads again.")
         kind = f"{args.method} {args.training_type} job" if args.training_type else f"{args.method} job"
         question = (f"Start a {kind} on {args.model} with {planned.request.training_file} "
                     f"({jobs.estimate(planned.summary)})?")

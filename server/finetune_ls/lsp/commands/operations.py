@@ -115,23 +115,15 @@ def set_api_key(ls: FinetuneServer, *args) -> dict:
 # ---------------------------------------------------------------- files
 @server.command("finetune.upload")
 async def upload(ls: FinetuneServer, *args) -> dict:
-    given = Arguments("finetune.upload", args, ("uri", "force"))
-    uri, force = given.uri(), given.flag("force", False)
+    """Arguments: {uri, force, new}. A file this workspace uploaded before with the same
+    content is reused (the answer says `reused` and its ledger time, `uploadedAt`) unless
+    `new` is true."""
+    given = Arguments("finetune.upload", args, ("uri", "force", "new"))
+    uri, force, new = given.uri(), given.flag("force", False), given.flag("new", False)
     path = to_fs_path(uri)
-    if not path or not os.path.isfile(path):
-        problem = f"{uri} is not a file on disk." if uri else "finetune.upload needs the URI of a file as its argument."
-        ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+    problem = await _unsaved_or_missing(ls, uri, path)
+    if problem:
         return {"error": problem}
-    state = ls.documents.get(uri)
-    try:
-        on_disk = await asyncio.to_thread(_unless_big, path) if state is not None else None  # off the event loop
-    except OSError as problem:  # replaced by a pipe, or gone, since the test above
-        ls.show(f"finetune-ls: cannot read {path}: {problem.strerror or problem}", types.MessageType.Warning)
-        return {"error": f"cannot read {path}: {problem.strerror or problem}"}
-    if on_disk is not None and on_disk.decode("utf-8", "replace") != state.document.source:
-        ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
-                types.MessageType.Warning)
-        return {"error": "unsaved changes"}
     settings = CheckSettings(model=ls.settings.model, method=ls.settings.method, provider=ls.settings.provider)
     async with Progress(ls, f"Uploading {os.path.basename(path)}", cancellable=True) as progress:
         def sent(done: int, total: int) -> None:
@@ -139,10 +131,59 @@ async def upload(ls: FinetuneServer, *args) -> dict:
 
         def work(session: Connection) -> dict:
             done = api_modules().files.upload(session.client, path, ledger_for(ls, path), settings=settings, force=force,
-                                progress=sent, cancelled=progress.cancelled)
-            return {"file": plain(done.file), "uploadId": done.upload_id}
+                                              progress=sent, cancelled=progress.cancelled, reuse=not new)
+            return {"file": plain(done.file), "uploadId": done.upload_id, "reused": done.reused,
+                    **({"uploadedAt": done.uploaded_at} if done.reused else {})}
 
         return await run_call(ls, work)
+
+
+@server.command("finetune.uploadedCopy")
+async def uploaded_copy(ls: FinetuneServer, *args) -> dict | None:
+    """Argument: {uri}. The file this workspace uploaded before with the same content, that
+    the API still has: {id, filename, bytes, uploadedAt}; null when there is none, when the
+    document has unsaved changes (what is on disk is not what the editor shows), or when the
+    API cannot be asked (Start Job then goes on without offering it, and says why later)."""
+    uri = Arguments("finetune.uploadedCopy", args, ("uri",)).uri()
+    path = to_fs_path(uri)
+    if await _unsaved_or_missing(ls, uri, path, quiet=True):
+        return None
+    api = api_modules()
+    try:
+        session = connect(ls.settings.provider_config(), ls.api_key)
+        found = await asyncio.to_thread(api.files.uploaded_copy, session.client, ledger_for(ls, path), path)
+    except (MissingKey, api.entra.MissingExtra, api.entra.SignInFailed, LedgerError, api.answers.MalformedAnswer,
+            api.openai.OpenAIError, OSError, ValueError):
+        return None
+    finally:
+        show_ledger_notes(ls)
+    if found is None:
+        return None
+    return {"id": found.file.id, "filename": found.file.filename, "bytes": found.file.bytes,
+            "uploadedAt": found.uploaded_at}
+
+
+async def _unsaved_or_missing(ls: FinetuneServer, uri: str, path: str | None, quiet: bool = False) -> str | None:
+    """Why the file on disk cannot stand for the document (not a file, unreadable, or
+    unsaved changes), shown unless `quiet`; None when it can."""
+    if not path or not os.path.isfile(path):
+        problem = f"{uri} is not a file on disk." if uri else "finetune.upload needs the URI of a file as its argument."
+    else:
+        state = ls.documents.get(uri)
+        try:
+            on_disk = await asyncio.to_thread(_unless_big, path) if state is not None else None  # off the event loop
+        except OSError as error:  # replaced by a pipe, or gone, since the test above
+            problem = f"cannot read {path}: {error.strerror or error}"
+        else:
+            if on_disk is None or on_disk.decode("utf-8", "replace") == state.document.source:
+                return None
+            if not quiet:
+                ls.show(f"finetune-ls: save {state.name} first: the file on disk is what gets uploaded.",
+                        types.MessageType.Warning)
+            return "unsaved changes"
+    if not quiet:
+        ls.show(f"finetune-ls: {problem}", types.MessageType.Warning)
+    return problem
 
 
 def _unless_big(path: str) -> bytes | None:
@@ -171,7 +212,9 @@ async def delete_file(ls: FinetuneServer, *args) -> dict:
 async def create_job(ls: FinetuneServer, *args) -> dict:
     """Arguments: {trainingFile (an id, or a document URI uploaded first), model, method,
     hyperparameters, suffix, seed, validationFile, metadata, trainingType (Azure; default:
-    the trainingType setting)}. The cost estimate and a confirmation come before the job is made."""
+    the trainingType setting), newUpload (upload local files again rather than reuse the
+    ledger's upload of the same content)}. The cost estimate and a confirmation come before
+    the job is made."""
     options = _job_options(args)
     model = options.get("model") or ls.settings.model
     if not model:
@@ -193,7 +236,9 @@ async def create_job(ls: FinetuneServer, *args) -> dict:
     settings = CheckSettings(model=model, method=method, provider=ls.settings.provider, catalog=ls.catalog,
                              training_type=training_type)
     ledger = ledger_for(ls, path)
-    planned = await run_call(ls, lambda session: jobs.plan(session.client, ledger, ls.catalog, settings, request))
+    reuse = not options.get("newUpload")
+    planned = await run_call(ls, lambda session: jobs.plan(session.client, ledger, ls.catalog, settings, request,
+                                                           reuse=reuse))
     if failed(planned):
         return planned
     kind = f"{method} {training_type}" if training_type else method
@@ -217,7 +262,7 @@ def _job_options(args: tuple) -> dict:
     from finetune_ls.lsp.settings import TRAINING_TYPES
 
     given = Arguments("finetune.createJob", args, ("trainingFile", "model", "method", "hyperparameters", "suffix",
-                                                  "seed", "validationFile", "metadata", "trainingType"))
+                                                  "seed", "validationFile", "metadata", "trainingType", "newUpload"))
     return {"trainingFile": given.text("trainingFile"), "model": given.text("model", None),
             "method": given.text("method", None),
             "hyperparameters": given.object("hyperparameters", 'an object of numbers or text, e.g. {"n_epochs": 3}',
@@ -225,7 +270,8 @@ def _job_options(args: tuple) -> dict:
             "suffix": given.text("suffix", None), "seed": given.integer("seed", None, 0, 2**31 - 1),
             "validationFile": given.text("validationFile", None),
             "metadata": given.object("metadata", "an object of text values", lambda v: isinstance(v, str), None),
-            "trainingType": given.text("trainingType", None, TRAINING_TYPES)}
+            "trainingType": given.text("trainingType", None, TRAINING_TYPES),
+            "newUpload": given.flag("newUpload", False)}
 
 
 @server.command("finetune.trainableModels")
