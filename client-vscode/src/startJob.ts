@@ -59,7 +59,10 @@ export async function askJobOptions(server: Server, training: vscode.Uri): Promi
                                                               ignoreFocusOut: true });
     return chosen?.label;
   };
-  let trainingFile = training.toString();
+  // The document's URI either way: the server trains on the same uploaded copy (found by the
+  // content's hash), and checks and prices the document itself, not whatever file the copy was
+  // first uploaded from.
+  const trainingFile = training.toString();
   let newUpload = false;
   if (copy) {
     const name = training.path.split("/").pop() ?? training.path;
@@ -70,8 +73,7 @@ export async function askJobOptions(server: Server, training: vscode.Uri): Promi
       { title: `Start fine-tuning job (1/${steps + first}): training file`, ignoreFocusOut: true,
         placeHolder: `${name} is uploaded already: train on that file, or upload it again` });
     if (!chosen) return undefined;
-    if (chosen.label === again) newUpload = true;
-    else trainingFile = copy.id;
+    newUpload = chosen.label === again;
   }
   const trainable = await server.execute<{ models: string[]; note?: string }>("finetune.trainableModels", { format: "chat" });
   const preferred = vscode.workspace.getConfiguration("finetune").get<string | null>("model");
