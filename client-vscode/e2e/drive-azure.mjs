@@ -12,7 +12,7 @@ const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_CHROMIUM: browserPath, E2E_M
         E2E_TRAINING_TYPE: trainingType, E2E_SKU: sku } = process.env;
 const { browser, page } = await openBrowser(browserPath);
 const { shot, fail, until, palette, pickRow, quickInput, openFile, goToLine, notification, clearNotifications,
-        viewText, contextMenu } = workbench(page, artifacts);
+        viewText, contextMenu, diffEditorTexts } = workbench(page, artifacts);
 
 const oneLine = async (locator) => (await locator.innerText()).replace(/\s+/g, " ");
 
@@ -136,8 +136,13 @@ try {
   await pickedRow.waitFor({ state: "visible", timeout: 30_000 });
   const model = (await pickedRow.locator(".label-name").first().innerText()).trim();
   await pickedRow.click();
-  const answer = await notification("canned answer", 60_000);
-  await shot("try-model", { model, answer: (await oneLine(answer)).slice(0, 200) });
+  // The answer opens in a diff editor (Azure's catalog has no inference price: "cost unknown").
+  const trial = await until("the trial's diff editor", async () => {
+    const shown = await diffEditorTexts();
+    return shown?.modified.includes("canned answer") && /cost unknown/.test(shown.title) ? shown : undefined;
+  }, 60_000);
+  await shot("try-model", { model, title: trial.title, answer: trial.modified.slice(0, 200) });
+  await palette("View: Close Editor");
   await clearNotifications();
 
   // --- Delete from the Deployments view, after the server's question

@@ -3,7 +3,7 @@
 // step. Any failed expectation exits 1 after a "failure" screenshot.
 // Env: E2E_URL (code-server with the workspace), E2E_ARTIFACTS, E2E_KEY (the API key to
 // type), E2E_CHROMIUM (the browser), E2E_BIG_LAST_LINE (big.jsonl's broken last line). Run by tests/vscode/test_vscode_e2e.py.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { failed, openBrowser, workbench } from "./workbench.mjs";
 
@@ -11,7 +11,7 @@ const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_KEY: key, E2E_CHROMIUM: brow
   process.env;
 const { browser, page } = await openBrowser(browserPath);
 const { shot, fail, until, palette, pickRow, quickInput, openFile, goToLine, decoratedLines, scanLines, lineText,
-        notification, clearNotifications, webviewFrame, chartTextColor, jobsViewText } = workbench(page, artifacts);
+        notification, clearNotifications, webviewFrame, chartTextColor, jobsViewText, diffEditorTexts } = workbench(page, artifacts);
 
 // ------------------------------------------------------------------ the session
 try {
@@ -182,8 +182,21 @@ try {
   await palette("Fine-tune: Try Model on This Example");
   await quickInput("Try which model");
   await pickRow("ft:");
-  const answer = await notification("canned answer");
-  await shot("try-model", { answer: (await answer.innerText()).replace(/\s+/g, " ").slice(0, 160) });
+  // The answer opens in a diff editor beside the expected one (examples/clean.jsonl line 1), not in a toast.
+  const expectedAnswer = JSON.parse(readFileSync(new URL("../../examples/clean.jsonl", import.meta.url), "utf8")
+    .split("\n")[0]).messages.at(-1).content;
+  let seen = "";
+  const trial = await until("the trial's diff editor", async () => {
+    const shown = await diffEditorTexts();
+    if (shown && JSON.stringify(shown) !== seen) console.error(`(a diff editor: ${(seen = JSON.stringify(shown))})`);
+    return shown?.original.includes(expectedAnswer) && shown.modified.includes("canned answer") ? shown : undefined;
+  }, 60_000);
+  if (!/^Line 1 · expected ↔ ft:.* · \d+ in \/ \d+ out · \$\d/.test(trial.title)) fail(`the trial's title: ${trial.title}`);
+  await page.waitForTimeout(1000); // a toast would have come with the answer
+  const toasts = await page.locator(".notifications-toasts .notification-toast").allInnerTexts();
+  if (toasts.some((text) => text.includes("canned answer"))) fail(`the answer came as a toast too: ${toasts}`);
+  await shot("try-model", { title: trial.title, expected: trial.original.slice(0, 80), answer: trial.modified.slice(0, 80) });
+  await palette("View: Close Editor"); // back to support.jsonl for the ghost text
   await clearNotifications();
 
   // Ghost text from the fine-tuned model in a new example's assistant slot, on request.

@@ -219,6 +219,22 @@ export function workbench(page, artifacts) {
     }
   }
 
+  /** The active diff editor: its tab's title and both sides' texts as drawn (whitespace
+   * collapsed), or undefined while none is shown. Side by side, the original is the left
+   * editor; inline (a narrow group), its lines are the deleted ones drawn in the modified editor. */
+  async function diffEditorTexts() {
+    const group = page.locator(".editor-group-container.active");
+    const diff = group.locator(".monaco-diff-editor").first();
+    if (!(await diff.isVisible().catch(() => false))) return undefined;
+    const text = async (locator) => (await locator.allInnerTexts()).join(" ").replace(/\s+/g, " ").trim();
+    const original = await text(diff.locator(".editor.original .lines-content > .view-lines"))
+      || await text(diff.locator(".editor.modified .view-zones"));
+    const modified = await text(diff.locator(".editor.modified .lines-content > .view-lines"));
+    const title = (await group.locator(".tab.active").first().innerText()).trim();
+    return { title, original, modified };
+  }
+
   return { shot, fail, until, palette, pickRow, quickInput, openFile, goToLine, decoratedLines, scanLines, lineText,
-           notification, clearNotifications, webviewFrame, chartTextColor, jobsViewText, viewText, contextMenu };
+           notification, clearNotifications, webviewFrame, chartTextColor, jobsViewText, viewText, contextMenu,
+           diffEditorTexts };
 }

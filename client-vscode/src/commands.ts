@@ -8,6 +8,7 @@ import { deleteDeployment, deploy, modelOf, pickDeployment } from "./deployments
 import { currentSettings, SECRET_KEY, Server } from "./server";
 import { usesEntra } from "./settings";
 import { askJobOptions, uploadedWhen } from "./startJob";
+import { TrialResult, Trials } from "./trial";
 import type { Views } from "./views";
 
 type Item = { id?: string; [field: string]: unknown } | undefined;
@@ -122,6 +123,8 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     const result = await server.execute<{ deleted?: boolean }>("finetune.deleteFile", item.id);
     if (result?.deleted) views.files.refresh();
   });
+  const trials = new Trials(server.log);
+  context.subscriptions.push(trials);
   add("finetune-ls.tryModel", async (item?: Item) => {
     const editor = vscode.window.activeTextEditor;
     if (!editor || !editor.document.uri.path.toLowerCase().endsWith(".jsonl")) {
@@ -130,8 +133,10 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     }
     const model = item?.id ?? (await pickModel(server, "Try which model on this example?"));
     if (!model) return;
-    // The server shows the model's answer beside the expected one.
-    await server.execute("finetune.tryModel", editor.document.uri.toString(), editor.selection.active.line, model);
+    // The answer opens beside the expected one; a failure is the server's error message.
+    const result = await server.execute<TrialResult>("finetune.tryModel", editor.document.uri.toString(),
+                                                     editor.selection.active.line, model);
+    if (result && !result.error) await trials.show(result);
   });
   add("finetune-ls.deploy", async (item?: Item) => {
     server.log.info(`Deploy: ${item ? `from the view item ${item.id}: ${modelOf(item) ?? "no model in it"}` : "from the palette"}`);

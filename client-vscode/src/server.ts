@@ -7,6 +7,7 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vsc
 import { serverCommand, serverExtras, SetupError } from "./bootstrap";
 import { programSetting, serverSettings, usesEntra } from "./settings";
 import { pythonExtensionInterpreter } from "./pythonExtension";
+import { showsTrialsFeature } from "./trial";
 
 export const SECRET_KEY = "finetune.apiKey";
 
@@ -80,6 +81,7 @@ export class Server implements vscode.Disposable {
     this.log.info(`starting the server: ${command.origin}`);
     const serverOptions: ServerOptions = { command: command.command, args: command.args };
     const client = new LanguageClient("finetune-ls", "Fine-tune", serverOptions, this.clientOptions());
+    client.registerFeature(showsTrialsFeature); // Try Model's answer in a diff editor, not a message
     try {
       await client.start();
     } catch (error) {

@@ -398,12 +398,19 @@ async def delete_model(ls: FinetuneServer, *args) -> dict:
 @server.command("finetune.tryModel")
 async def try_model(ls: FinetuneServer, *args) -> dict:
     """The example on a line of an open document, sent to a model: its answer beside the
-    expected one (also shown to the user)."""
+    expected one, the tokens and what the call cost (null, with `cost_note` saying why, when
+    the catalog has no price). Shown to the user as a message, unless the client shows
+    trials itself (VS Code's diff editor)."""
     given = Arguments("finetune.tryModel", args, ("uri", "line", "model"))
     uri, line, model = given.uri(), given.integer("line", minimum=0), given.text("model", None)
+
+    def refused(message: str) -> dict:
+        ls.show(f"finetune-ls: {message}", types.MessageType.Error)
+        return {"error": message}
+
     state = ls.documents.get(uri)
     if state is None or not line < len(state.document.contents):
-        return {"error": "Open the file and put the cursor on an example."}
+        return refused("Open the file and put the cursor on an example.")
     try:
         with recursion_room():  # an example as deep as check accepts
             example = json.loads(state.document.contents[line].lstrip("\ufeff"))
@@ -411,16 +418,34 @@ async def try_model(ls: FinetuneServer, *args) -> dict:
             raise ValueError("not a JSON object")
         api_modules().complete.split_example(example)
     except (ValueError, RecursionError) as error:
-        return {"error": f"Line {line + 1} cannot be sent: {error}."}
+        return refused(f"Line {line + 1} cannot be sent: {error}.")
     model = model or ls.settings.model
     if not model:
-        return {"error": "Which model? Give `model` (a fine-tuned model id)."}
+        return refused("Which model? Give `model` (a fine-tuned model id).")
     from finetune_ls.lsp.commands.deployments import deployment_to_call  # (it imports this module)
 
     deployment = await deployment_to_call(ls, model)
     if failed(deployment):
         return deployment
-    result = await run_call(ls, lambda s: api_modules().complete.try_model(s.client, deployment, example).__dict__)
-    if not failed(result):
-        ls.show(f"{model} on line {line + 1}:\nexpected: {result['expected']}\nanswer: {result['answer']}")
+    complete = api_modules().complete
+    trial = await run_call(ls, lambda s: complete.try_model(s.client, deployment, example))
+    if failed(trial):
+        return trial
+    # Priced by where the call went: Azure's catalog on Azure; none for a compatible service's own prices.
+    catalog, _ = ls.settings.catalog_or_problem("azure" if ls.settings.provider == "azure" else "openai")
+    cost, cost_note = complete.call_cost(catalog, model, trial, priced=ls.settings.provider != "compatible")
+    result = {**trial.__dict__, "model": model, "line": line + 1, "cost": cost, "cost_note": cost_note}
+    if not _shows_trials(ls):
+        tokens = f"{trial.prompt_tokens} in / {trial.completion_tokens} out tokens"
+        ls.show(f"{model} on line {line + 1}:\nexpected: {complete.shown(trial.expected, trial.expected_tool_calls)}"
+                f"\nanswer: {complete.shown(trial.answer, trial.answer_tool_calls)}\n"
+                f"({tokens}, {f'${cost:.6f}' if cost is not None else cost_note})")
     return result
+
+
+def _shows_trials(ls: FinetuneServer) -> bool:
+    """Whether the client shows a trial itself (VS Code opens a diff editor) and so wants no
+    message: it says so in its experimental capabilities, {"finetune": {"showsTrials": true}}."""
+    experimental = ls.client_capabilities.experimental
+    own = experimental.get("finetune") if isinstance(experimental, dict) else None
+    return isinstance(own, dict) and own.get("showsTrials") is True
