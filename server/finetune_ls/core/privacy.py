@@ -59,8 +59,13 @@ _DETECT = re.compile(
 # MB/s, slower than the whole check without tokens, so lines are sorted out by byte
 # operations that run in C at memory speed (translate, count, in); an expression meets
 # only the few lines that pass, and only one that starts with a fixed byte (fast).
-_EMAIL_HINT = re.compile(rb"@(?<=[A-Za-z0-9._%+-]@)[A-Za-z0-9]")  # not a decorator
-_PLUS_HINT = re.compile(rb"\+[1-9]")
+# An address: a local part's character, "@", a domain with a dot and a two-letter end (not a
+# decorator, not "@" in prose); unbounded, so a superset of _EMAIL, whose characters are all ASCII.
+_EMAIL_HINT = re.compile(rb"@(?<=[A-Za-z0-9._%+-]@)[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}")
+# "+", a digit 1-9 and seven more characters a phone number can hold: an accepted one has at
+# least eight digits. Any byte of a non-ASCII character may stand for one: the detectors'
+# \d takes every script's digits (+9٧١...) and the no-break spaces are separators.
+_PLUS_HINT = re.compile(rb"\+[1-9][0-9 .()\-\x80-\xff]{7}")
 # Each key starts a run of token characters (the detectors want none right before it).
 _SECRET_PREFIXES = (b"sk-", b"sk_live_", b"rk_live_", b"AKIA", b"ASIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_",
                     b"github_pat_", b"xox", b"AIza", b"eyJ")
@@ -70,6 +75,8 @@ _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
                  ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else
                  ord(" ") if byte in b" .()" else ord("#") for byte in range(256))
 _DIGIT_SHAPES = (b"000 0000", b"000a0000", b"0000000000000")
+# Those with a "+" aside (_PLUS_HINT), a North American number has ten digits, a card 13 to 19.
+_FEWEST_DIGITS = 10
 _NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shapes see them as b" "
 # The escapes that can hide a match: of a character a match can hold (a letter, a digit, a
 # space, @ + - . _ ( ) / and the like), or of a no-break space (\\u4e2d and the like decode
@@ -146,7 +153,7 @@ def _may_match(raw: bytes) -> bool:
     if b"+" in raw and _PLUS_HINT.search(raw):
         return True
     classes = raw.translate(_CLASSES)
-    if classes.count(b"0") >= 8:
+    if classes.count(b"0") >= _FEWEST_DIGITS:
         if any(shape in classes for shape in _DIGIT_SHAPES):
             return True
         if not raw.isascii() and any(space in raw for space in _NO_BREAK_UTF8):
