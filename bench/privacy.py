@@ -66,6 +66,9 @@ def cpu_of(cmd: list[str]) -> tuple[float, float, int]:
 
 def measure(args: argparse.Namespace) -> None:
     path = bench_file(args.mb)
+    if args.in_process:
+        in_process(path, args)
+        return
     extra = ["--no-cache"] + (["--no-tokens"] if args.no_tokens else [])
     variants = {"with": check_cmd(path, *extra), "without": check_cmd(path, *extra, "--no-privacy")}
     runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in variants}
@@ -86,9 +89,32 @@ def measure(args: argparse.Namespace) -> None:
         profile(path)
 
 
+def in_process(path: Path, args: argparse.Namespace) -> None:
+    """The same check in this process, one job (engine.check_bytes), with and without the privacy
+    rules, alternated: process_time of one process, steadier than a pool's on a loaded machine.
+    Prints the median and the least of the rounds (the least is the run the other load disturbed
+    least)."""
+    sys.path.append(str(REPO / "server"))  # after PYTHONPATH: another checkout can be measured
+    from finetune_ls.core.engine import CheckSettings, check_bytes
+
+    data = path.read_bytes()
+    check_bytes(data[:200_000], CheckSettings(model=MODEL, count_tokens=not args.no_tokens), jobs=1)  # warm up
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for round_number in range(args.rounds):
+        for privacy in ((True, False) if round_number % 2 == 0 else (False, True)):
+            settings = CheckSettings(model=MODEL, count_tokens=not args.no_tokens, privacy=privacy)
+            start = time.process_time()
+            check_bytes(data, settings, jobs=1)
+            times[privacy].append(time.process_time() - start)
+    for name, pick in (("median", statistics.median), ("least", min)):
+        with_, without = pick(times[True]), pick(times[False])
+        print(f"in process, one job, {name} of {args.rounds}: with {with_:.2f} s, without {without:.2f} s: "
+              f"privacy rules: {100 * (with_ / without - 1):+.1f}% CPU of the whole check")
+
+
 def profile(path: Path) -> None:
     """cProfile of the privacy rules' own per-line work, as a worker does it for every line."""
-    sys.path.insert(0, str(REPO / "server"))
+    sys.path.append(str(REPO / "server"))  # after PYTHONPATH: another checkout can be measured
     import orjson
     from finetune_ls.core.privacy import line_matches, may_hold_private
 
@@ -178,6 +204,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-tokens", action="store_true", help="measure the check without token counting")
     parser.add_argument("--profile", action="store_true", help="also profile the per-line privacy path")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure the check in this process with one job instead (steadier on a loaded machine)")
     compare = sub.add_parser("findings", help="save or compare every finding on the corpus and the bench file")
     mode = compare.add_mutually_exclusive_group(required=True)
     mode.add_argument("--save", metavar="JSON")

@@ -21,7 +21,7 @@ EDGES = [
     ("ten-digit-phone", "call (415) 555-2671 now", PHONE),
     ("ten-digit-phone-dashes", "call 415-555-2671 now", PHONE),
     # "+", a digit and eight more characters: "+" numbers need eight digits and a separator
-    ("shortest-plus-phone", "call +1234 5678 now", PHONE),
+    ("shortest-plus-phone", "call +1234 5678", PHONE),  # ending the string: no space after it
     # the detectors' \d takes every script's digits after "+" and an ASCII digit
     ("arabic-indic-digits", "call +9\u0667\u0661 \u0665\u0660 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667", PHONE),
     ("devanagari-digits", "call +9\u0967 \u0968\u0966 \u096a\u096b\u096c \u096d\u096e\u096f\u0966", PHONE),
