@@ -2,13 +2,23 @@
 and card numbers. The engine reports them (analysis.py), `finetune-ls redact` replaces
 them with placeholders (prep/redact.py); both use `line_matches`.
 
-Speed: `may_hold_private` is a test on the raw line's bytes, true for a superset of what
-the detectors accept; only such lines (1,523 of 91,522 in bench/'s file, a few in a
-thousand in real data) have their strings checked by the detectors. A \\u escape of an
-ASCII character or a no-break space can hide what the test looks for (bob\\u0040corp.io),
-so a line holding one (2 of 45,771 in a 50 MB bench file) that fails the test is tested
-again with its escapes decoded. The detectors work on the decoded strings; `line_matches`
-turns their places into the columns of the raw text, escapes included.
+Speed (issue 17: the rules' cost was +20% of a whole check's CPU; now about 5%, see
+bench/README.md "Privacy rules"). `may_hold_private` is a test on the raw line's bytes, true
+for a superset of what the detectors accept: a few passes of C over the bytes (`in`,
+`translate`, `find`) and a regular expression only where a fixed byte ("@", "+") is found.
+It passes an address's shape (a domain with a dot after "@"), "+" and a digit followed by
+seven characters a phone number holds, ten digits or more in the shape of a card or a North
+American number, a run of 20 token characters starting with a key's prefix, and a private
+key's header. 334 of the 45,771 lines of bench/'s 50 MB file pass (178 hold a finding); the
+engine runs the detectors on those, and a line where they find nothing stays a plain example
+(analysis.plain_example). A \\u escape of an ASCII character or a no-break space can hide
+what the test looks for (bob\\u0040corp.io), so a line holding one (2 of 45,771) that fails
+the test is tested again with its escapes decoded. The detectors' \\d takes the digits of
+every script; the test passes them after "+" and an ASCII digit (raw, not escaped), not in
+cards or North American numbers, whose Luhn check and prefixes are ASCII's.
+tests/test_privacy_prefilter.py holds a case at each edge. The detectors work on the
+decoded strings; `line_matches` turns their places into the columns of the raw text,
+escapes included.
 """
 
 from __future__ import annotations
@@ -64,13 +74,14 @@ _DETECT = re.compile(
 _EMAIL_HINT = re.compile(rb"@(?<=[A-Za-z0-9._%+-]@)[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}")
 # "+", a digit 1-9 and seven more characters a phone number can hold: an accepted one has at
 # least eight digits. Any byte of a non-ASCII character may stand for one: the detectors'
-# \d takes every script's digits (+9٧١...) and the no-break spaces are separators.
+# \d takes every script's digits ("+9" and Arabic-Indic ones) and the no-break spaces are separators.
 _PLUS_HINT = re.compile(rb"\+[1-9][0-9 .()\-\x80-\xff]{7}")
 # Each key starts a run of token characters (the detectors want none right before it).
 _SECRET_PREFIXES = (b"sk-", b"sk_live_", b"rk_live_", b"AKIA", b"ASIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_",
                     b"github_pat_", b"xox", b"AIza", b"eyJ")
 # Digits to "0", letters, "_" and "-" to "a", the separators of phone and card numbers
-# (space . ( )) to " ": every card and phone number then holds one of _DIGIT_SHAPES.
+# (space . ( )) to " ": every card and North American phone number (ASCII digits) then holds
+# one of _DIGIT_SHAPES.
 _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
                  ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else
                  ord(" ") if byte in b" .()" else ord("#") for byte in range(256))
@@ -125,7 +136,7 @@ def may_hold_private(raw: bytes | str) -> bool:
         raw = raw.encode("utf-8", "surrogatepass")
     if _may_match(raw):
         return True
-    if not _HIDING_ESCAPE.search(raw):  # most lines (a search that runs in C)
+    if _HIDING_ESCAPE.search(raw) is None:  # most lines (a search that runs in C)
         return False
     decoded = _unescaped(raw)
     return decoded is None or _may_match(decoded)
@@ -149,10 +160,8 @@ def _unescaped(raw: bytes) -> bytes | None:
 
 def _may_match(raw: bytes) -> bool:
     """The byte tests, on a raw line or on a decoded string. Each is a pass or two of C over
-    the bytes; the cheapest and most telling come first."""
-    if b"@" in raw and _EMAIL_HINT.search(raw):
-        return True
-    if b"+" in raw and _PLUS_HINT.search(raw):
+    the bytes; a regular expression runs only where a fixed byte is found."""
+    if b"@" in raw and _EMAIL_HINT.search(raw) or b"+" in raw and _PLUS_HINT.search(raw):
         return True
     # the digits alone, not a copy of the line: most lines hold fewer than ten
     if len(raw.translate(None, _ALL_BUT_DIGITS)) >= _FEWEST_DIGITS and _may_hold_number(raw):
