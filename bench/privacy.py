@@ -1,6 +1,6 @@
 """What the privacy rules cost, and a guard that a faster version finds the same.
 
-    python bench/privacy.py [--mb 50] [--rounds 5] [--no-tokens] [--profile]
+    python bench/privacy.py [--mb 50] [--rounds 5] [--no-tokens] [--profile] [--in-process]
     python bench/privacy.py findings --save bench/out/privacy_findings.json
     python bench/privacy.py findings --compare bench/out/privacy_findings.json
 
@@ -13,10 +13,15 @@ the wall time follows the other load, the CPU time much less. It prints the medi
 "privacy rules: +X% CPU of the whole check". --profile adds cProfile's top entries for the
 per-line privacy path (may_hold_private, and line_matches on the lines that pass) on the file.
 
-`findings` runs the check (with --today fixed) on every .jsonl file of the corpus
-(FINETUNE_LS_CORPUS, else ../shared/corpus) and on the bench file, and saves or compares
-every finding: run --save before a change, --compare after it; any difference is printed
-and the exit code is 1.
+`findings` runs the check (with --today fixed, without tokens) on every file of the corpus
+(FINETUNE_LS_CORPUS, else ../shared/corpus: 34 files), on the bench file and on
+bench/out/privacy_mix.jsonl (20,000 seeded lines made of private data, escapes and near
+misses), and saves or compares every finding: run --save before a change (or with
+PYTHONPATH=<an older checkout>/server), --compare after it; any difference is printed and
+the exit code is 1.
+
+`--in-process` measures instead in this process (steadier on a loaded machine; see
+in_process), and `PYTHONPATH=<another checkout>/server` measures that checkout's code.
 """
 
 from __future__ import annotations
@@ -193,7 +198,8 @@ def mix_file(lines: int = 20000, seed: int = 17) -> Path:
 
 
 def all_findings(mb: int) -> dict[str, list]:
-    files = sorted(corpus_dir().rglob("*.jsonl")) + [bench_file(mb), mix_file()]
+    corpus = sorted(path for path in corpus_dir().glob("*/*") if path.is_file())  # 34 files, one of them .json
+    files = corpus + [bench_file(mb), mix_file()]
     found = {}
     for path in files:
         done = subprocess.run(check_cmd(path, "--no-cache", "--no-tokens", "--today", "2026-11-26"),

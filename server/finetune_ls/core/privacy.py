@@ -81,11 +81,11 @@ _SECRET_PREFIXES = (b"sk-", b"sk_live_", b"rk_live_", b"AKIA", b"ASIA", b"ghp_",
                     b"github_pat_", b"xox", b"AIza", b"eyJ")
 # Digits to "0", letters, "_" and "-" to "a", the separators of phone and card numbers
 # (space . ( )) to " ": every card and North American phone number (ASCII digits) then holds
-# one of _DIGIT_SHAPES.
+# one of the shapes of _DIGIT_SHAPE.
 _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
                  ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else
                  ord(" ") if byte in b" .()" else ord("#") for byte in range(256))
-_DIGIT_SHAPES = (b"000 0000", b"000a0000", b"0000000000000")
+_DIGIT_SHAPE = re.compile(rb"000(?: 0000|a0000|0000000000)")  # "000 0000", "000a0000" or 13 digits
 # Those with a "+" aside (_PLUS_HINT), a North American number has ten digits, a card 13 to 19.
 _FEWEST_DIGITS = 10
 _ALL_BUT_DIGITS = bytes(byte for byte in range(256) if not 48 <= byte <= 57)
@@ -173,14 +173,13 @@ def _may_match(raw: bytes) -> bool:
 
 def _may_hold_number(raw: bytes) -> bool:
     """Whether the digits make one of the shapes of a card or a North American phone number."""
-    classes = raw.translate(_CLASSES)
-    if any(shape in classes for shape in _DIGIT_SHAPES):
+    if _DIGIT_SHAPE.search(raw.translate(_CLASSES)):
         return True
     if not raw.isascii() and any(space in raw for space in _NO_BREAK_UTF8):
         spaced = raw
         for space in _NO_BREAK_UTF8:
             spaced = spaced.replace(space, b" ")
-        return any(shape in spaced.translate(_CLASSES) for shape in _DIGIT_SHAPES)
+        return _DIGIT_SHAPE.search(spaced.translate(_CLASSES)) is not None
     return False
 
 
