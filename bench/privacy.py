@@ -1,6 +1,7 @@
 """What the privacy rules cost, and a guard that a faster version finds the same.
 
     python bench/privacy.py [--mb 50] [--rounds 5] [--no-tokens] [--profile] [--in-process]
+    python bench/privacy.py instructions [--sample-mb 3]      # valgrind; ~4 min
     python bench/privacy.py findings --save bench/out/privacy_findings.json
     python bench/privacy.py findings --compare bench/out/privacy_findings.json
 
@@ -168,6 +169,35 @@ def profile(path: Path) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
+CHECK_ONE_JOB = """import sys
+from finetune_ls.core.engine import CheckSettings, check_bytes
+check_bytes(open(sys.argv[1], "rb").read(), CheckSettings(model=sys.argv[3], privacy=sys.argv[2] == "on"), jobs=1)
+"""
+
+
+def instructions(args: argparse.Namespace) -> None:
+    """Instructions executed (valgrind's callgrind, PYTHONHASHSEED=0) by the check in one process on
+    the first --sample-mb of the bench file, with and without the privacy rules, and on its first
+    line alone (the start-up: imports, the encoding). Counts do not depend on the machine's load:
+    the one steady measure on a shared machine, though an instruction is not a fixed time."""
+    data = bench_file(args.mb).read_bytes()
+    out = BENCH / "out"
+    sample, first = out / "privacy_sample.jsonl", out / "privacy_first_line.jsonl"
+    sample.write_bytes(data[:data.rfind(b"\n", 0, int(args.sample_mb * 2**20)) + 1])
+    first.write_bytes(data[:data.find(b"\n") + 1])
+    env = dict(os.environ, PYTHONHASHSEED="0")
+
+    def counted(path: Path, privacy: str) -> int:
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
+                               CHECK_ONE_JOB, str(path), privacy, MODEL], capture_output=True, text=True, env=env)
+        return int(done.stderr.split("Collected :")[1].split()[0])
+
+    start_up, without, with_ = counted(first, "off"), counted(sample, "off"), counted(sample, "on")
+    print(f"instructions, {sample.stat().st_size / 1e6:.1f} MB: start-up {start_up / 1e9:.3f} G, check without "
+          f"{without / 1e9:.3f} G, with {with_ / 1e9:.3f} G; privacy rules: {100 * (with_ - without) / (without - start_up):+.1f}% "
+          f"of the check's instructions past the start-up, {100 * (with_ - without) / without:+.1f}% of all")
+
+
 def corpus_dir() -> Path:
     return Path(os.environ.get("FINETUNE_LS_CORPUS", REPO.parent.parent / "shared" / "corpus"))
 
@@ -243,8 +273,10 @@ def main() -> None:
     mode = compare.add_mutually_exclusive_group(required=True)
     mode.add_argument("--save", metavar="JSON")
     mode.add_argument("--compare", metavar="JSON")
+    counting = sub.add_parser("instructions", help="count the instructions with valgrind (steady under load)")
+    counting.add_argument("--sample-mb", type=float, default=3.0, help="how much of the bench file (default 3)")
     args = parser.parse_args()
-    findings(args) if args.command == "findings" else measure(args)
+    {"findings": findings, "instructions": instructions}.get(args.command, measure)(args)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
 _DIGIT_SHAPE = re.compile(rb"000(?: 0000|a0000|0000000000)")  # "000 0000", "000a0000" or 13 digits
 # Those with a "+" aside (_PLUS_HINT), a North American number has ten digits, a card 13 to 19.
 _FEWEST_DIGITS = 10
-_ALL_BUT_DIGITS = bytes(byte for byte in range(256) if not 48 <= byte <= 57)
+
 _NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shapes see them as b" "
 # The escapes that can hide a match: of a character a match can hold (a letter, a digit, a
 # space, @ + - . _ ( ) / and the like), or of a no-break space (\\u4e2d and the like decode
@@ -97,8 +97,10 @@ _NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shape
 # lines full of HTML would all be decoded for nothing. In a line with none of these, the
 # decoded strings pass the byte tests only where the raw line does.
 _HIDING_ESCAPE = re.compile(rb"\\u(?:00(?:2[013-589a-fA-F]|3[0-9]|[4-7][0-9a-fA-F]|[aA]0)|20(?:07|2[fF]))")
-_TOKENS = bytes(ord("a") if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_-") else ord(" ")
-                for byte in range(256))
+# Digits to "0", the other token characters (letters, "_", "-") to "a", the rest to " ".
+_TOKEN_CLASSES = bytes(ord("0") if 48 <= byte <= 57 else
+                       ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else ord(" ")
+                       for byte in range(256))
 _TOKEN_RUN = b"a" * 20  # every key format is a run of at least 20 letters, digits, "_" or "-"
 # Addresses of the domains reserved for examples (RFC 2606) are not anyone's.
 _EXAMPLE_DOMAINS = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|[a-z0-9-]+\.(?:test|example|invalid|localhost))$")
@@ -165,10 +167,12 @@ def _may_match(raw: bytes) -> bool:
     the bytes; a regular expression runs only where a fixed byte is found."""
     if b"@" in raw and _EMAIL_HINT.search(raw) or b"+" in raw and _PLUS_HINT.search(raw):
         return True
-    # the digits alone, not a copy of the line: most lines hold fewer than ten
-    if len(raw.translate(None, _ALL_BUT_DIGITS)) >= _FEWEST_DIGITS and _may_hold_number(raw):
+    # One translation for two tests: the digits are counted in it, and with them made letters
+    # (a `replace`, cheaper than a second translation) it shows the runs of token characters.
+    classes = raw.translate(_TOKEN_CLASSES)
+    if classes.count(b"0") >= _FEWEST_DIGITS and _may_hold_number(raw):
         return True
-    tokens = raw.translate(_TOKENS)
+    tokens = classes.replace(b"0", b"a")
     start = tokens.find(_TOKEN_RUN)
     return start >= 0 and _may_hold_secret(raw, tokens, start)
 
