@@ -2,8 +2,8 @@
 and card numbers. The engine reports them (analysis.py), `finetune-ls redact` replaces
 them with placeholders (prep/redact.py); both use `line_matches`.
 
-Speed (issue 17: the rules' cost was +20% of a whole check's CPU; now about 5%, see
-bench/README.md "Privacy rules"). `may_hold_private` is a test on the raw line's bytes, true
+Speed (issue 17: the rules cost +20% of a whole check's CPU; about +11% now, measured on a
+loaded machine: bench/README.md "Privacy rules"). `may_hold_private` is a test on the raw line's bytes, true
 for a superset of what the detectors accept: a few passes of C over the bytes (`in`,
 `translate`, `find`) and a regular expression only where a fixed byte ("@", "+") is found.
 It passes an address's shape (a domain with a dot after "@"), "+" and a digit followed by
