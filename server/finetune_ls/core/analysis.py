@@ -184,7 +184,7 @@ def plain_example(value: object, raw: bytes | str, ctx: FileContext, fit_checked
     analysis if it is over."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
             or not plain_conversation(value, ctx.format) or not target_rules.plain_for_target(value, ctx.target) \
-            or _suspect(raw, ctx) or may_nest_deeper(raw):
+            or may_nest_deeper(raw) or _holds_private_data(raw, value, ctx):
         return None
     may_exceed = _may_exceed(raw, ctx)
     if may_exceed and not fit_checked_later and not _fits(value["messages"], ctx):
@@ -456,6 +456,15 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
 
 def _suspect(raw: bytes | str, ctx: FileContext) -> bool:
     return ctx.privacy and may_hold_private(raw)
+
+
+def _holds_private_data(raw: bytes | str, value: dict, ctx: FileContext) -> bool:
+    """Whether the privacy rules report something in the line. Most lines that pass the byte
+    test hold nothing the detectors accept: they stay plain examples, off the full analysis."""
+    if not _suspect(raw, ctx):
+        return False
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw  # as LineReport.text decodes it
+    return bool(line_matches(text, value))
 
 
 _PRIVACY_RULES = {R.SECRET_IN_TEXT.code: R.SECRET_IN_TEXT, R.EMAIL_IN_TEXT.code: R.EMAIL_IN_TEXT,

@@ -2,13 +2,23 @@
 and card numbers. The engine reports them (analysis.py), `finetune-ls redact` replaces
 them with placeholders (prep/redact.py); both use `line_matches`.
 
-Speed: `may_hold_private` is a test on the raw line's bytes, true for a superset of what
-the detectors accept; only such lines (1,523 of 91,522 in bench/'s file, a few in a
-thousand in real data) have their strings checked by the detectors. A \\u escape of an
-ASCII character or a no-break space can hide what the test looks for (bob\\u0040corp.io),
-so a line holding one (2 of 45,771 in a 50 MB bench file) that fails the test is tested
-again with its escapes decoded. The detectors work on the decoded strings; `line_matches`
-turns their places into the columns of the raw text, escapes included.
+Speed (issue 17: the rules cost +20% of a whole check's CPU; about +11% now, measured on a
+loaded machine: bench/README.md "Privacy rules"). `may_hold_private` is a test on the raw line's bytes, true
+for a superset of what the detectors accept: a few passes of C over the bytes (`in`,
+`translate`, `find`) and a regular expression only where a fixed byte ("@", "+") is found.
+It passes an address's shape (a domain with a dot after "@"), "+" and a digit followed by
+seven characters a phone number holds, ten digits or more in the shape of a card or a North
+American number, a run of 20 token characters starting with a key's prefix, and a private
+key's header. 334 of the 45,771 lines of bench/'s 50 MB file pass (178 hold a finding); the
+engine runs the detectors on those, and a line where they find nothing stays a plain example
+(analysis.plain_example). A \\u escape of an ASCII character or a no-break space can hide
+what the test looks for (bob\\u0040corp.io), so a line holding one (2 of 45,771) that fails
+the test is tested again with its escapes decoded. The detectors' \\d takes the digits of
+every script; the test passes them after "+" and an ASCII digit (raw, not escaped), not in
+cards or North American numbers, whose Luhn check and prefixes are ASCII's.
+tests/test_privacy_prefilter.py holds a case at each edge. The detectors work on the
+decoded strings; `line_matches` turns their places into the columns of the raw text,
+escapes included.
 """
 
 from __future__ import annotations
@@ -59,17 +69,26 @@ _DETECT = re.compile(
 # MB/s, slower than the whole check without tokens, so lines are sorted out by byte
 # operations that run in C at memory speed (translate, count, in); an expression meets
 # only the few lines that pass, and only one that starts with a fixed byte (fast).
-_EMAIL_HINT = re.compile(rb"@(?<=[A-Za-z0-9._%+-]@)[A-Za-z0-9]")  # not a decorator
-_PLUS_HINT = re.compile(rb"\+[1-9]")
+# An address: a local part's character, "@", a domain with a dot and a two-letter end (not a
+# decorator, not "@" in prose); unbounded, so a superset of _EMAIL, whose characters are all ASCII.
+_EMAIL_HINT = re.compile(rb"@(?<=[A-Za-z0-9._%+-]@)[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}")
+# "+", a digit 1-9 and seven more characters a phone number can hold: an accepted one has at
+# least eight digits. Any byte of a non-ASCII character may stand for one: the detectors'
+# \d takes every script's digits ("+9" and Arabic-Indic ones) and the no-break spaces are separators.
+_PLUS_HINT = re.compile(rb"\+[1-9][0-9 .()\-\x80-\xff]{7}")
 # Each key starts a run of token characters (the detectors want none right before it).
 _SECRET_PREFIXES = (b"sk-", b"sk_live_", b"rk_live_", b"AKIA", b"ASIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_",
                     b"github_pat_", b"xox", b"AIza", b"eyJ")
 # Digits to "0", letters, "_" and "-" to "a", the separators of phone and card numbers
-# (space . ( )) to " ": every card and phone number then holds one of _DIGIT_SHAPES.
+# (space . ( )) to " ": every card and North American phone number (ASCII digits) then holds
+# one of the shapes of _DIGIT_SHAPE.
 _CLASSES = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else
                  ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else
                  ord(" ") if byte in b" .()" else ord("#") for byte in range(256))
-_DIGIT_SHAPES = (b"000 0000", b"000a0000", b"0000000000000")
+_DIGIT_SHAPE = re.compile(rb"000(?: 0000|a0000|0000000000)")  # "000 0000", "000a0000" or 13 digits
+# Those with a "+" aside (_PLUS_HINT), a North American number has ten digits, a card 13 to 19.
+_FEWEST_DIGITS = 10
+
 _NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shapes see them as b" "
 # The escapes that can hide a match: of a character a match can hold (a letter, a digit, a
 # space, @ + - . _ ( ) / and the like), or of a no-break space (\\u4e2d and the like decode
@@ -78,8 +97,10 @@ _NO_BREAK_UTF8 = tuple(space.encode() for space in _NO_BREAK)  # the digit shape
 # lines full of HTML would all be decoded for nothing. In a line with none of these, the
 # decoded strings pass the byte tests only where the raw line does.
 _HIDING_ESCAPE = re.compile(rb"\\u(?:00(?:2[013-589a-fA-F]|3[0-9]|[4-7][0-9a-fA-F]|[aA]0)|20(?:07|2[fF]))")
-_TOKENS = bytes(ord("a") if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_-") else ord(" ")
-                for byte in range(256))
+# Digits to "0", the other token characters (letters, "_", "-") to "a", the rest to " ".
+_TOKEN_CLASSES = bytes(ord("0") if 48 <= byte <= 57 else
+                       ord("a") if chr(byte).isascii() and (chr(byte).isalpha() or chr(byte) in "_-") else ord(" ")
+                       for byte in range(256))
 _TOKEN_RUN = b"a" * 20  # every key format is a run of at least 20 letters, digits, "_" or "-"
 # Addresses of the domains reserved for examples (RFC 2606) are not anyone's.
 _EXAMPLE_DOMAINS = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|[a-z0-9-]+\.(?:test|example|invalid|localhost))$")
@@ -117,7 +138,9 @@ def may_hold_private(raw: bytes | str) -> bool:
         raw = raw.encode("utf-8", "surrogatepass")
     if _may_match(raw):
         return True
-    if not _HIDING_ESCAPE.search(raw):  # most lines (a search that runs in C)
+    # Most lines: the two finds cost less than the expression's search, which tries a match at
+    # every \\u of a line written with ensure_ascii (\\u4e2d\\u6587...).
+    if (b"\\u00" not in raw and b"\\u20" not in raw) or _HIDING_ESCAPE.search(raw) is None:
         return False
     decoded = _unescaped(raw)
     return decoded is None or _may_match(decoded)
@@ -140,32 +163,41 @@ def _unescaped(raw: bytes) -> bytes | None:
 
 
 def _may_match(raw: bytes) -> bool:
-    """The byte tests, on a raw line or on a decoded string."""
-    if b"@" in raw and _EMAIL_HINT.search(raw):
+    """The byte tests, on a raw line or on a decoded string. Each is a pass or two of C over
+    the bytes; a regular expression runs only where a fixed byte is found."""
+    if b"@" in raw and _EMAIL_HINT.search(raw) or b"+" in raw and _PLUS_HINT.search(raw):
         return True
-    if b"+" in raw and _PLUS_HINT.search(raw):
+    # One translation for two tests: the digits are counted in it, and with them made letters
+    # (a `replace`, cheaper than a second translation) it shows the runs of token characters.
+    classes = raw.translate(_TOKEN_CLASSES)
+    if classes.count(b"0") >= _FEWEST_DIGITS and _may_hold_number(raw):
         return True
-    classes = raw.translate(_CLASSES)
-    if classes.count(b"0") >= 8:
-        if any(shape in classes for shape in _DIGIT_SHAPES):
-            return True
-        if not raw.isascii() and any(space in raw for space in _NO_BREAK_UTF8):
-            spaced = raw
-            for space in _NO_BREAK_UTF8:
-                spaced = spaced.replace(space, b" ")
-            if any(shape in spaced.translate(_CLASSES) for shape in _DIGIT_SHAPES):
-                return True
-    return _may_hold_secret(raw, raw.translate(_TOKENS))
-
-
-def _may_hold_secret(raw: bytes, tokens: bytes) -> bool:
-    """Whether a run of 20 token characters starts with a key's prefix, either at its start
-    or after the letters of an escape such as \\n or \\u00e9 in the raw line (a backslash
-    before the run can also be the text's own, written \\\\), or follows a private key's
-    header (whose base64 body is such a run)."""
+    tokens = classes.replace(b"0", b"a")
     start = tokens.find(_TOKEN_RUN)
+    return start >= 0 and _may_hold_secret(raw, tokens, start)
+
+
+def _may_hold_number(raw: bytes) -> bool:
+    """Whether the digits make one of the shapes of a card or a North American phone number."""
+    if _DIGIT_SHAPE.search(raw.translate(_CLASSES)):
+        return True
+    if not raw.isascii() and any(space in raw for space in _NO_BREAK_UTF8):
+        spaced = raw
+        for space in _NO_BREAK_UTF8:
+            spaced = spaced.replace(space, b" ")
+        return _DIGIT_SHAPE.search(spaced.translate(_CLASSES)) is not None
+    return False
+
+
+def _may_hold_secret(raw: bytes, tokens: bytes, start: int) -> bool:
+    """Whether a run of 20 token characters (the first at `start`) starts with a key's prefix,
+    either at its start or after the letters of an escape such as \\n or \\u00e9 in the raw
+    line (a backslash before the run can also be the text's own, written \\\\), or the line
+    holds a private key's header (its base64 body is such a run)."""
+    if b"PRIVATE KEY" in raw:
+        return True
     while start >= 0:
-        if raw.startswith(_SECRET_PREFIXES, start) or b"PRIVATE KEY" in raw[max(0, start - 48):start]:
+        if raw.startswith(_SECRET_PREFIXES, start):
             return True
         if raw[start - 1:start] == b"\\" and \
                 raw.startswith(_SECRET_PREFIXES, start + (5 if raw[start:start + 1] == b"u" else 1)):
