@@ -16,7 +16,7 @@ const env = process.env;
 const { E2E_URL: url, E2E_ARTIFACTS: artifacts, E2E_KEY: key, E2E_CHROMIUM: browserPath, E2E_API: api } = env;
 const { browser, page } = await openBrowser(browserPath);
 const { shot, fail, until, palette, pickRow, quickInput, openFile, notification, clearNotifications, viewText,
-        contextMenu } = workbench(page, artifacts);
+        contextMenu, diffEditorTexts } = workbench(page, artifacts);
 
 /** The fake's own record of an object (its HTTP API, with the key): undefined once it is gone. */
 async function fakeObject(path) {
@@ -191,9 +191,13 @@ try {
   await shot("model-menu", { model: tryModel, menu: modelMenu });
   await page.keyboard.press("Escape");
   await contextMenu("Models", tryModel, "Try Model");
-  // Whatever the command shows (a toast, an editor), the fake's canned answer reaches the screen.
-  await until("the model's answer on screen", async () => (await page.locator("body").innerText()).includes("canned answer"));
-  await shot("model-tried", { model: tryModel });
+  // The answer opens in a diff editor titled with the model (its last part: ft:…:fk000015).
+  const trial = await until("the model's answer in a diff editor", async () => {
+    const shown = await diffEditorTexts();
+    return shown?.modified.includes("canned answer") && shown.title.includes(tryModel.split(":").pop()) ? shown : undefined;
+  });
+  await shot("model-tried", { model: tryModel, title: trial.title });
+  await palette("View: Close Editor");
   await clearNotifications();
 
   await contextMenu("Models", dropModel, "Delete Model");
