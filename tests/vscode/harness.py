@@ -195,3 +195,22 @@ def drive(env: dict[str, str], url: str, artifacts: Path, key: str, timeout: flo
 
 def redact_check(texts: dict[str, str], key: str) -> list[str]:
     return [name for name, text in texts.items() if key in text or re.search(re.escape(key[-12:]), text)]
+
+
+def run_session(code: CodeServer, vsix: Path, workspace: Path, settings: dict, artifacts: Path,
+                expected_steps: list[str], key: str = "", timeout: float = 600, script: str = "drive.mjs",
+                **more) -> dict[str, dict]:
+    """The .vsix installed into `code`, the workspace opened with these settings, and the
+    drive run; code-server's logs kept beside the screenshots whatever happens. Its steps by
+    name, once they are `expected_steps` in order, each with its screenshot."""
+    try:
+        code.install(vsix)
+        url = code.start(workspace, settings)
+        steps = drive(code.env, url, artifacts, key, timeout=timeout, script=script, **more)
+    finally:
+        code.stop()
+        keep_logs(code, artifacts)
+    assert [step["step"] for step in steps] == expected_steps, [step["step"] for step in steps]
+    for step in steps:
+        assert (artifacts / step["screenshot"]).is_file(), step
+    return {step["step"]: step for step in steps}

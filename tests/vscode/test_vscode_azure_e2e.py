@@ -20,7 +20,7 @@ from fake_azure import FakeManagement
 from fake_entra import SENTINEL_TOKEN_PREFIX, FakeEntra
 from fake_openai import FakeOpenAI
 from finetune_ls.api.entra import DATA_SCOPE
-from vscode.harness import REPO, CodeServer, build_vsix, drive, fresh_artifacts, keep_logs, private_env
+from vscode.harness import REPO, CodeServer, build_vsix, fresh_artifacts, private_env, run_session
 
 BASE_MODEL = "gpt-4.1-mini-2025-04-14"
 TRAINING_TYPE = "GlobalStandard"
@@ -53,22 +53,10 @@ def test_vscode_azure_loop_with_entra_end_to_end(tmp_path, artifacts, fake_entra
         code = CodeServer(tmp_path / "vscode", env)
         settings = {"finetune.provider": "azure", "finetune.azureEndpoint": fake.root_url, "finetune.azureAuth": "entra",
                     **{f"finetune.{name}": value for name, value in management.settings().items()}}
-        try:
-            code.install(vsix)
-            url = code.start(workspace, settings)
-            steps = drive(env, url, artifacts, "", timeout=600, script="drive-azure.mjs", model=BASE_MODEL,
-                          training_type=TRAINING_TYPE, sku=SKU)
-        finally:
-            code.stop()
-            keep_logs(code, artifacts)
+        by_step = run_session(code, vsix, workspace, settings, artifacts, EXPECTED_STEPS, timeout=600,
+                              script="drive-azure.mjs", model=BASE_MODEL, training_type=TRAINING_TYPE, sku=SKU)
         assert not fake.server_errors, fake.server_errors
         assert not management.server_errors, management.server_errors
-
-        done = [step["step"] for step in steps]
-        assert done == EXPECTED_STEPS, done
-        for step in steps:
-            assert (artifacts / step["screenshot"]).is_file(), step
-        by_step = {step["step"]: step for step in steps}
 
         # The job: made on Azure's v1 path with the training type picked, and it succeeded.
         assert fake.requests and all(request.status != 401 for request in fake.requests), "a call was refused"

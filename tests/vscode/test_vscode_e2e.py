@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from fake_openai import FakeOpenAI
-from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, drive, keep_logs, private_env, redact_check
+from vscode.harness import CLIENT, REPO, CodeServer, build_vsix, private_env, redact_check, run_session
 
 KEY = "sk-test-VSCODE-E2E-SENTINEL-5f3a9c"  # the only key the fake accepts: a call without it fails
 EXPECTED_STEPS = ["workbench", "squiggles", "problems", "inlay-hint", "cost-lens", "quick-fix", "undo", "big-file",
@@ -57,19 +57,9 @@ def test_vscode_extension_end_to_end(tmp_path, artifacts):
     with FakeOpenAI(api_keys=(KEY,), accept_any_sk_key=False, auto_advance=True, training_steps=8) as fake:
         env["FINETUNE_LS_FOLLOW_POLL"] = "1"  # a step a second: the chart is seen while the job runs
         code = CodeServer(tmp_path / "vscode", env)
-        try:
-            code.install(vsix)
-            url = code.start(workspace, {"finetune.baseUrl": fake.base_url})
-            steps = drive(env, url, artifacts, KEY, timeout=420, big_last_line=big_last_line)
-        finally:
-            code.stop()
-            keep_logs(code, artifacts)
+        run_session(code, vsix, workspace, {"finetune.baseUrl": fake.base_url}, artifacts, EXPECTED_STEPS,
+                    KEY, timeout=420, big_last_line=big_last_line)
         assert not fake.server_errors, fake.server_errors
-
-        done = [step["step"] for step in steps]
-        assert done == EXPECTED_STEPS, done
-        for step in steps:
-            assert (artifacts / step["screenshot"]).is_file(), step
         # The calls reached the fake with the key from secret storage, and did what the screen said.
         routes = [request.route for request in fake.requests]
         assert any(route.startswith("POST /v1/files") or route.startswith("POST /v1/uploads") for route in routes), routes

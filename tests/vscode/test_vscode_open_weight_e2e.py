@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from vscode.harness import REPO, CodeServer, build_vsix, drive, fresh_artifacts, keep_logs, private_env
+from vscode.harness import REPO, CodeServer, build_vsix, fresh_artifacts, private_env, run_session
 
 MODEL = "Qwen/Qwen3-8B"
 MAX_SEQ_LENGTH = 64
@@ -88,20 +88,9 @@ def test_vscode_open_weight_target_end_to_end(tmp_path, artifacts):
 
     vsix = build_vsix(env)
     code = CodeServer(tmp_path / "vscode", env)
-    try:
-        code.install(vsix)
-        url = code.start(workspace, {})
-        steps = drive(env, url, artifacts, "", timeout=1200, script="drive-open-weight.mjs", file=FILE,
-                      expected=json.dumps(expected), hover_line=hover_on["line"], hover=json.dumps(hover))
-    finally:
-        code.stop()
-        keep_logs(code, artifacts)
-
-    done = [step["step"] for step in steps]
-    assert done == EXPECTED_STEPS, done
-    for step in steps:
-        assert (artifacts / step["screenshot"]).is_file(), step
-    by_step = {step["step"]: step for step in steps}
+    by_step = run_session(code, vsix, workspace, {}, artifacts, EXPECTED_STEPS, timeout=1200,
+                          script="drive-open-weight.mjs", file=FILE, expected=json.dumps(expected),
+                          hover_line=hover_on["line"], hover=json.dumps(hover))
     for target, step in (("trl", "lenses"), ("axolotl", "target-axolotl")):
         lenses = by_step[step]["lenses"]
         assert expected[target]["summary"] in lenses and f"Target: {TARGETS[target][0]}" in lenses, (target, lenses)

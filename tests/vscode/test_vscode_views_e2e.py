@@ -12,7 +12,7 @@ import json
 import openai
 
 from fake_openai import FakeOpenAI
-from vscode.harness import REPO, CodeServer, build_vsix, drive, fresh_artifacts, keep_logs, private_env, redact_check
+from vscode.harness import REPO, CodeServer, build_vsix, fresh_artifacts, private_env, redact_check, run_session
 
 KEY = "sk-test-VSCODE-VIEWS-SENTINEL-81c2d7"  # the only key the fake accepts
 BASE = "gpt-4o-mini-2024-07-18"
@@ -63,20 +63,10 @@ def test_vscode_views_context_menus_and_lenses(tmp_path):
         seeded = seed(fake, workspace / "views.jsonl")
         seeded_requests = len(fake.requests)
         code = CodeServer(tmp_path / "vscode", env)
-        try:
-            code.install(vsix)
-            url = code.start(workspace, {"finetune.baseUrl": fake.base_url, "finetune.model": BASE})
-            steps = drive(env, url, artifacts, KEY, timeout=600, script="drive-views.mjs", api=fake.base_url,
-                          training="views.jsonl", **seeded)
-        finally:
-            code.stop()
-            keep_logs(code, artifacts)
+        by_step = run_session(code, vsix, workspace, {"finetune.baseUrl": fake.base_url, "finetune.model": BASE},
+                              artifacts, EXPECTED_STEPS, KEY, timeout=600, script="drive-views.mjs",
+                              api=fake.base_url, training="views.jsonl", **seeded)
         assert not fake.server_errors, fake.server_errors
-
-        done = [step["step"] for step in steps]
-        assert done == EXPECTED_STEPS, done
-        for step in steps:
-            assert (artifacts / step["screenshot"]).is_file(), step
 
         # What the extension asked of the fake, in order, and where it left things.
         routes = [request.route for request in fake.requests[seeded_requests:]]
@@ -94,7 +84,7 @@ def test_vscode_views_context_menus_and_lenses(tmp_path):
         assert all(request.status != 401 for request in fake.requests), "a call went without the key"
 
     activation = json.loads((artifacts / "activation.json").read_text())
-    assert activation["ms"] == steps[-1]["activationMs"] and activation["ms"] > 0, activation
+    assert activation["ms"] == by_step[EXPECTED_STEPS[-1]]["activationMs"] and activation["ms"] > 0, activation
     print(f"\nthe extension's activation time (VS Code's Running Extensions): {activation['ms']} ms "
           f"({'startup' if activation['startup'] else 'on an event'})")
 
