@@ -10,7 +10,7 @@ import type { ClientCapabilities, StaticFeature } from "vscode-languageclient/no
 export const TRIAL_SCHEME = "finetune-trial";
 const KEPT = 50; // trials whose texts stay readable (a reopened tab reads them again)
 
-/** What finetune.tryModel answers (server/finetune_ls/lsp/operations.py try_model). */
+/** What finetune.tryModel answers (server/finetune_ls/lsp/commands/operations.py try_model). */
 export interface TrialResult {
   model: string;
   line: number; // 1-based

@@ -100,6 +100,10 @@ async def test_a_model_without_a_price_has_a_null_cost_and_says_why(tmp_path, fa
     trial = await command(client, "finetune.tryModel", client.uri, 0, unknown)
     assert trial["cost"] is None
     assert trial["cost_note"] == "The cost is not known: my-own-base is not in the OpenAI catalog."
+    # A base model is not priced at the catalog's fine-tuned rates (about twice its own).
+    fake_openai.add_model("gpt-4o-mini-2024-07-18")
+    trial = await command(client, "finetune.tryModel", client.uri, 0, "gpt-4o-mini-2024-07-18")
+    assert trial["cost"] is None and "not a fine-tuned model" in trial["cost_note"]
     assert answers_shown(client) == []
 
 

@@ -115,6 +115,9 @@ def call_cost(catalog: ModelCatalog, model: str, trial: Trial, priced: bool = Tr
         return None, "The cost is not known: an OpenAI-compatible service sets its own prices."
     if trial.prompt_tokens is None or trial.completion_tokens is None:
         return None, "The cost is not known: the answer did not say how many tokens it used."
+    if base_model(model) == model:  # the catalog's inference prices are fine-tuned models' prices
+        return None, (f"The cost is not known: {model} is not a fine-tuned model, and the catalog holds the "
+                      "prices of fine-tuned models only.")
     info = catalog.resolve(model)
     if info is None:
         return None, f"The cost is not known: {base_model(model)} is not in the {catalog.provider_name} catalog."

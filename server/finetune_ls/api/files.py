@@ -79,7 +79,9 @@ def upload(client: openai.OpenAI, path: str, ledger: Ledger, *, purpose: str = "
             sent = _ProgressReader(handle, size, progress, cancelled)
             created = answers.made(lambda: client.files.create(file=(name, sent), purpose=purpose),
                                    "the file upload", note=_MAYBE_UPLOADED)
-        sha256 = sent.sha256() or sha256 or _sha256_unless_gone(path)
+        # Only the hash of the bytes as sent: a file that changed while it was read gets none,
+        # and is never reused (a hash from before or after the send may not be what was sent).
+        sha256 = sent.sha256()
         ledger.record("file", created.id, path=os.path.abspath(path), bytes=size, purpose=purpose, sha256=sha256)
         upload_id = None
     else:
@@ -131,15 +133,6 @@ def content_sha256(path: str) -> str:
         while chunk := handle.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _sha256_unless_gone(path: str) -> str | None:
-    """After an upload whose reads could not be hashed: the id must reach the ledger even
-    if the file is gone by now (then without a hash, so it is never reused)."""
-    try:
-        return content_sha256(path)
-    except OSError:
-        return None
 
 
 def _upload_in_parts(client: openai.OpenAI, path: str, name: str, size: int, purpose: str, ledger: Ledger,
