@@ -35,15 +35,16 @@ def test_files(steady_client, checked, training_file, tmp_path, monkeypatch):
     files.wait_for_processing(steady_client, uploaded.file.id, timeout=0)
     files.list_files(steady_client, "fine-tune", limit=5)
     files.delete_file(steady_client, uploaded.file.id, ledger)
-    # The Uploads API, in parts (as for files over 512 MB).
+    # The Uploads API, in parts (as for files over 512 MB). Not the ledger's copy: steady's example
+    # delete says nothing was deleted, and its example file is processed, so the first one would be reused.
     monkeypatch.setattr(files, "FILES_API_LIMIT", 100)
     monkeypatch.setattr(files, "PART_BYTES", 300)
     with pytest.raises(RuntimeError, match="completed without a file"):  # steady's example Upload has none
-        files.upload(steady_client, str(training_file), ledger, wait=False)
+        files.upload(steady_client, str(training_file), ledger, wait=False, reuse=False)
     kinds = [entry["kind"] for entry in ledger.entries()]
     assert kinds[0] == "file" and kinds[-1] == "upload"  # the upload's id is kept even though it failed
     with pytest.raises(Cancelled):  # cancelled before its first part: uploads.cancel
-        files.upload(steady_client, str(training_file), ledger, wait=False, cancelled=lambda: True)
+        files.upload(steady_client, str(training_file), ledger, wait=False, cancelled=lambda: True, reuse=False)
     assert [entry["kind"] for entry in ledger.entries()][-2:] == ["upload", "upload-cancelled"]
 
 
