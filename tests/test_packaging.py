@@ -79,7 +79,10 @@ def test_the_sdists_tests_run_from_it(dist, tmp_path):
     with tarfile.open(only(dist, "*.tar.gz")) as archive:
         archive.extractall(tmp_path, filter="data")
     unpacked = tmp_path / f"finetune_ls-{VERSION}"
-    env = {**os.environ, "PYTHONPATH": str(unpacked / "server")}  # ahead of this checkout's editable install
+    env = {**os.environ, "PYTHONPATH": str(unpacked / "server"),  # ahead of this checkout's editable install
+           # The shared data beside this checkout (the unpacked sdist has no ../shared of its own).
+           "FINETUNE_LS_SHARED": os.environ.get("FINETUNE_LS_SHARED", str(REPO.parent / "shared")),
+           "FINETUNE_LS_CORPUS": os.environ.get("FINETUNE_LS_CORPUS", str(REPO.parent / "shared" / "corpus"))}
     where = run([sys.executable, "-c", "import finetune_ls; print(finetune_ls.__file__, finetune_ls.__version__)"],
                 cwd=unpacked, env=env).stdout.split()
     assert Path(where[0]).is_relative_to(unpacked) and where[1] == VERSION, where
