@@ -100,9 +100,63 @@ def test_cache_survives_a_damaged_cache_file(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_text(ten(), encoding="utf-8")
     check_path(str(path), settings())
-    for cached in (tmp_path / "cache").glob("*.lines"):
+    damaged = [cached for cached in (tmp_path / "cache").rglob("*") if cached.is_file()]
+    assert {cached.name for cached in damaged} >= {"file.result", "000000.shard"}
+    for cached in damaged:
         cached.write_bytes(b"\x00garbage")
     assert check_path(str(path), settings()).summary["examples"] == 10
+
+
+def _count_line_hashes(monkeypatch) -> list:
+    from finetune_ls.core import cache
+
+    hashed = []
+    real = parallel.line_key
+    monkeypatch.setattr(parallel, "line_key", lambda raw: hashed.append(1) or real(raw))
+    assert cache.line_key is real
+    return hashed
+
+
+def test_an_unchanged_file_is_served_whole_without_hashing_its_lines(tmp_path, monkeypatch):
+    """Issue 17's warm path: the same bytes again cost a read and a hash of the file, then the
+    fold of its stored chunks; the report is the cold one, duplicates and records included."""
+    path = _big_file(tmp_path)
+    options = settings(model="gpt-4o-mini-2024-07-18")
+    cold = check_path(str(path), options, jobs=2)
+    hashed = _count_line_hashes(monkeypatch)  # (seen in this process only: jobs=1 from here on)
+    warm = check_path(str(path), options, jobs=1)
+    assert hashed == []
+    assert _signature(warm) == _signature(cold) and warm.summary == cold.summary
+    assert warm.examples_by_digest.keys() == cold.examples_by_digest.keys()
+    assert "duplicate-example" in codes(warm) and "multiline-record" in codes(warm)
+    other_model = check_path(str(path), settings(model="gpt-4.1-2025-04-14"), jobs=1)
+    assert len(hashed) > 30_000  # another configuration is not served the stored result
+    assert other_model.summary["examples"] == cold.summary["examples"]
+
+
+def test_a_file_that_changes_while_checked_is_not_stored_whole(tmp_path, monkeypatch):
+    """Chunks read after a change are not of the bytes that were hashed: stored under that hash,
+    they would be served when the file holds those bytes again (an undo, a checkout)."""
+    path = _big_file(tmp_path, lines=15_000)
+    original = path.read_bytes()
+    line = original.splitlines()[14_000]
+    changed = original.replace(line, b"{" + b"x" * (len(line) - 1))  # same size, now broken
+    assert len(changed) == len(original) and changed.count(b"{xxx") == 1
+    options = settings(model="gpt-4o-mini-2024-07-18")
+
+    def change_once(done, size):
+        if done < size and path.read_bytes() == original:  # after the first of several chunks
+            path.write_bytes(changed)
+
+    during = check_path(str(path), options, jobs=1, progress=change_once)
+    assert any(f.line == 14_000 for f in during.findings)  # the change was read
+    path.write_bytes(original)
+    hashed = _count_line_hashes(monkeypatch)
+    again = check_path(str(path), options, jobs=1)
+    assert not any(f.line == 14_000 for f in again.findings)
+    assert len(hashed) == len(original.splitlines())  # nothing stored whole: every line hashed
+    hashed.clear()
+    assert _signature(check_path(str(path), options, jobs=1)) == _signature(again) and hashed == []  # now it is
 
 
 def test_byte_order_mark_shifts_first_line_columns():

@@ -62,6 +62,25 @@ class ExampleIndex:
         self._widths_utf16.append(width_utf16)
         return None
 
+    def add_block(self, digests: list[bytes], lines: list[int], widths, widths_utf16) \
+            -> list[tuple[int, ExampleLine]]:
+        """Record many examples; returns (index in the block, first copy) of those seen before.
+        A block of distinct new examples, the common case, goes in by dict and array calls."""
+        fresh = dict.fromkeys(digests)
+        if len(fresh) == len(digests) and self._slots.keys().isdisjoint(fresh):
+            base = len(self._lines)
+            self._slots.update(zip(digests, range(base, base + len(digests))))
+            self._lines.extend(lines)
+            self._widths.extend(widths)
+            self._widths_utf16.extend(widths_utf16)
+            return []
+        seen = []
+        for index, digest in enumerate(digests):
+            first = self.add(digest, lines[index], widths[index], widths_utf16[index])
+            if first is not None:
+                seen.append((index, first))
+        return seen
+
     def __getitem__(self, digest: bytes) -> ExampleLine:
         slot = self._slots[digest]
         return ExampleLine(self._lines[slot], self._widths[slot], self._widths_utf16[slot])
@@ -143,13 +162,12 @@ class FileAggregator:
         if self.ctx.context_limit:
             limit = self.ctx.context_limit
             stats.over_limit += sum(1 for count in tokens if count > limit)
-        add = self.examples_by_digest.add
-        digests, lines, widths, widths16 = chunk.digests, chunk.clean, chunk.widths, chunk.widths_utf16
-        for index in range(start, end):
-            line = offset + lines[index]
-            first = add(bytes(digests[16 * index : 16 * index + 16]), line, widths[index], widths16[index])
-            if first is not None:
-                self._duplicate(line, first, widths[index], widths16[index])
+        block = bytes(chunk.digests[16 * start : 16 * end])
+        digests = [block[at : at + 16] for at in range(0, len(block), 16)]
+        lines = [offset + local for local in chunk.clean[start:end]]
+        widths, widths16 = chunk.widths[start:end], chunk.widths_utf16[start:end]
+        for index, first in self.examples_by_digest.add_block(digests, lines, widths, widths16):
+            self._duplicate(lines[index], first, widths[index], widths16[index])
 
     def close(self) -> None:
         self._flush()

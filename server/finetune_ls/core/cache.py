@@ -1,5 +1,6 @@
 """A content-addressed cache of per-line results, so an unchanged line is never
-checked twice (a re-run on an unchanged file only hashes its lines).
+checked twice, and of the whole file's folded chunks, so a re-run on an unchanged
+file only reads and hashes it.
 
 One folder per checked path and settings, under $FINETUNE_LS_CACHE_DIR or the
 user's cache folder (never inside the workspace), holding one shard per chunk
@@ -23,6 +24,8 @@ from finetune_ls import __version__
 
 _FORMAT = 2
 _SUFFIX = ".shard"
+_WHOLE_FILE = "file.result"
+_HASH_BLOCK = 1024 * 1024
 
 
 def cache_dir() -> Path:
@@ -55,6 +58,30 @@ def checker_digest() -> str:
                 continue
         _checker_digest = sha.hexdigest()[:16]
     return _checker_digest
+
+
+def file_key(path: str) -> tuple[bytes, tuple[int, int]] | None:
+    """The sha256 of a file's bytes and its (size, mtime_ns) when read; None when it cannot be
+    read. The stat lets the caller see whether the file changed while it was checked."""
+    from finetune_ls.core.regular_files import open_regular
+
+    try:
+        with open_regular(path) as handle:
+            before = os.fstat(handle.fileno())
+            sha = hashlib.sha256()
+            for block in iter(lambda: handle.read(_HASH_BLOCK), b""):
+                sha.update(block)
+        return sha.digest(), (before.st_size, before.st_mtime_ns)
+    except (OSError, ValueError):
+        return None
+
+
+def file_stat(path: str) -> tuple[int, int] | None:
+    try:
+        after = os.stat(path)
+    except OSError:
+        return None
+    return after.st_size, after.st_mtime_ns
 
 
 def line_key(raw: bytes) -> bytes:
@@ -105,19 +132,43 @@ class LineCache:
         return self.folder / f"{index:06d}{_SUFFIX}"
 
     def write_shard(self, index: int, entries: dict[bytes, tuple]) -> None:
+        self._write(self.shard(index), (_FORMAT, self.fingerprint, entries))
+
+    def _write(self, target: Path, data: tuple) -> None:
         temporary = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                marshal.dump((_FORMAT, self.fingerprint, entries), out)
-            os.replace(temporary, self.shard(index))
+                marshal.dump(data, out)
+            os.replace(temporary, target)
         except (OSError, ValueError):
             if temporary:
                 try:
                     os.unlink(temporary)
                 except OSError:
                     pass
+
+    def load_file(self, digest: bytes) -> list | None:
+        """The chunk records (entries.chunk_record) of the whole file whose bytes hash to
+        `digest`, as the last complete check left them; None when there are none."""
+        try:
+            data = marshal.loads((self.folder / _WHOLE_FILE).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        if isinstance(data, tuple) and len(data) == 4 and data[:3] == (_FORMAT, self.fingerprint, digest) \
+                and isinstance(data[3], list):
+            return data[3]
+        return None
+
+    def write_file(self, digest: bytes, records: list) -> None:
+        self._write(self.folder / _WHOLE_FILE, (_FORMAT, self.fingerprint, digest, records))
+
+    def forget_file(self) -> None:
+        try:
+            (self.folder / _WHOLE_FILE).unlink()
+        except OSError:
+            pass
 
     def keep_only(self, shards: int) -> None:
         """Remove shards left from an earlier run that had more chunks."""

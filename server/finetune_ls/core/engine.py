@@ -22,13 +22,14 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.aggregate import ExampleIndex, FileAggregator
 from finetune_ls.core.analysis import FileContext, LineResult
-from finetune_ls.core.cache import LineCache
+from finetune_ls.core.cache import LineCache, file_key, file_stat
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
 from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize
 from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit, file_finding
 from finetune_ls.core.hf_tokenizer import folder_model
 from finetune_ls.core.tokenizer_check import OpenedTokenizer, needs_template, open_tokenizer
 from finetune_ls.core.lines import split_lines, split_lines_bytes
+from finetune_ls.core.entries import chunk_from_record, chunk_record
 from finetune_ls.core.parallel import analyze_source, default_jobs
 from finetune_ls.core.records import recover
 from finetune_ls.core.regular_files import open_regular, regular_size
@@ -313,9 +314,35 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     plan, start, bom = planned
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)
+    whole = file_key(source) if line_cache is not None else None
+    stored = _stored_chunks(line_cache, whole[0]) if whole is not None else None
+    if stored is not None:  # the file is byte for byte the one checked last time
+        for chunk in stored:
+            aggregator.append_chunk(chunk)
+        if progress:
+            progress(size, size)
+        return finish_report(path, plan, aggregator, settings, bom, size)
+    records = []
     for chunk in analyze_source(source, start, size, plan.context, line_cache, jobs or default_jobs(), progress):
         aggregator.append_chunk(chunk)
+        if whole is not None:
+            records.append(chunk_record(chunk))
+    if whole is not None:
+        if file_stat(source) == whole[1]:
+            line_cache.write_file(whole[0], records)
+        else:  # changed while it was checked: the chunks may be of other bytes than the hash
+            line_cache.forget_file()
     return finish_report(path, plan, aggregator, settings, bom, size)
+
+
+def _stored_chunks(line_cache: LineCache, digest: bytes) -> list | None:
+    records = line_cache.load_file(digest)
+    if records is None:
+        return None
+    try:
+        return [chunk_from_record(record) for record in records]
+    except (ValueError, TypeError):  # damaged: check the file again
+        return None
 
 
 # ------------------------------------------------------------------ validation file

@@ -138,3 +138,24 @@ def chunk_of(entries: list[tuple]) -> Chunk:
         chunk.digests += b"".join(digests)
         chunk.estimated = any(estimated)
     return chunk
+
+
+_ARRAYS = ("clean", "tokens", "trained", "widths", "widths_utf16")
+
+
+def chunk_record(chunk: Chunk) -> tuple:
+    """The chunk as values marshal writes (the whole-file cache): arrays as their bytes."""
+    return (chunk.lines, *(getattr(chunk, name).tobytes() for name in _ARRAYS), bytes(chunk.digests),
+            chunk.estimated, chunk.other)
+
+
+def chunk_from_record(record: tuple) -> Chunk:
+    """Raises ValueError or TypeError on a record that is not one chunk_record wrote."""
+    lines, *arrays, digests, estimated, other = record
+    chunk = Chunk(lines, estimated=bool(estimated), other=list(other), digests=bytearray(digests))
+    for name, data in zip(_ARRAYS, arrays, strict=True):
+        getattr(chunk, name).frombytes(data)
+    if not len(chunk.clean) == len(chunk.tokens) == len(chunk.trained) == len(chunk.widths) \
+            == len(chunk.widths_utf16) == len(chunk.digests) // 16:
+        raise ValueError("a chunk record whose columns differ in length")
+    return chunk
