@@ -176,15 +176,16 @@ class PlainExample(NamedTuple):
     may_exceed: bool = False  # set only when the caller said it checks the fit itself
 
 
-def plain_example(value: object, raw: bytes | str, ctx: FileContext, fit_checked_later: bool = False) \
-        -> PlainExample | None:
+def plain_example(value: object, raw: bytes | str, ctx: FileContext, fit_checked_later: bool = False,
+                  private_suspect: bool = True) -> PlainExample | None:
     """The line as a PlainExample, or None when it needs `analyze_line`. With `fit_checked_later` a
     line that may be over the context is still returned, marked `may_exceed`: the caller counts it
     (entries.line_entries, many lines in one call of the tokenizer) and leaves it to the full
-    analysis if it is over."""
+    analysis if it is over. `private_suspect` False: a scan of the chunk (private_scan.py)
+    found nothing the privacy rules could report in the line."""
     if value.__class__ is not dict or "messages" not in value or ctx.format not in (CHAT, REINFORCEMENT) \
             or not plain_conversation(value, ctx.format) or not target_rules.plain_for_target(value, ctx.target) \
-            or may_nest_deeper(raw) or _holds_private_data(raw, value, ctx):
+            or may_nest_deeper(raw) or private_suspect and _holds_private_data(raw, value, ctx):
         return None
     may_exceed = _may_exceed(raw, ctx)
     if may_exceed and not fit_checked_later and not _fits(value["messages"], ctx):
@@ -211,9 +212,11 @@ def count_plain(example: PlainExample, ctx: FileContext) -> tuple:
     return (tokens, trained, example.width, example.width_utf16, example.digest, False)
 
 
-def analyze_line(raw: bytes | str, line: int, ctx: FileContext, value: object = None) -> LineResult:
+def analyze_line(raw: bytes | str, line: int, ctx: FileContext, value: object = None,
+                 private_suspect: bool = True) -> LineResult:
     """Check one line (without its line break). Never raises. `value`: the line
-    already parsed (or UNPARSED), when the caller has done it."""
+    already parsed (or UNPARSED), when the caller has done it. `private_suspect` False:
+    a scan of the chunk found nothing the privacy rules could report in it."""
     try:
         if not raw.strip():
             return LineResult(BLANK, width=_widths(raw)[0], width_utf16=_widths(raw)[1])
@@ -222,7 +225,7 @@ def analyze_line(raw: bytes | str, line: int, ctx: FileContext, value: object = 
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError as error:
                 return _broken(raw, line, ctx, error)
-        return _parsed(value, raw, line, ctx, None)
+        return _parsed(value, raw, line, ctx, None, private_suspect=private_suspect)
     except Exception as error:  # noqa: BLE001 - one bad line must not stop the file
         report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
         where = traceback.extract_tb(error.__traceback__)[-1]
@@ -395,7 +398,7 @@ def _digest(value: object, raw: bytes | str, deep: bool) -> bytes:
 
 
 def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report: LineReport | None,
-            counted: object = None) -> LineResult:
+            counted: object = None, private_suspect: bool = True) -> LineResult:
     deep = False
     if may_nest_deeper(raw):
         depth = nesting_depth(value, stop=MAX_DEPTH)
@@ -410,7 +413,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
     if fmt is not None and fmt == ctx.format and report is None and plain_conversation(value, fmt) \
             and target_rules.plain_for_target(value, ctx.target):
         result = LineResult(EXAMPLE, [], fmt, digest=_digest(value, raw, deep))  # nothing to report: the fast path
-        if _suspect(raw, ctx):  # (plain_example left it to this function for this)
+        if private_suspect and _suspect(raw, ctx):  # (plain_example left it to this function for this)
             report = LineReport(line, raw if isinstance(raw, bytes) else None, raw if isinstance(raw, str) else None)
             _private_data(value, report)
             result.findings = report.findings
@@ -429,7 +432,7 @@ def _parsed(value: object, raw: bytes | str, line: int, ctx: FileContext, report
             return LineResult(OTHER, report.findings, shape=fmt)
         check_schema(value, fmt, report, ctx.target)
         images = _semantic_checks(value, fmt, report, ctx)
-        if _suspect(raw, ctx):
+        if private_suspect and _suspect(raw, ctx):
             _private_data(value, report)
         result = LineResult(EXAMPLE, report.findings, fmt, images=images, digest=_digest(value, raw, deep))
     if ctx.encoding is not None:

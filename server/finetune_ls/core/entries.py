@@ -20,27 +20,28 @@ from finetune_ls.core.analysis import (
 )
 from finetune_ls.core.shapes import CHAT, REINFORCEMENT
 from finetune_ls.core.codec import decode_result, encode_result
+from finetune_ls.core.private_scan import suspect_lines
 
 CLEAN_LENGTH = 6
 CONVERSATIONS = (CHAT, REINFORCEMENT)  # formats whose lines TemplateCounter renders as `messages`
 
 
-def line_entry(raw: bytes | str, ctx: FileContext) -> tuple:
+def line_entry(raw: bytes | str, ctx: FileContext, private_suspect: bool = True) -> tuple:
     """Check one line (without its break) and return its entry. Never raises."""
     value = parse(raw)
     if value is not UNPARSED and not ctx.keep_text:
         try:
-            example = plain_example(value, raw, ctx)
+            example = plain_example(value, raw, ctx, private_suspect=private_suspect)
             if example is not None:
                 # (an open-weight chat template may refuse the example: the full analysis reports it)
                 return count_plain(example, ctx)
         except Exception:  # noqa: BLE001 - the full analysis below never raises and reports it
             pass
-    return _analysed_entry(raw, ctx, value)
+    return _analysed_entry(raw, ctx, value, private_suspect)
 
 
-def _analysed_entry(raw: bytes | str, ctx: FileContext, value: object) -> tuple:
-    result = analyze_line(raw, 0, ctx, value)
+def _analysed_entry(raw: bytes | str, ctx: FileContext, value: object, private_suspect: bool = True) -> tuple:
+    result = analyze_line(raw, 0, ctx, value, private_suspect)
     if result.kind == EXAMPLE and not result.findings and not result.images and result.text is None:
         return (result.tokens, result.trained, result.width, result.width_utf16, result.digest, result.estimated)
     return encode_result(result)
@@ -50,9 +51,12 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
     """The entries of many lines, as `line_entry` gives them one by one. For an open-weight target
     the plain examples' tokens are counted together (TemplateCounter.plain_batch): encoding the
     renderings is most of the check, and one call of the tokenizer costs less than one per line."""
+    suspects = _private_suspects(lines, ctx)
     counter = counter_for(ctx) if ctx.tokenizer is not None and ctx.encoding is not None else None
     if counter is None or ctx.keep_text:
-        return [line_entry(raw, ctx) for raw in lines]
+        if suspects is None:
+            return [line_entry(raw, ctx) for raw in lines]
+        return [line_entry(raw, ctx, index in suspects) for index, raw in enumerate(lines)]
     entries: list = [None] * len(lines)
     plain: list[tuple[int, PlainExample]] = []
     analysed: list[tuple[int, object]] = []  # (index, parsed value) of the lines the full analysis checks
@@ -61,7 +65,8 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
         example = None
         if value is not UNPARSED:
             try:
-                example = plain_example(value, raw, ctx, fit_checked_later=True)
+                example = plain_example(value, raw, ctx, fit_checked_later=True,
+                                        private_suspect=suspects is None or index in suspects)
             except Exception:  # noqa: BLE001 - the full analysis never raises and reports it
                 example = None
         if example is None:
@@ -72,7 +77,7 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
                      if ctx.format in CONVERSATIONS and value.__class__ is dict and value.get("messages").__class__ is list]
     with counter.counted_ahead(conversations):
         for index, value in analysed:
-            entries[index] = _analysed_entry(lines[index], ctx, value)
+            entries[index] = _analysed_entry(lines[index], ctx, value, suspects is None or index in suspects)
     trained_roles = ("assistant",) if ctx.format == CHAT else ()
     try:
         counts = counter.plain_batch([example.messages for _, example in plain], trained_roles)
@@ -81,10 +86,20 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
     for (index, example), counted in zip(plain, counts):
         if counted is None or (example.may_exceed and counted[0] > ctx.context_limit):
             # refused by the template, or over the context: the full analysis says where it is cut
-            entries[index] = line_entry(lines[index], ctx)
+            entries[index] = line_entry(lines[index], ctx, suspects is None or index in suspects)
         else:
             entries[index] = (counted[0], counted[1], example.width, example.width_utf16, example.digest, False)
     return entries
+
+
+def _private_suspects(lines: Sequence[bytes | str], ctx: FileContext) -> set[int] | None:
+    """The lines the privacy rules need to look at, by one scan of them all; None: every line
+    (the rules are on, but the lines are text, or the scan is not available)."""
+    if not ctx.privacy or ctx.keep_text or not lines or lines[0].__class__ is not bytes:
+        return None
+    if any(line.__class__ is not bytes for line in lines):
+        return None
+    return suspect_lines(lines)
 
 
 def is_clean(entry: tuple) -> bool:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from finetune_ls.core.analysis import FileContext, counter_for
+from finetune_ls.core import private_scan
 from finetune_ls.core.cache import LineCache, line_key
 from finetune_ls.core.entries import Chunk, chunk_of, line_entries
 from finetune_ls.core.lines import split_lines_bytes
@@ -118,6 +119,8 @@ def _warm(ctx: FileContext) -> None:
     """Load what every worker needs once, in the parent, before forking."""
     if ctx.encoding:
         counter_for(ctx)
+    if ctx.privacy:
+        private_scan.prepare()
     for fmt in FORMATS:
         validator(fmt)
 

@@ -1,0 +1,97 @@
+"""The scan of a chunk's lines for private data (core/private_scan.py) finds every line the
+per-line byte test (privacy.may_hold_private) passes: a line it leaves out is never shown to
+the detectors, so one it misses would go unreported. The cases at each edge of the byte test,
+the escaped cases, generated lines built from the pieces the test looks for, and the
+findings of a file checked with and without the scan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
+
+from helpers import check_file_bytes
+from privacy_cases import CASES, NOT_AN_ESCAPE, case_line, line_of
+from test_privacy_prefilter import EDGES, _line
+from finetune_ls.core import private_scan
+from finetune_ls.core.privacy import _SECRET_PREFIXES, may_hold_private
+
+pytestmark = pytest.mark.skipif(not private_scan.available(), reason="hyperscan has no wheel for this platform")
+
+CLEAN = [_line("nothing here"), _line("x = i+1; y = a+2345678"), _line("see @property")]
+
+
+def _edge_lines() -> list[bytes]:
+    lines = []
+    for _, text, _ in EDGES:
+        lines += [_line(text).encode(), _line(text, ensure_ascii=True).encode()]
+    lines += [case_line(case).encode() for case in CASES]
+    lines += [line_of(NOT_AN_ESCAPE).encode()]
+    # The shortest run of token characters that starts with a key's prefix after an escape's
+    # letters: the byte test passes it, and the scan needs its prefix's shortest tail.
+    lines += [line_of("x \\u00e9" + prefix.decode() + "Q" * (15 - len(prefix)) + " y").encode()
+              for prefix in _SECRET_PREFIXES]
+    return lines
+
+
+def _assert_scan_covers(lines: list[bytes]) -> set[int]:
+    suspects = private_scan.suspect_lines(lines)
+    assert suspects is not None
+    missed = [lines[index] for index in range(len(lines)) if may_hold_private(lines[index]) and index not in suspects]
+    assert missed == []
+    return suspects
+
+
+def test_every_edge_case_is_found_alone_and_among_clean_lines():
+    edges = _edge_lines()
+    assert sum(map(may_hold_private, edges)) >= len(EDGES) + len(CASES) + len(_SECRET_PREFIXES)  # most pass
+    for line in edges:
+        assert _assert_scan_covers([line]) == {0} or not may_hold_private(line)
+    mixed = [line for edge in edges for line in (CLEAN[0].encode(), edge)]
+    found = _assert_scan_covers(mixed)
+    assert found >= {index for index in range(1, len(mixed), 2) if may_hold_private(mixed[index])}
+
+
+def test_clean_lines_are_left_out():
+    assert private_scan.suspect_lines([line.encode() for line in CLEAN]) == set()
+
+
+# Lines made of what the byte test looks for: digits and their separators, "@" and domains, "+",
+# keys' prefixes, escapes, no-break spaces, and the letters and punctuation around them.
+PIECES = ["0", "4", "9", "123", "4567", " ", ".", "-", "(", ")", "_", "@", "a@b.cd", "x.io", "+", "+1", "+44 ",
+          "sk-", "sk-proj-", "ghp_", "AKIA", "eyJ", "xoxb-", "AIza", "github_pat_", "PRIVATE KEY", "a", "Zq", "é",
+          "\u00a0", "\u2007", "\u202f", "\u0967", "\\n", "\\\\", "\\u0040", "\\u0034", "\\u00a0", "\\u202f", "\\u2014",
+          "\"", ",", ":"]
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=40).map("".join), min_size=1, max_size=6))
+def test_generated_lines_that_pass_the_byte_test_are_found(texts):
+    lines = []
+    for text in texts:
+        try:
+            lines.append(line_of(text).encode("utf-8"))
+        except UnicodeEncodeError:
+            continue
+    if lines:
+        _assert_scan_covers(lines)
+
+
+def test_a_chunk_full_of_long_numbers_falls_back_to_the_line_by_line_test():
+    """Every end of every match is reported: a run of digits would cost a call per digit."""
+    lines = [_line("id " + "7" * 200).encode() for _ in range(20)]
+    assert private_scan.suspect_lines(lines) is None
+
+
+def test_a_file_gets_the_same_findings_with_and_without_the_scan(monkeypatch):
+    lines = [_line(text) for _, text, _ in EDGES] + [case_line(case) for case in CASES] + CLEAN * 5
+    lines += [_line("id " + "7" * 200)] * 3 + [json.dumps({"messages": [{"role": "user", "content": "a@b.cd"}]})]
+    data = ("\n".join(lines) + "\n").encode()
+    with_scan = check_file_bytes(data, count_tokens=False)
+    monkeypatch.setattr(private_scan, "hyperscan", None)
+    assert private_scan.suspect_lines([b"x"]) is None
+    without = check_file_bytes(data, count_tokens=False)
+    signature = [(f.code, f.line, f.column, f.end_column, f.message) for f in with_scan.findings]
+    assert signature == [(f.code, f.line, f.column, f.end_column, f.message) for f in without.findings]
+    assert len({f.line for f in with_scan.findings if f.code.endswith("-in-text")}) >= len(EDGES)
