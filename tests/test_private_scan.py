@@ -11,7 +11,7 @@ import json
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from helpers import check_file_bytes
+from helpers import check, check_file_bytes
 from privacy_cases import CASES, NOT_AN_ESCAPE, case_line, line_of
 from test_privacy_prefilter import EDGES, _line
 from finetune_ls.core import private_scan
@@ -87,11 +87,30 @@ def test_a_chunk_full_of_long_numbers_falls_back_to_the_line_by_line_test():
 def test_a_file_gets_the_same_findings_with_and_without_the_scan(monkeypatch):
     lines = [_line(text) for _, text, _ in EDGES] + [case_line(case) for case in CASES] + CLEAN * 5
     lines += [_line("id " + "7" * 200)] * 3 + [json.dumps({"messages": [{"role": "user", "content": "a@b.cd"}]})]
-    data = ("\n".join(lines) + "\n").encode()
-    with_scan = check_file_bytes(data, count_tokens=False)
+    text = "\n".join(lines) + "\n"
+
+    def signatures():  # the CLI's way (lines as bytes) and the language server's (as text)
+        return [[(f.code, f.line, f.column, f.end_column, f.message) for f in report.findings]
+                for report in (check_file_bytes(text.encode(), count_tokens=False), check(text))]
+
+    with_scan = signatures()
     monkeypatch.setattr(private_scan, "hyperscan", None)
     assert private_scan.suspect_lines([b"x"]) is None
-    without = check_file_bytes(data, count_tokens=False)
-    signature = [(f.code, f.line, f.column, f.end_column, f.message) for f in with_scan.findings]
-    assert signature == [(f.code, f.line, f.column, f.end_column, f.message) for f in without.findings]
-    assert len({f.line for f in with_scan.findings if f.code.endswith("-in-text")}) >= len(EDGES)
+    assert signatures() == with_scan
+    assert with_scan[0] == with_scan[1]
+    assert len({line for code, line, *_ in with_scan[0] if code.endswith("-in-text")}) >= len(EDGES)
+
+
+def test_lines_held_as_text_are_scanned_as_their_utf8(monkeypatch):
+    """The language server's workers hold lines as text, or as bytes where that is smaller."""
+    from finetune_ls.core.analysis import FileContext
+    from finetune_ls.core.entries import line_entries
+    from finetune_ls.core.shapes import CHAT
+
+    texts = [_line(text) for _, text, _ in EDGES] + [case_line(case) for case in CASES] + CLEAN
+    mixed = [text if index % 2 else text.encode() for index, text in enumerate(texts)]
+    context = FileContext(CHAT)
+    scanned = line_entries(mixed, context)
+    assert sum(len(entry) != 6 for entry in scanned) >= len(EDGES)  # lines with findings
+    monkeypatch.setattr(private_scan, "hyperscan", None)
+    assert line_entries(mixed, context) == scanned == line_entries([text.encode() for text in texts], context)

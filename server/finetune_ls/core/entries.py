@@ -20,7 +20,7 @@ from finetune_ls.core.analysis import (
 )
 from finetune_ls.core.shapes import CHAT, REINFORCEMENT
 from finetune_ls.core.codec import decode_result, encode_result
-from finetune_ls.core.private_scan import suspect_lines
+from finetune_ls.core.private_scan import available as scan_available, suspect_lines
 
 CLEAN_LENGTH = 6
 CONVERSATIONS = (CHAT, REINFORCEMENT)  # formats whose lines TemplateCounter renders as `messages`
@@ -94,11 +94,12 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
 
 def _private_suspects(lines: Sequence[bytes | str], ctx: FileContext) -> set[int] | None:
     """The lines the privacy rules need to look at, by one scan of them all; None: every line
-    (the rules are on, but the lines are text, or the scan is not available)."""
-    if not ctx.privacy or ctx.keep_text or not lines or lines[0].__class__ is not bytes:
+    (the rules are off, or the scan is not available). Lines held as text (the language
+    server's) are scanned in UTF-8, as privacy.may_hold_private tests them."""
+    if not ctx.privacy or ctx.keep_text or not lines or not scan_available():
         return None
     if any(line.__class__ is not bytes for line in lines):
-        return None
+        lines = [line if line.__class__ is bytes else line.encode("utf-8", "surrogatepass") for line in lines]
     return suspect_lines(lines)
 
 
