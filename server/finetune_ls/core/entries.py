@@ -54,9 +54,7 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
     suspects = _private_suspects(lines, ctx)
     counter = counter_for(ctx) if ctx.tokenizer is not None and ctx.encoding is not None else None
     if counter is None or ctx.keep_text:
-        if suspects is None:
-            return [line_entry(raw, ctx) for raw in lines]
-        return [line_entry(raw, ctx, index in suspects) for index, raw in enumerate(lines)]
+        return _entries_in_batches(lines, ctx, suspects)
     entries: list = [None] * len(lines)
     plain: list[tuple[int, PlainExample]] = []
     analysed: list[tuple[int, object]] = []  # (index, parsed value) of the lines the full analysis checks
@@ -89,6 +87,40 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
             entries[index] = line_entry(lines[index], ctx, suspects is None or index in suspects)
         else:
             entries[index] = (counted[0], counted[1], example.width, example.width_utf16, example.digest, False)
+    return entries
+
+
+BATCH_LINES = 64
+
+
+def _entries_in_batches(lines: Sequence[bytes | str], ctx: FileContext, suspects: set[int] | None) -> list[tuple]:
+    """`line_entry` of every line, in batches: a few lines parsed and checked, then their plain
+    examples' tokens counted in one go. Measured on the bench file, this costs a fifth less CPU
+    than parsing, checking and counting line by line (bench/README.md, "Cold path"): the
+    tokenizer's code and tables stay in the processor's caches between its calls."""
+    entries: list = [None] * len(lines)
+    for start in range(0, len(lines), BATCH_LINES):
+        plain, analysed = [], []
+        for index in range(start, min(start + BATCH_LINES, len(lines))):
+            raw = lines[index]
+            value = parse(raw)
+            example = None
+            if value is not UNPARSED and not ctx.keep_text:
+                try:
+                    example = plain_example(value, raw, ctx, private_suspect=suspects is None or index in suspects)
+                except Exception:  # noqa: BLE001 - the full analysis never raises and reports it
+                    example = None
+            if example is None:
+                analysed.append((index, value))
+            else:
+                plain.append((index, example))
+        for index, example in plain:
+            try:
+                entries[index] = count_plain(example, ctx)
+            except Exception:  # noqa: BLE001 - as line_entry: the full analysis reports it
+                analysed.append((index, UNPARSED))
+        for index, value in analysed:
+            entries[index] = _analysed_entry(lines[index], ctx, value, suspects is None or index in suspects)
     return entries
 
 
