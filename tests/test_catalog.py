@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from finetune_ls.core.catalog import CatalogError, base_model, bundled_catalog
+from finetune_ls.core.catalog import PROVIDER_CATALOGS, CatalogError, base_model, bundled_catalog
 from finetune_ls.core.costs import billed_tokens_per_epoch, cost_usd, default_epochs
 
 
@@ -70,8 +70,10 @@ def test_billing_caps_each_example_at_the_context():
     assert cost_usd(2_000_000, 3.0) == 6.0 and cost_usd(10, None) is None
 
 
-def test_bundled_catalog_matches_its_schema():
+@pytest.mark.parametrize("name", ["models.json", *PROVIDER_CATALOGS.values()])
+def test_bundled_catalogs_match_their_schema(name):
+    """Loading them does not validate them (bundled=True): this test does."""
     from finetune_ls.core.catalog import _catalog_validator
     from importlib import resources
-    document = json.loads((resources.files("finetune_ls") / "data" / "models.json").read_text())
-    assert list(_catalog_validator().iter_errors(document)) == []
+    document = json.loads((resources.files("finetune_ls") / "data" / name).read_text())
+    assert document.get("models") and list(_catalog_validator().iter_errors(document)) == []

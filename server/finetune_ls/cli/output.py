@@ -13,7 +13,6 @@ from finetune_ls.core.engine import FileReport
 from finetune_ls.core.findings import Finding, Severity
 from finetune_ls.core.rules import RULES
 from finetune_ls.core.targets import target_info
-from finetune_ls.core.hf_tokenizer import source_phrase
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -219,6 +218,8 @@ def _open_weight_rows(summary: dict) -> list[tuple[str, str]]:
     rows = [("target", f"{trainer.name} ({setting} {_number(length) if length else 'unknown'}, {past}; packing "
                        f"{'on' if summary.get('packing') else 'off'})")]
     tokenizer = summary.get("tokenizer")
+    from finetune_ls.core.hf_tokenizer import source_phrase  # (loads tokenizers: open-weight targets only)
+
     rows.append(("tokenizer", f"{tokenizer['model']}'s own, from "
                               f"{printable(source_phrase(tokenizer['source'], tokenizer['where']))}"
                  if tokenizer else "not loaded: tokens not counted"))

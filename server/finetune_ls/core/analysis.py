@@ -14,6 +14,7 @@ import json
 import re
 import traceback
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from typing import NamedTuple
 
 import orjson
@@ -35,10 +36,12 @@ from finetune_ls.core.shapes import (
     Foreign, line_shape, shape_format,
 )
 from finetune_ls.core.syntax import diagnose, out_of_range_message, out_of_range_numbers
-from finetune_ls.core.hf_tokenizer import ResolvedTokenizer
 from finetune_ls.core.targets import OPEN_WEIGHT, TrainingSetup
 from finetune_ls.core import target_rules
 from finetune_ls.core.tokens import ExampleTokens, TokenCounter
+
+if TYPE_CHECKING:  # (loading it loads tokenizers, which OpenAI's checks never need)
+    from finetune_ls.core.hf_tokenizer import ResolvedTokenizer
 
 BLANK, EXAMPLE, BROKEN, OTHER = "blank", "example", "broken", "other"
 _FORMAT_NAMES = {CHAT: "chat", PREFERENCE: "preference (DPO)", REINFORCEMENT: "reinforcement (RFT)",

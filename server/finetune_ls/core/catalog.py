@@ -277,9 +277,11 @@ class ModelCatalog:
     def trainable(self, fmt: str, today: date) -> list[ModelInfo]:
         return [m for m in self.models.values() if m.supports(fmt) and m.can_train(today)]
 
-    def merged(self, document: dict, where: str) -> ModelCatalog:
-        """This catalog with the models (and defaults) of another catalog document on top."""
-        problem = next(iter(_catalog_validator().iter_errors(document)), None)
+    def merged(self, document: dict, where: str, bundled: bool = False) -> ModelCatalog:
+        """This catalog with the models (and defaults) of another catalog document on top. The
+        bundled documents are checked against the schema by the tests (test_catalog.py), not at
+        every start: loading python-jsonschema and validating cost ~50 ms of each process."""
+        problem = None if bundled else next(iter(_catalog_validator().iter_errors(document)), None)
         if problem is not None:
             place = "/".join(str(step) for step in problem.absolute_path)
             raise CatalogError(f"{where}: {place + ': ' if place else ''}{problem.message}")
@@ -357,13 +359,13 @@ def bundled_catalog(provider: str = "openai") -> ModelCatalog:
     OpenAI-compatible services), or a provider's own (Azure: azure.json; Together:
     together.json; local trainers: open.json), which shares OpenAI's tokenizer rules for
     names it does not list (open-weight targets count with the model's own tokenizer)."""
-    openai_catalog = ModelCatalog({}).merged(_bundled_document("models.json"), "bundled models.json")
+    openai_catalog = ModelCatalog({}).merged(_bundled_document("models.json"), "bundled models.json", bundled=True)
     own = PROVIDER_CATALOGS.get(provider)
     if own is None:
         return openai_catalog
     base = ModelCatalog({}, encoding_prefixes=openai_catalog.encoding_prefixes,
                         default_encoding=openai_catalog.default_encoding)
-    return base.merged(_bundled_document(own), f"bundled {own}")
+    return base.merged(_bundled_document(own), f"bundled {own}", bundled=True)
 
 
 __all__ = ["CatalogError", "DeploymentSku", "Limits", "ModelCatalog", "ModelInfo", "PriceBracket", "TrainingType",

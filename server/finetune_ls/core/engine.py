@@ -26,8 +26,6 @@ from finetune_ls.core.cache import LineCache, file_key, file_stat
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
 from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize
 from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit, file_finding
-from finetune_ls.core.hf_tokenizer import folder_model
-from finetune_ls.core.tokenizer_check import OpenedTokenizer, needs_template, open_tokenizer
 from finetune_ls.core.lines import split_lines, split_lines_bytes
 from finetune_ls.core.entries import chunk_from_record, chunk_record
 from finetune_ls.core.parallel import analyze_source, default_jobs
@@ -130,28 +128,35 @@ def plan_check(sample: list[bytes | str], settings: CheckSettings) -> Plan:
     if info.open_weight and settings.tokenizer and not settings.model:
         # The folder's tokenizer is what counts, so it is the model named in findings and the
         # summary, not the catalog's default (explicit_model stays False: nobody chose it).
+        from finetune_ls.core.hf_tokenizer import folder_model
+
         model = folder_model(settings.tokenizer)
         target = replace(target, model=model, info=catalog.resolve(model))
     check_format = fmt if fmt in target_formats(settings.resolved_target) else CHAT
     context_limit = target.info.training_context if target.info else None
     if info.open_weight and target.info and target.method == "dpo" and target.info.training_context_dpo:
         context_limit = target.info.training_context_dpo  # Together: DPO examples have a limit of their own
-    training, opened = None, OpenedTokenizer(None)
+    training = resolved = unavailable = template_unusable = None
     if info.open_weight:
+        # (imported here: tokenizers and jinja2 take ~35 ms to load, which OpenAI's checks never need)
+        from finetune_ls.core.tokenizer_check import OpenedTokenizer, needs_template, open_tokenizer
+
+        opened = OpenedTokenizer(None)
         training = _training(settings, context_limit)
         context_limit = training.max_seq_length
         if settings.count_tokens:
             opened = open_tokenizer(target.model, settings.tokenizer, settings.chat_template,
                                     needs_template(check_format, values))
-        encoding = opened.resolved.key if opened.resolved else None
+        resolved, unavailable, template_unusable = opened.resolved, opened.unavailable, opened.template_unusable
+        encoding = resolved.key if resolved else None
     else:
         encoding = catalog.encoding_for(target.model) if settings.count_tokens else None
     context = FileContext(check_format, encoding, context_limit, target.model,
                           keep_text=array_document, privacy=settings.privacy,
                           max_images=catalog.limits.max_images_per_example,
                           provider_name=info.name if info.open_weight else catalog.provider_name,
-                          target=info.id, training=training, tokenizer=opened.resolved)
-    return Plan(fmt, target, context, opened.unavailable, opened.template_unusable)
+                          target=info.id, training=training, tokenizer=resolved)
+    return Plan(fmt, target, context, unavailable, template_unusable)
 
 
 def _training(settings: CheckSettings, model_context: int | None) -> TrainingSetup:
