@@ -28,6 +28,25 @@ def test_a_tampered_encoding_file_is_refused():
         encodings.get_encoding("p50k_base")
 
 
+def test_the_parsed_ranks_kept_in_the_cache_give_the_same_ids(tmp_path):
+    """The ranks are kept parsed in the user's cache folder for the next start; a damaged copy
+    is parsed again from the bundled file."""
+    import subprocess
+    import sys
+
+    script = ("from finetune_ls.core.encodings import get_encoding; "
+              "print(get_encoding('o200k_base').encode_ordinary('hello world, héllo 😀'))")
+    env = {**__import__("os").environ, "FINETUNE_LS_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout]
+    copies = list((tmp_path / "encodings").glob("*.ranks"))
+    assert len(copies) == 1 and copies[0].stat().st_size > 1_000_000
+    runs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+    copies[0].write_bytes(copies[0].read_bytes()[:1000])  # damaged
+    runs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+    assert runs[0] == runs[1] == runs[2] and runs[0].startswith("[24912, 2375")
+    assert copies[0].stat().st_size > 1_000_000  # written again
+
+
 def test_model_to_encoding_is_ours_not_tiktokens():
     catalog = bundled_catalog()
     # tiktoken's own map sends ft:gpt-4.1-... to cl100k_base (the ft:gpt-4 prefix wins).

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import itertools
+import marshal
+import os
+import tempfile
 import threading
 import types
 from importlib import resources
@@ -38,13 +42,55 @@ def _bundled_ranks(url: str, expected_hash: str | None = None) -> dict[bytes, in
         raise EncodingUnavailable(
             f"bundled encoding file {file_name} does not match the sha256 tiktoken expects"
         )
+    parsed = _parsed_copy(expected_hash, contents.count(b"\n"))
+    if parsed is not None:
+        return parsed
     # Lines of "<base64 token> <rank>". Decoding with map() over the split file is
     # twice as fast as tiktoken's line loop, and this runs before every check starts.
     fields = contents.split()
     tokens, ranks = fields[0::2], fields[1::2]
     if len(tokens) != len(ranks):
         raise EncodingUnavailable(f"bundled encoding file {file_name} is malformed")
-    return dict(zip(map(binascii.a2b_base64, tokens), map(int, ranks)))
+    parsed = dict(zip(map(binascii.a2b_base64, tokens), map(int, ranks)))
+    _keep_parsed_copy(expected_hash, parsed)
+    return parsed
+
+
+def _parsed_copy_path(digest: str):
+    from finetune_ls.core.cache import cache_dir
+
+    return cache_dir() / "encodings" / f"{digest[:32]}.ranks"
+
+
+def _parsed_copy(digest: str, lines: int) -> dict[bytes, int] | None:
+    """The ranks as the last process parsed them: marshal reads them in a third of the time
+    of decoding the base64 file (~0.06 s of every start). Keyed by the verified file's sha256;
+    marshal can fail on a damaged copy but cannot run code. None when there is none."""
+    try:
+        ranks = marshal.loads(_parsed_copy_path(digest).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if isinstance(ranks, dict) and len(ranks) == lines and all(
+            isinstance(token, bytes) and isinstance(rank, int) for token, rank in itertools.islice(ranks.items(), 64)):
+        return ranks
+    return None
+
+
+def _keep_parsed_copy(digest: str, ranks: dict[bytes, int]) -> None:
+    target = _parsed_copy_path(digest)
+    temporary = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            marshal.dump(ranks, out)
+        os.replace(temporary, target)
+    except (OSError, ValueError):
+        if temporary:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 def _construct(name: str) -> tiktoken.Encoding:
