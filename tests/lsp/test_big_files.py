@@ -230,6 +230,26 @@ async def test_a_file_checked_from_disk_in_ranges_gets_the_findings_of_check(big
     assert len(shards) == len(chunk_ranges(str(path), 3, path.stat().st_size, default_jobs())) > 2
 
 
+async def test_the_same_bytes_again_are_served_whole(big_client):
+    """A file checked from disk, unchanged since (by this server or by the CLI, which share the
+    cache): its stored chunks, with no worker reading a range (so no shard is written)."""
+    rows = _text(30000).split("\n")
+    rows[29990] = rows[5]
+    path = big_client.work_dir / "again.jsonl"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    uri = path.as_uri()
+    expected = check_path(str(path), CheckSettings(model="gpt-4o-mini-2024-07-18", role="training"), use_cache=False)
+    cache = Path(SENTINEL_CACHE["FINETUNE_LS_CACHE_DIR"])
+    first = await _check_from_disk(big_client, uri)
+    written = {shard: shard.stat().st_mtime_ns for shard in cache.glob("*/*.shard")}
+    assert written and list(cache.glob("*/file.result"))
+    again = await _check_from_disk(big_client, uri)
+    assert {shard: shard.stat().st_mtime_ns for shard in cache.glob("*/*.shard")} == written
+    for result, seen in (first, again):
+        assert result["examples"] == expected.summary["examples"] and result["tokens"] == expected.summary["tokens"]
+        assert seen == {(f.code, f.line) for f in expected.findings} and ("duplicate-example", 29990) in seen
+
+
 async def test_a_settings_change_during_the_first_check_starts_it_again(big_client):
     text = _text(6000)
     uri = await open_document(big_client, "big.jsonl", text)

@@ -320,7 +320,7 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)
     whole = file_key(source) if line_cache is not None else None
-    stored = _stored_chunks(line_cache, whole[0]) if whole is not None else None
+    stored = stored_chunks(line_cache, whole) if whole is not None else None
     if stored is not None:  # the file is byte for byte the one checked last time
         for chunk in stored:
             aggregator.append_chunk(chunk)
@@ -333,21 +333,29 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
         if whole is not None:
             records.append(chunk_record(chunk))
     if whole is not None:
-        if file_stat(source) == whole[1]:
-            line_cache.write_file(whole[0], records)
-        else:  # changed while it was checked: the chunks may be of other bytes than the hash
-            line_cache.forget_file()
+        store_chunks(line_cache, whole, records, source)
     return finish_report(path, plan, aggregator, settings, bom, size)
 
 
-def _stored_chunks(line_cache: LineCache, digest: bytes) -> list | None:
-    records = line_cache.load_file(digest)
+def stored_chunks(line_cache: LineCache, whole: tuple[bytes, tuple[int, int]]) -> list | None:
+    """The chunks of the whole file as the last complete check of these bytes left them
+    (`whole`: cache.file_key of the file), or None."""
+    records = line_cache.load_file(whole[0])
     if records is None:
         return None
     try:
         return [chunk_from_record(record) for record in records]
     except (ValueError, TypeError):  # damaged: check the file again
         return None
+
+
+def store_chunks(line_cache: LineCache, whole: tuple[bytes, tuple[int, int]], records: list, path: str) -> None:
+    """Keep the chunk records of a complete check for the next one, unless the file changed
+    while it was checked: then they may be of other bytes than those hashed."""
+    if file_stat(path) == whole[1]:
+        line_cache.write_file(whole[0], records)
+    else:
+        line_cache.forget_file()
 
 
 # ------------------------------------------------------------------ validation file

@@ -13,8 +13,11 @@ import os
 from collections.abc import Callable
 
 from finetune_ls.core.aggregate import FileAggregator
-from finetune_ls.core.cache import LineCache
-from finetune_ls.core.engine import CheckSettings, FileReport, check_path, finish_report, plan_source
+from finetune_ls.core.cache import LineCache, file_key
+from finetune_ls.core.engine import (
+    CheckSettings, FileReport, check_path, finish_report, plan_source, store_chunks, stored_chunks,
+)
+from finetune_ls.core.entries import chunk_record
 from finetune_ls.core.parallel import analyze_file_range, chunk_ranges
 from finetune_ls.core.regular_files import regular_size
 from finetune_ls.lsp.documents import workers
@@ -40,15 +43,28 @@ async def _check_once(path: str, settings: CheckSettings, progress) -> FileRepor
         return planned  # binary, or no workers: checked by the engine itself
     (plan, _, bom), ranges, size = planned
     cache = LineCache(path, plan.context.fingerprint())
-    tasks = [(path, index, begin, end, plan.context, cache) for index, (begin, end) in enumerate(ranges)]
     aggregator = FileAggregator(plan.context)
+    # The same bytes as the last complete check, by the CLI or by this server: its chunks.
+    whole = await asyncio.to_thread(file_key, path)
+    stored = await asyncio.to_thread(stored_chunks, cache, whole) if whole is not None else None
+    if stored is not None:
+        for chunk in stored:
+            aggregator.append_chunk(chunk)
+        if progress is not None:
+            progress(size, size)
+        return finish_report(path, plan, aggregator, settings, bom, size)
+    tasks = [(path, index, begin, end, plan.context, cache) for index, (begin, end) in enumerate(ranges)]
+    records = []
     done = 0
     async for chunk in workers.map_in_order(analyze_file_range, tasks):
         aggregator.append_chunk(chunk)
+        records.append(chunk_record(chunk))
         if progress is not None:
             progress(ranges[done][1], size)
         done += 1
     cache.keep_only(len(ranges))
+    if whole is not None:
+        await asyncio.to_thread(store_chunks, cache, whole, records, path)
     return finish_report(path, plan, aggregator, settings, bom, size)
 
 
