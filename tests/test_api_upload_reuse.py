@@ -10,28 +10,16 @@ import hashlib
 import json
 from datetime import date
 
-import openai
 import pytest
 
-from fake_openai import SENTINEL_KEY
 from finetune_ls.api import files, jobs
 from finetune_ls.api.ledger import Ledger
 from finetune_ls.core.catalog import bundled_catalog
 from finetune_ls.core.engine import CheckSettings
 
-CHAT = '{"messages":[{"role":"user","content":"q%d é"},{"role":"assistant","content":"a%d 😀"}]}\n'
+import api_fixtures
 
-
-@pytest.fixture
-def client(fake_openai):
-    return openai.OpenAI(base_url=fake_openai.base_url, api_key=SENTINEL_KEY, max_retries=0)
-
-
-@pytest.fixture
-def training(tmp_path):
-    path = tmp_path / "train.jsonl"
-    path.write_text("".join(CHAT % (i, i) for i in range(40)), encoding="utf-8")
-    return path
+client, training = api_fixtures.client, api_fixtures.training  # the fixtures test_api_uploads.py uses too
 
 
 @pytest.fixture

@@ -3,27 +3,15 @@
 
 from __future__ import annotations
 
-import openai
 import pytest
 
-from fake_openai import SENTINEL_KEY
 from finetune_ls.api import files
 from finetune_ls.api.errors import Cancelled
 from finetune_ls.api.ledger import Ledger
 
-CHAT = '{"messages":[{"role":"user","content":"q%d é"},{"role":"assistant","content":"a%d 😀"}]}\n'
+import api_fixtures
 
-
-@pytest.fixture
-def client(fake_openai):
-    return openai.OpenAI(base_url=fake_openai.base_url, api_key=SENTINEL_KEY, max_retries=0)
-
-
-@pytest.fixture
-def training(tmp_path):
-    path = tmp_path / "train.jsonl"
-    path.write_text("".join(CHAT % (i, i) for i in range(40)), encoding="utf-8")
-    return path
+client, training = api_fixtures.client, api_fixtures.training  # the fixtures test_api_upload_reuse.py uses too
 
 
 def test_a_big_file_goes_in_parts_and_arrives_whole(client, fake_openai, training, tmp_path, monkeypatch):
