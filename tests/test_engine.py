@@ -159,6 +159,32 @@ def test_a_file_that_changes_while_checked_is_not_stored_whole(tmp_path, monkeyp
     assert _signature(check_path(str(path), options, jobs=1)) == _signature(again) and hashed == []  # now it is
 
 
+def test_a_file_that_grows_before_it_is_hashed_is_not_stored_whole(tmp_path, monkeypatch):
+    """Sized and planned, then appended to: the chunks cover the first bytes only, so they must
+    not be stored under the hash of the longer file (found in review)."""
+    from finetune_ls.core import engine
+
+    path = tmp_path / "growing.jsonl"
+    path.write_text(ten(20), encoding="utf-8")
+    real = engine.plan_source
+
+    def planned_then_appended(*args, **kwargs):
+        planned = real(*args, **kwargs)
+        if path.stat().st_size < 2000:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(OK % (3, 3) + "\n" + '{"messages": [\n')
+        return planned
+
+    monkeypatch.setattr(engine, "plan_source", planned_then_appended)
+    options = settings(model="gpt-4o-mini-2024-07-18")
+    during = check_path(str(path), options, jobs=1)
+    assert during.summary["examples"] == 20
+    monkeypatch.setattr(engine, "plan_source", real)
+    again, fresh = check_path(str(path), options, jobs=1), check_path(str(path), options, jobs=1, use_cache=False)
+    assert _signature(again) == _signature(fresh) and again.summary == fresh.summary
+    assert {"duplicate-example", "json-syntax"} <= set(codes(again)) and again.summary["examples"] == 21
+
+
 def test_byte_order_mark_shifts_first_line_columns():
     plain = check_file_bytes(b'{"messages":[{"role":"bot","content":"x"}]}\n')
     with_bom = check_file_bytes(b'\xef\xbb\xbf{"messages":[{"role":"bot","content":"x"}]}\n')

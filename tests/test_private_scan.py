@@ -89,7 +89,7 @@ def test_a_file_gets_the_same_findings_with_and_without_the_scan(monkeypatch):
     lines += [_line("id " + "7" * 200)] * 3 + [json.dumps({"messages": [{"role": "user", "content": "a@b.cd"}]})]
     text = "\n".join(lines) + "\n"
 
-    def signatures():  # the CLI's way (lines as bytes) and the language server's (as text)
+    def signatures():  # the CLI's way (lines as bytes, scanned) and small documents' (text, line by line)
         return [[(f.code, f.line, f.column, f.end_column, f.message) for f in report.findings]
                 for report in (check_file_bytes(text.encode(), count_tokens=False), check(text))]
 
@@ -114,3 +114,26 @@ def test_lines_held_as_text_are_scanned_as_their_utf8(monkeypatch):
     assert sum(len(entry) != 6 for entry in scanned) >= len(EDGES)  # lines with findings
     monkeypatch.setattr(private_scan, "hyperscan", None)
     assert line_entries(mixed, context) == scanned == line_entries([text.encode() for text in texts], context)
+
+
+def test_threads_scanning_at_once_get_their_own_answers():
+    """The scan releases the GIL and its scratch space is one per database: the checks from disk
+    of a server without a worker pool run in threads, alongside the event loop's own."""
+    import threading
+
+    lines = [_line("hello " * 150).encode()] * 1000 + [_line("mail a@b.cd").encode()]
+    answers, errors = [], []
+
+    def scan():
+        for _ in range(150):
+            try:
+                answers.append(private_scan.suspect_lines(lines))
+            except Exception as error:  # noqa: BLE001 - the test reports what went wrong
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=scan) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(answers) == 450 and all(answer == {1000} for answer in answers)

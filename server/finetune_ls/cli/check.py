@@ -56,7 +56,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--no-tokens", action="store_true", help="skip token counting (no costs)")
     parser.add_argument("--no-privacy", action="store_true",
                         help="do not report API keys, e-mail addresses, phone or card numbers in the text")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the per-line result cache")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not read or write the result cache (per line and per file)")
     parser.add_argument("--jobs", type=whole(1), help="worker processes for big files (default: CPU count)")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)  # for reproducible tests
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")

@@ -60,9 +60,16 @@ def checker_digest() -> str:
     return _checker_digest
 
 
-def file_key(path: str) -> tuple[bytes, tuple[int, int]] | None:
-    """The sha256 of a file's bytes and its (size, mtime_ns) when read; None when it cannot be
-    read. The stat lets the caller see whether the file changed while it was checked."""
+FileStat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+
+
+def _stat_key(stat: os.stat_result) -> FileStat:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
+
+
+def file_key(path: str) -> tuple[bytes, FileStat] | None:
+    """The sha256 of a file's bytes and its stat when read; None when it cannot be read. The
+    stat lets the caller see whether the file changed before or while it was checked."""
     from finetune_ls.core.regular_files import open_regular
 
     try:
@@ -71,17 +78,16 @@ def file_key(path: str) -> tuple[bytes, tuple[int, int]] | None:
             sha = hashlib.sha256()
             for block in iter(lambda: handle.read(_HASH_BLOCK), b""):
                 sha.update(block)
-        return sha.digest(), (before.st_size, before.st_mtime_ns)
+        return sha.digest(), _stat_key(before)
     except (OSError, ValueError):
         return None
 
 
-def file_stat(path: str) -> tuple[int, int] | None:
+def file_stat(path: str) -> FileStat | None:
     try:
-        after = os.stat(path)
+        return _stat_key(os.stat(path))
     except OSError:
         return None
-    return after.st_size, after.st_mtime_ns
 
 
 def line_key(raw: bytes) -> bytes:
@@ -134,13 +140,14 @@ class LineCache:
     def write_shard(self, index: int, entries: dict[bytes, tuple]) -> None:
         self._write(self.shard(index), (_FORMAT, self.fingerprint, entries))
 
-    def _write(self, target: Path, data: tuple) -> None:
+    def _write(self, target: Path, *values: object) -> None:
         temporary = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                marshal.dump(data, out)
+                for value in values:
+                    marshal.dump(value, out)
             os.replace(temporary, target)
         except (OSError, ValueError):
             if temporary:
@@ -153,16 +160,17 @@ class LineCache:
         """The chunk records (entries.chunk_record) of the whole file whose bytes hash to
         `digest`, as the last complete check left them; None when there are none."""
         try:
-            data = marshal.loads((self.folder / _WHOLE_FILE).read_bytes())
+            with open(self.folder / _WHOLE_FILE, "rb") as stored:
+                # The header first: after an edit, the records of the old bytes are not even read.
+                if marshal.load(stored) != (_FORMAT, self.fingerprint, digest):
+                    return None
+                records = marshal.load(stored)
         except (OSError, ValueError, EOFError, TypeError):
             return None
-        if isinstance(data, tuple) and len(data) == 4 and data[:3] == (_FORMAT, self.fingerprint, digest) \
-                and isinstance(data[3], list):
-            return data[3]
-        return None
+        return records if isinstance(records, list) else None
 
     def write_file(self, digest: bytes, records: list) -> None:
-        self._write(self.folder / _WHOLE_FILE, (_FORMAT, self.fingerprint, digest, records))
+        self._write(self.folder / _WHOLE_FILE, (_FORMAT, self.fingerprint, digest), records)
 
     def forget_file(self) -> None:
         try:

@@ -68,7 +68,7 @@ def _parsed_copy(digest: str, lines: int) -> dict[bytes, int] | None:
     marshal can fail on a damaged copy but cannot run code. None when there is none."""
     try:
         ranks = marshal.loads(_parsed_copy_path(digest).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+    except (OSError, ValueError, EOFError, TypeError, RuntimeError):  # RuntimeError: no home folder
         return None
     if isinstance(ranks, dict) and len(ranks) == lines and all(
             isinstance(token, bytes) and isinstance(rank, int) for token, rank in itertools.islice(ranks.items(), 64)):
@@ -77,15 +77,15 @@ def _parsed_copy(digest: str, lines: int) -> dict[bytes, int] | None:
 
 
 def _keep_parsed_copy(digest: str, ranks: dict[bytes, int]) -> None:
-    target = _parsed_copy_path(digest)
     temporary = None
     try:
+        target = _parsed_copy_path(digest)
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             marshal.dump(ranks, out)
         os.replace(temporary, target)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # a copy is only a help: the ranks are parsed anyway
         if temporary:
             try:
                 os.unlink(temporary)

@@ -22,7 +22,7 @@ import orjson
 from finetune_ls.core import rules as R
 from finetune_ls.core.aggregate import ExampleIndex, FileAggregator
 from finetune_ls.core.analysis import FileContext, LineResult
-from finetune_ls.core.cache import LineCache, file_key, file_stat
+from finetune_ls.core.cache import FileStat, LineCache, file_key, file_stat
 from finetune_ls.core.catalog import ModelCatalog, bundled_catalog
 from finetune_ls.core.filechecks import Target, file_findings, resolve_target, summarize
 from finetune_ls.core.findings import Finding, Fix, Related, Severity, TextEdit, file_finding
@@ -272,8 +272,9 @@ def check_path(path: str, settings: CheckSettings | None = None, jobs: int | Non
     """Check a file on disk, streaming it (memory stays a fraction of its size).
     Raises OSError when it cannot be read."""
     settings = settings or CheckSettings()
+    before = file_stat(path)  # (the whole file's stored result is used only if nothing changes from here)
     size = regular_size(path)
-    return _check_source(path, size, path, settings, jobs, progress, cache=use_cache)
+    return _check_source(path, size, path, settings, jobs, progress, cache=use_cache, stat_before=before)
 
 
 def _head(source: bytes | str, size: int) -> bytes:
@@ -312,7 +313,8 @@ class SourcePlan(NamedTuple):
 
 
 def _check_source(source: bytes | str, size: int, path: str, settings: CheckSettings, jobs: int | None,
-                  progress: Callable[[int, int], None] | None, cache: bool | None) -> FileReport:
+                  progress: Callable[[int, int], None] | None, cache: bool | None,
+                  stat_before: FileStat | None = None) -> FileReport:
     planned = plan_source(source, size, path, settings)
     if isinstance(planned, FileReport):
         return planned
@@ -320,6 +322,8 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)
     whole = file_key(source) if line_cache is not None else None
+    if whole is not None and whole[1] != stat_before:
+        whole = None  # changed since it was sized and planned: the hash is not of what is checked
     stored = stored_chunks(line_cache, whole) if whole is not None else None
     if stored is not None:  # the file is byte for byte the one checked last time
         for chunk in stored:
@@ -337,7 +341,7 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     return finish_report(path, plan, aggregator, settings, bom, size)
 
 
-def stored_chunks(line_cache: LineCache, whole: tuple[bytes, tuple[int, int]]) -> list | None:
+def stored_chunks(line_cache: LineCache, whole: tuple[bytes, FileStat]) -> list | None:
     """The chunks of the whole file as the last complete check of these bytes left them
     (`whole`: cache.file_key of the file), or None."""
     records = line_cache.load_file(whole[0])
@@ -349,7 +353,7 @@ def stored_chunks(line_cache: LineCache, whole: tuple[bytes, tuple[int, int]]) -
         return None
 
 
-def store_chunks(line_cache: LineCache, whole: tuple[bytes, tuple[int, int]], records: list, path: str) -> None:
+def store_chunks(line_cache: LineCache, whole: tuple[bytes, FileStat], records: list, path: str) -> None:
     """Keep the chunk records of a complete check for the next one, unless the file changed
     while it was checked: then they may be of other bytes than those hashed."""
     if file_stat(path) == whole[1]:

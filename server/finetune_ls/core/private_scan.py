@@ -13,6 +13,7 @@ library is missing (a platform without its wheel), callers test line by line.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate
@@ -47,18 +48,26 @@ except ImportError:  # no wheel for this platform: privacy.may_hold_private line
     hyperscan = None
 
 _database = None
+_unusable = False  # the library loads but cannot compile here (a processor it does not support)
+# One scratch space per database, which a scan holds with the GIL released: two threads
+# scanning at once (checks from disk in threads when there is no worker pool) would fail.
+_scanning = threading.Lock()
 
 
 def available() -> bool:
-    return hyperscan is not None
+    return hyperscan is not None and not _unusable
 
 
 def _compiled():
-    global _database
-    if _database is None:
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_VECTORED)
-        database.compile(expressions=list(HINTS), ids=list(range(len(HINTS))), elements=len(HINTS),
-                         flags=[0] * len(HINTS))
+    global _database, _unusable
+    if _database is None and not _unusable:
+        try:
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_VECTORED)
+            database.compile(expressions=list(HINTS), ids=list(range(len(HINTS))), elements=len(HINTS),
+                             flags=[0] * len(HINTS))
+        except hyperscan.error:
+            _unusable = True
+            return None
         _database = database
     return _database
 
@@ -72,8 +81,10 @@ def prepare() -> None:
 def suspect_lines(lines: Sequence[bytes]) -> set[int] | None:
     """Indices of the lines that may hold private data (each then needs may_hold_private);
     None when the scan is not available."""
-    if hyperscan is None or not lines:
-        return None if hyperscan is None else set()
+    if not available():
+        return None
+    if not lines:
+        return set()
     buffers = [_SEPARATOR] * (2 * len(lines))
     buffers[::2] = lines
     # Offset just past each line's separator: a match ending at `end` is in the first line
@@ -87,9 +98,13 @@ def suspect_lines(lines: Sequence[bytes]) -> set[int] | None:
         budget[0] -= 1
         return budget[0] < 0  # True stops the scan
 
+    database = _compiled()
+    if database is None:
+        return None
     try:
-        _compiled().scan(buffers, match_event_handler=on_match)
-    except hyperscan.ScanTerminated:
+        with _scanning:
+            database.scan(buffers, match_event_handler=on_match)
+    except hyperscan.error:  # ScanTerminated (too many matches), or anything the library refuses
         return None
     # Every end of every match is reported (a run of 50 digits ends 38 matches of 13): lines
     # full of long numbers would cost a call each; those chunks are tested line by line.

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 
 from finetune_ls.core.aggregate import FileAggregator
-from finetune_ls.core.cache import LineCache, file_key
+from finetune_ls.core.cache import LineCache, file_key, file_stat
 from finetune_ls.core.engine import (
     CheckSettings, FileReport, check_path, finish_report, plan_source, store_chunks, stored_chunks,
 )
@@ -38,6 +38,7 @@ async def check_file(path: str, settings: CheckSettings,
 
 
 async def _check_once(path: str, settings: CheckSettings, progress) -> FileReport:
+    before = await asyncio.to_thread(file_stat, path)
     planned = await asyncio.to_thread(_plan, path, settings)  # reads the head and probes for line ends
     if isinstance(planned, FileReport):
         return planned  # binary, or no workers: checked by the engine itself
@@ -46,6 +47,8 @@ async def _check_once(path: str, settings: CheckSettings, progress) -> FileRepor
     aggregator = FileAggregator(plan.context)
     # The same bytes as the last complete check, by the CLI or by this server: its chunks.
     whole = await asyncio.to_thread(file_key, path)
+    if whole is not None and whole[1] != before:
+        whole = None  # changed since it was sized and planned: the hash is not of what is checked
     stored = await asyncio.to_thread(stored_chunks, cache, whole) if whole is not None else None
     if stored is not None:
         for chunk in stored:
