@@ -194,7 +194,7 @@ class FinetuneServer(LanguageServer):
         state = self.documents.get(uri)
         if state is None or state.loading:
             return
-        if state.large and state.check._report is None:
+        if state.folds_elsewhere and state.check._report is None:
             asyncio.ensure_future(self._fold_elsewhere(state))
             return
         with self.guard("publishing diagnostics"):
@@ -226,8 +226,9 @@ class FinetuneServer(LanguageServer):
         if self.pulls_diagnostics:
             self._refresh("diagnostics", self.workspace_diagnostic_refresh)
         else:
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=state.uri, diagnostics=state.diagnostics, version=state.document.version))
+            with self.protocol.encoding_with(state.encoded):  # the JSON of diagnostics sent before, kept
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=state.uri, diagnostics=state.diagnostics, version=state.document.version))
 
     def refresh_views(self) -> None:
         """Ask the client to ask again for lenses and hints (after a model or epochs change)."""
@@ -423,7 +424,7 @@ def did_change(ls: FinetuneServer, params: types.DidChangeTextDocumentParams) ->
         return
     state.apply_changes(ls.settings.max_diagnostics)
     ls.send_diagnostics(state)  # the edited lines' own findings, at once
-    ls.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS if state.large else DEBOUNCE_SECONDS)
+    ls.publish_soon(state.uri, LARGE_DEBOUNCE_SECONDS if state.folds_elsewhere else DEBOUNCE_SECONDS)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

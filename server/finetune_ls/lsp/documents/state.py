@@ -18,6 +18,7 @@ from finetune_ls.core.entries import entry_result, is_clean
 from finetune_ls.core.rules import RULES
 from finetune_ls.lsp.documents.convert import to_diagnostic, to_diagnostics
 from finetune_ls.lsp.documents.document import LineDocument
+from finetune_ls.lsp.wire.sending import EncodedDiagnostics
 
 
 _RESULT_IDS = itertools.count(1)  # server-wide, so an id never means two documents' reports
@@ -27,6 +28,10 @@ LARGE_LINES = int(os.environ.get("FINETUNE_LS_LARGE_LINES", "20000"))
 # again from scratch): in the server, 4,000 lines with their tokens hold the event loop ~0.8 s,
 # and 18,000 (20 MB) held it 4.5 s, more than twice the CLI's time for the same file.
 BACKGROUND_LINES = min(LARGE_LINES, 4000)
+# Documents with more lines have their full report (duplicates, counts) made off the event loop
+# after a pause in typing too: on the event loop, 50 ms after a keystroke, the 18,000 lines of a
+# 20 MB file held it 30-60 ms, and the keystroke after it waited that long (its p95 was 30-50 ms).
+FOLD_ELSEWHERE_LINES = BACKGROUND_LINES
 _FILE_CODES = {code for code, rule in RULES.items() if rule.scope == "file"} | {"more-findings"}
 
 
@@ -37,6 +42,7 @@ class OpenDocument:
     check: DocumentCheck
     role: str = "training"
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    encoded: EncodedDiagnostics = field(default_factory=EncodedDiagnostics)  # their JSON, as last sent
     result_id: int = 0  # for pull diagnostics: a new one, unique in the server, with every new report
     overrides: dict = field(default_factory=dict)  # model/epochs chosen for this file (code lens)
     loading: bool = False  # a big document's first check is still running; edits wait for it
@@ -77,7 +83,9 @@ class OpenDocument:
                 if _is_file_level(diagnostic) or last < start:
                     kept.append(diagnostic)
                 elif first >= end:
-                    _shift_diagnostic(diagnostic, start, end, shift)
+                    if shift:  # else it stays as it is, and so does its JSON
+                        _shift_diagnostic(diagnostic, start, end, shift)
+                        self.encoded.forget(diagnostic)
                     kept.append(diagnostic)
             diagnostics = kept
         rechecked = set(dirty)
@@ -94,10 +102,15 @@ class OpenDocument:
         """Checked in the background, its report made off the event loop after a pause."""
         return len(self.check.entries) > LARGE_LINES
 
+    @property
+    def folds_elsewhere(self) -> bool:
+        """Its full report is made off the event loop after a pause in typing."""
+        return len(self.check.entries) > FOLD_ELSEWHERE_LINES
+
     def current_report(self) -> FileReport:
         """The report for views (lens, summary): for a big document, the last one made,
         since making it takes a while and is done off the event loop after a pause."""
-        if self.large:
+        if self.folds_elsewhere:
             return self.check.latest_report()
         return self.check.report()
 

@@ -11,6 +11,12 @@ walking the fix carried in its `data` value by value: that was three quarters of
 what remained. A diagnostic is turned into a dict here instead, its data (plain JSON
 values, made by convert.py) taken as it is; a test holds it to cattrs's output.
 
+A document's diagnostics are mostly the same from one keystroke to the next (an edit
+changes the findings of its own lines only), yet each publication carries them all.
+Each diagnostic's JSON is kept (`EncodedDiagnostics`, one per document) while the
+diagnostic object is unchanged, and spliced into the message as it is (orjson.Fragment):
+only new diagnostics and those moved by an edit (state.py forgets them) are encoded again.
+
 On stdio, messages are written with `os.write` until every byte is out
 (`WholeMessages`), not through `sys.stdout.buffer`: when the server is stopped and
 continued (Ctrl-Z in a terminal editor, a system suspend, a profiler attaching) while
@@ -31,6 +37,7 @@ import select
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import orjson
 from lsprotocol import types
@@ -67,10 +74,61 @@ def unstructure_diagnostic(diagnostic: types.Diagnostic) -> dict:
     return out
 
 
+class EncodedDiagnostics:
+    """A document's diagnostics as last sent, each one's JSON kept while the same (unchanged)
+    object is sent again. Whoever changes a diagnostic in place must `forget` it."""
+
+    def __init__(self):
+        self._sent: dict[int, tuple[types.Diagnostic, orjson.Fragment]] = {}  # by id(); holds the object
+        self._sending: dict[int, tuple[types.Diagnostic, orjson.Fragment]] | None = None
+
+    def encoded(self, diagnostic: types.Diagnostic) -> orjson.Fragment:
+        """The diagnostic's JSON, from the last message when it was in it."""
+        key = id(diagnostic)
+        entry = self._sent.get(key)
+        if entry is None or entry[0] is not diagnostic:
+            entry = (diagnostic, orjson.Fragment(orjson.dumps(unstructure_diagnostic(diagnostic))))
+        if self._sending is not None:
+            self._sending[key] = entry
+        return entry[1]
+
+    def forget(self, diagnostic: types.Diagnostic) -> None:
+        self._sent.pop(id(diagnostic), None)
+
+    def start(self) -> None:
+        self._sending = {}
+
+    def finish(self, sent: bool) -> None:
+        """Keep what the message just sent holds (what the next one is likely to hold too)."""
+        if sent:
+            self._sent = self._sending
+        self._sending = None
+
+
 class FastSendingProtocol(LanguageServerProtocol):
     def __init__(self, server, converter):
         super().__init__(server, converter)
-        converter.register_unstructure_hook(types.Diagnostic, unstructure_diagnostic)
+        self._encodings: EncodedDiagnostics | None = None  # the document whose diagnostics are being sent
+        converter.register_unstructure_hook(types.Diagnostic, self._unstructure_diagnostic)
+
+    def _unstructure_diagnostic(self, diagnostic: types.Diagnostic):
+        if self._encodings is None:
+            return unstructure_diagnostic(diagnostic)
+        return self._encodings.encoded(diagnostic)
+
+    @contextmanager
+    def encoding_with(self, encodings: EncodedDiagnostics):
+        """Messages sent inside take a document's diagnostics from `encodings` (pygls sends a
+        notification at once, in the caller's turn of the event loop)."""
+        self._encodings = encodings
+        encodings.start()
+        sent = False
+        try:
+            yield
+            sent = True
+        finally:
+            self._encodings = None
+            encodings.finish(sent)
 
     def _send_data(self, data) -> None:
         if not data:
@@ -82,7 +140,7 @@ class FastSendingProtocol(LanguageServerProtocol):
             try:
                 body = orjson.dumps(data, default=self._serialize_message)
             except (orjson.JSONEncodeError, TypeError):
-                body = json.dumps(data, default=self._serialize_message).encode("utf-8")
+                body = self._encode_slowly(data)
             if self._include_headers:
                 header = (f"Content-Length: {len(body)}\r\n"
                           f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n").encode("ascii")
@@ -96,6 +154,16 @@ class FastSendingProtocol(LanguageServerProtocol):
         except Exception as error:  # noqa: BLE001 - as pygls does: log it and report it
             log.exception("Error sending data")
             self._server._report_server_error(error, JsonRpcInternalError)
+
+
+    def _encode_slowly(self, data) -> bytes:
+        """With the standard library's json, which takes what orjson refuses (and no kept
+        diagnostics: it cannot splice orjson's fragments)."""
+        encodings, self._encodings = self._encodings, None
+        try:
+            return json.dumps(data, default=self._serialize_message).encode("utf-8")
+        finally:
+            self._encodings = encodings
 
 
 class WholeMessages:
