@@ -6,7 +6,8 @@ Issue 17 asks for the breakdown of the per-line path (parse, shape, schema, chec
 privacy, fold) and what the gap to the tokenizer floor is made of. Profilers distort a path
 made of many small Python calls, so each stage is measured by adding it: the same lines
 are run through the check with one more stage switched on each time, in one process, each
-configuration `--rounds` times, alternated; a stage's cost is the difference of the minima.
+configuration `--rounds` times, in a shuffled order each round; a stage's cost is the
+difference of the minima (within about ±0.05 s on a quiet machine: a negative figure is noise).
 Also measured, in the same process: the floor (the tokenizer's `encode_ordinary` of every
 message text, in one tight loop, as bench/floor.py times it), the fold of the results in the
 parent (core/aggregate.py), the start of a CLI process (a one-line file) and the build of
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -54,7 +56,7 @@ def _chunks(lines: list[bytes]):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", nargs="?", type=Path, default=BENCH / "out" / "chat_50mb.jsonl")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--model", default="gpt-4o-mini-2024-07-18")
     parser.add_argument("--encoding", default="o200k_base")
     args = parser.parse_args(argv)
@@ -87,9 +89,12 @@ def main(argv=None) -> int:
         "floor: encode_ordinary of every text": lambda: [encode(text) for text in texts],
     }
     timings: dict[str, list[float]] = {name: [] for name in stages}
+    order = list(stages)
+    shuffler = random.Random(17)
     for _ in range(args.rounds):
-        for name, work in stages.items():
-            timings[name].append(_cpu(work))
+        shuffler.shuffle(order)  # this machine's speed drifts within a minute: no stage always runs last
+        for name in order:
+            timings[name].append(_cpu(stages[name]))
     fold_times = []
     for _ in range(args.rounds):
         packed = [chunk_of(entries) for entries in results]

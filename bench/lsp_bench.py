@@ -177,6 +177,18 @@ def sampler_main(pid: int, interval: float) -> int:
     return 0
 
 
+
+def note_publication(client, t: float, params) -> None:
+    """What either client keeps of a publishDiagnostics received at `t`: the time, the latest
+    diagnostics per document, and the waiters it satisfies."""
+    client.publishes.append((t, params.uri, params.version, len(params.diagnostics)))
+    client.latest[params.uri] = params.diagnostics
+    for waiter in list(client.waiters):
+        predicate, future = waiter
+        if not future.done() and predicate(params):
+            future.set_result(t)
+            client.waiters.remove(waiter)
+
 class MemorySampler:
     def __init__(self, pid: int, interval: float = 0.1):
         self.pid = pid
@@ -302,13 +314,7 @@ class Session:
             # Only the latest diagnostics are kept: holding every publication's objects made
             # the client's own garbage collector pause for 100-250 ms now and then, in the
             # middle of the keystrokes measured (331 warnings a publication on the bench file).
-            self.publishes.append((t, params.uri, params.version, len(params.diagnostics)))
-            self.latest[params.uri] = params.diagnostics
-            for waiter in list(self.waiters):
-                predicate, future = waiter
-                if not future.done() and predicate(params):
-                    future.set_result(t)
-                    self.waiters.remove(waiter)
+            note_publication(self, t, params)
 
         @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
         def on_progress_create(params):
@@ -518,13 +524,7 @@ class BareClient:
         elif method == "textDocument/publishDiagnostics":
             p = message["params"]
             params = SimpleNamespace(uri=p["uri"], version=p.get("version"), diagnostics=p["diagnostics"])
-            self.publishes.append((t, params.uri, params.version, len(params.diagnostics)))
-            self.latest[params.uri] = params.diagnostics
-            for waiter in list(self.waiters):
-                predicate, future = waiter
-                if not future.done() and predicate(params):
-                    future.set_result(t)
-                    self.waiters.remove(waiter)
+            note_publication(self, t, params)
 
     def wait_publish(self, predicate) -> asyncio.Future:
         future = asyncio.get_running_loop().create_future()
