@@ -12,6 +12,10 @@ with the changes a careful user makes so it runs on a current file without crash
   name and arguments (the notebook would pass ints, lists and None to `encode` and crash);
 * `encode(..., disallowed_special=())`, because plain `encode` raises on a literal
   `<|endoftext|>` in user data.
+
+`--lean` is the quickest cookbook-style checker a user would write (issue 17 asks for a
+cookbook-style checker's ratio on "both baselines"): the same checks and counts, with
+orjson for the lines and `encode_ordinary` (no special-token handling) for the texts.
 """
 
 from __future__ import annotations
@@ -68,11 +72,14 @@ def format_errors(dataset):
     return errors
 
 
-def make_counters(encoding):
+def make_counters(encoding, lean: bool = False):
+    def encode(text):
+        return encoding.encode_ordinary(text) if lean else encoding.encode(text, disallowed_special=())
+
     def n_tokens(value):
         """Tokens of a message value; only text counts (see the module docstring)."""
         if isinstance(value, str):
-            return len(encoding.encode(value, disallowed_special=()))
+            return len(encode(value))
         if isinstance(value, list):  # content parts or tool_calls
             total = 0
             for item in value:
@@ -110,11 +117,18 @@ def main(argv=None) -> int:
     ap.add_argument("--encoding", default="o200k_base")
     ap.add_argument("--max-tokens", type=int, default=MAX_TOKENS_PER_EXAMPLE,
                     help="per-example limit for the too-long count (notebook: 16385)")
+    ap.add_argument("--lean", action="store_true", help="orjson and encode_ordinary (see the module docstring)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
 
-    with open(args.path, "r", encoding="utf-8") as f:
-        dataset = [json.loads(line) for line in f]
+    if args.lean:
+        import orjson
+
+        with open(args.path, "rb") as f:
+            dataset = [orjson.loads(line) for line in f]
+    else:
+        with open(args.path, "r", encoding="utf-8") as f:
+            dataset = [json.loads(line) for line in f]
     print("Num examples:", len(dataset))
 
     errors = format_errors(dataset)
@@ -126,7 +140,7 @@ def main(argv=None) -> int:
         print("No errors found")
 
     encoding = get_encoding(args.encoding)
-    count_all, count_assistant = make_counters(encoding)
+    count_all, count_assistant = make_counters(encoding, args.lean)
     n_missing_system = n_missing_user = 0
     n_messages, convo_lens, assistant_lens = [], [], []
     for ex in dataset:

@@ -32,7 +32,7 @@ from bytecode import NOTE as BYTECODE_NOTE, PYCACHE, bytecode_env, print_issue_t
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-VARIANTS = ("cold", "warm", "no-tokens", "no-privacy", "baseline", "floor")
+VARIANTS = ("cold", "warm", "no-tokens", "no-privacy", "baseline", "lean-baseline", "floor")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -184,8 +184,9 @@ class Bench:
             r = self.run_check(("--no-tokens",))
         elif variant == "no-privacy":  # the cold check without the privacy rules: their CPU cost
             r = self.run_check(("--no-privacy",))
-        elif variant == "baseline":
-            r = run_child([sys.executable, str(BENCH / "baseline_cookbook.py"), self.path, *enc],
+        elif variant in ("baseline", "lean-baseline"):
+            lean = ["--lean"] if variant == "lean-baseline" else []
+            r = run_child([sys.executable, str(BENCH / "baseline_cookbook.py"), self.path, *enc, *lean],
                           self.py_env, self.args.timeout)
             r["ok"] = r["rc"] == 0
         else:  # floor
@@ -261,7 +262,7 @@ def issue_rows(s: dict, floor_s: float | None) -> list[dict]:
     def secs(a, b, unit="s"):
         return "n/a" if a is None or b is None else f"{a:.2f} {unit} / {b:.2f} {unit}"
 
-    cold, warm, base = fig("cold"), fig("warm"), fig("baseline")
+    cold, warm, base, lean = fig("cold"), fig("warm"), fig("baseline"), fig("lean-baseline")
     cpu, cpu_off = fig("cold", "cpu_s"), fig("no-privacy", "cpu_s")
     privacy = div(None if cpu is None or cpu_off is None else cpu - cpu_off, cpu_off)
     rows = [
@@ -271,11 +272,15 @@ def issue_rows(s: dict, floor_s: float | None) -> list[dict]:
          "baseline / cold " + secs(base, cold)),
         ("cookbook baseline / warm check", div(base, warm), ">= 8", lambda x: x >= 8,
          "baseline / warm " + secs(base, warm)),
+        ("lean cookbook baseline / cold check", div(lean, cold), ">= 2", lambda x: x >= 2,
+         "lean-baseline / cold " + secs(lean, cold)),
+        ("lean cookbook baseline / warm check", div(lean, warm), ">= 8", lambda x: x >= 8,
+         "lean-baseline / warm " + secs(lean, warm)),
         ("privacy rules' CPU, (cold - no-privacy) / no-privacy, %", privacy, "<= 5%", lambda x: x <= 0.05,
          "CPU " + secs(cpu, cpu_off) + " (median, process tree)"),
     ]
     out = [{"name": n, "value": v, "target": t, "met": verdict(v, test), "from": f} for n, v, t, test, f in rows]
-    out[3]["value_percent"] = None if privacy is None else privacy * 100
+    out[-1]["value_percent"] = None if privacy is None else privacy * 100
     return out
 
 
