@@ -34,7 +34,10 @@ def one_line(stderr: bytes) -> str:
 # ---------------------------------------------------------------- 12: names that are not UTF-8
 @pytest.fixture
 def latin1_names(tmp_path):
-    """tr\\xe9in.jsonl and d\\xe9.csv, named by bytes that are not UTF-8."""
+    """tr\\xe9in.jsonl and d\\xe9.csv, named by bytes that are not UTF-8, in a folder of their own
+    (beside the tests' cache folder, which holds the encoding's parsed ranks once a command counts)."""
+    (tmp_path / "names").mkdir()
+    tmp_path = tmp_path / "names"
     folder = os.fsencode(tmp_path)
     with open(folder + b"/tr\xe9in.jsonl", "w", encoding="utf-8") as stream:
         stream.write("".join(CHAT % (i, i) for i in range(20)))
