@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from finetune_ls.core.analysis import (
     EXAMPLE, UNPARSED, FileContext, LineResult, PlainExample, analyze_line, count_plain, counter_for, parse,
@@ -63,7 +63,7 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
                      if ctx.format in CONVERSATIONS and value.__class__ is dict and value.get("messages").__class__ is list]
     with counter.counted_ahead(conversations):
         for index, value in analysed:
-            entries[index] = _analysed_entry(lines[index], ctx, value, suspects is None or index in suspects)
+            entries[index] = _analysed_entry(lines[index], ctx, value, index in suspects)
     trained_roles = ("assistant",) if ctx.format == CHAT else ()
     try:
         counts = counter.plain_batch([example.messages for _, example in plain], trained_roles)
@@ -72,13 +72,13 @@ def line_entries(lines: Sequence[bytes | str], ctx: FileContext) -> list[tuple]:
     for (index, example), counted in zip(plain, counts):
         if counted is None or (example.may_exceed and counted[0] > ctx.context_limit):
             # refused by the template, or over the context: the full analysis says where it is cut
-            entries[index] = line_entry(lines[index], ctx, suspects is None or index in suspects)
+            entries[index] = line_entry(lines[index], ctx, index in suspects)
         else:
             entries[index] = (counted[0], counted[1], example.width, example.width_utf16, example.digest, False)
     return entries
 
 
-def _sort_lines(lines: Sequence[bytes | str], indices: range, ctx: FileContext, suspects: set[int] | None,
+def _sort_lines(lines: Sequence[bytes | str], indices: range, ctx: FileContext, suspects: Container[int],
                 plain: list, analysed: list, fit_checked_later: bool = False) -> None:
     """Parse the lines at `indices`; append (index, PlainExample) to `plain` for those that are
     plain examples, (index, parsed value or UNPARSED) to `analysed` for the full analysis."""
@@ -88,8 +88,7 @@ def _sort_lines(lines: Sequence[bytes | str], indices: range, ctx: FileContext, 
         example = None
         if value is not UNPARSED and not ctx.keep_text:
             try:
-                example = plain_example(value, raw, ctx, fit_checked_later,
-                                        private_suspect=suspects is None or index in suspects)
+                example = plain_example(value, raw, ctx, fit_checked_later, private_suspect=index in suspects)
             except Exception:  # noqa: BLE001 - the full analysis never raises and reports it
                 example = None
         if example is None:
@@ -101,7 +100,7 @@ def _sort_lines(lines: Sequence[bytes | str], indices: range, ctx: FileContext, 
 BATCH_LINES = 64
 
 
-def _entries_in_batches(lines: Sequence[bytes | str], ctx: FileContext, suspects: set[int] | None) -> list[tuple]:
+def _entries_in_batches(lines: Sequence[bytes | str], ctx: FileContext, suspects: Container[int]) -> list[tuple]:
     """`line_entry` of every line, in batches: a few lines parsed and checked, then their plain
     examples' tokens counted in one go. Measured on the bench file, this costs about a tenth less
     CPU than parsing, checking and counting line by line (bench/README.md, issue 17): the
@@ -116,19 +115,30 @@ def _entries_in_batches(lines: Sequence[bytes | str], ctx: FileContext, suspects
             except Exception:  # noqa: BLE001 - as line_entry: the full analysis reports it
                 analysed.append((index, UNPARSED))
         for index, value in analysed:
-            entries[index] = _analysed_entry(lines[index], ctx, value, suspects is None or index in suspects)
+            entries[index] = _analysed_entry(lines[index], ctx, value, index in suspects)
     return entries
 
 
-def _private_suspects(lines: Sequence[bytes | str], ctx: FileContext) -> set[int] | None:
-    """The lines the privacy rules need to look at, by one scan of them all; None: every line
-    (the rules are off, or the scan is not available). Lines held as text (the language
-    server's) are scanned in UTF-8, as privacy.may_hold_private tests them."""
+class _EveryLine:
+    """Every index: the privacy rules' own test decides for each line."""
+
+    def __contains__(self, index: object) -> bool:
+        return True
+
+
+EVERY_LINE = _EveryLine()
+
+
+def _private_suspects(lines: Sequence[bytes | str], ctx: FileContext) -> Container[int]:
+    """The lines the privacy rules need to look at, by one scan of them all; EVERY_LINE when the
+    rules are off (they look at none) or the scan is not available. Lines held as text (the
+    language server's) are scanned in UTF-8, as privacy.may_hold_private tests them."""
     if not ctx.privacy or ctx.keep_text or not lines or not scan_available():
-        return None
+        return EVERY_LINE
     if any(line.__class__ is not bytes for line in lines):
         lines = [line if line.__class__ is bytes else line.encode("utf-8", "surrogatepass") for line in lines]
-    return suspect_lines(lines)
+    found = suspect_lines(lines)
+    return EVERY_LINE if found is None else found
 
 
 def is_clean(entry: tuple) -> bool:
