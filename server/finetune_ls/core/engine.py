@@ -321,10 +321,7 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     plan, start, bom = planned
     line_cache = LineCache(path, plan.context.fingerprint()) if cache and isinstance(source, str) else None
     aggregator = FileAggregator(plan.context)
-    whole = file_key(source) if line_cache is not None else None
-    if whole is not None and whole[1] != stat_before:
-        whole = None  # changed since it was sized and planned: the hash is not of what is checked
-    stored = stored_chunks(line_cache, whole) if whole is not None else None
+    whole, stored = stored_file(line_cache, source, stat_before) if line_cache is not None else (None, None)
     if stored is not None:  # the file is byte for byte the one checked last time
         for chunk in stored:
             aggregator.append_chunk(chunk)
@@ -341,16 +338,21 @@ def _check_source(source: bytes | str, size: int, path: str, settings: CheckSett
     return finish_report(path, plan, aggregator, settings, bom, size)
 
 
-def stored_chunks(line_cache: LineCache, whole: tuple[bytes, FileStat]) -> list | None:
-    """The chunks of the whole file as the last complete check of these bytes left them
-    (`whole`: cache.file_key of the file), or None."""
+def stored_file(line_cache: LineCache, path: str, stat_before: FileStat | None) \
+        -> tuple[tuple[bytes, FileStat] | None, list | None]:
+    """(the file's cache.file_key, the chunks the last complete check of these bytes left, or
+    None). Both None when the file changed since `stat_before` (taken before it was sized and
+    planned): its hash would not be of what is checked, so nothing is served or stored."""
+    whole = file_key(path)
+    if whole is None or whole[1] != stat_before:
+        return None, None
     records = line_cache.load_file(whole[0])
     if records is None:
-        return None
+        return whole, None
     try:
-        return [chunk_from_record(record) for record in records]
+        return whole, [chunk_from_record(record) for record in records]
     except (ValueError, TypeError):  # damaged: check the file again
-        return None
+        return whole, None
 
 
 def store_chunks(line_cache: LineCache, whole: tuple[bytes, FileStat], records: list, path: str) -> None:

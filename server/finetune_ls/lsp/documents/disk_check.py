@@ -13,9 +13,9 @@ import os
 from collections.abc import Callable
 
 from finetune_ls.core.aggregate import FileAggregator
-from finetune_ls.core.cache import LineCache, file_key, file_stat
+from finetune_ls.core.cache import LineCache, file_stat
 from finetune_ls.core.engine import (
-    CheckSettings, FileReport, check_path, finish_report, plan_source, store_chunks, stored_chunks,
+    CheckSettings, FileReport, check_path, finish_report, plan_source, store_chunks, stored_file,
 )
 from finetune_ls.core.entries import chunk_record
 from finetune_ls.core.parallel import analyze_file_range, chunk_ranges
@@ -46,10 +46,7 @@ async def _check_once(path: str, settings: CheckSettings, progress) -> FileRepor
     cache = LineCache(path, plan.context.fingerprint())
     aggregator = FileAggregator(plan.context)
     # The same bytes as the last complete check, by the CLI or by this server: its chunks.
-    whole = await asyncio.to_thread(file_key, path)
-    if whole is not None and whole[1] != before:
-        whole = None  # changed since it was sized and planned: the hash is not of what is checked
-    stored = await asyncio.to_thread(stored_chunks, cache, whole) if whole is not None else None
+    whole, stored = await asyncio.to_thread(stored_file, cache, path, before)
     if stored is not None:
         for chunk in stored:
             aggregator.append_chunk(chunk)
